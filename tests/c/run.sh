@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds libhams (release) if needed, compiles the C API test and the C demo
+# into target/c-tests/, runs the API test, then a short smoke test of the demo.
+#
+# Usage: tests/c/run.sh            (from anywhere)
+# Env:   CC            C compiler (default: cc)
+#        HAMS_SKIP_BUILD=1  do not run cargo build
+#        HAMS_SKIP_DEMO=1   skip the demo smoke test
+# Exit code: 0 if everything passed, non-zero otherwise.
+set -euo pipefail
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$script_dir/../.." && pwd)"
+cd "$root"
+
+CC="${CC:-cc}"
+out="target/c-tests"
+lib_dir="target/release"
+
+if [ "${HAMS_SKIP_BUILD:-0}" != "1" ]; then
+    echo "==> cargo build --release" >&2
+    cargo build --release >&2
+fi
+
+if [ ! -f include/hams.h ]; then
+    echo "error: include/hams.h not found (is the crate built?)" >&2
+    exit 2
+fi
+if ! ls "$lib_dir"/libhams.* >/dev/null 2>&1; then
+    echo "error: no libhams in $lib_dir" >&2
+    exit 2
+fi
+
+mkdir -p "$out"
+
+echo "==> compiling tests/c/test_api.c" >&2
+"$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude tests/c/test_api.c \
+    -L"$lib_dir" -lhams -lpthread -o "$out/test_api"
+
+echo "==> compiling examples/c/demo.c" >&2
+"$CC" -std=c11 -Wall -Wextra -Werror -Iinclude examples/c/demo.c \
+    -L"$lib_dir" -lhams -o "$out/demo"
+
+export LD_LIBRARY_PATH="$root/$lib_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# macOS equivalent, harmless elsewhere.
+export DYLD_LIBRARY_PATH="$root/$lib_dir${DYLD_LIBRARY_PATH:+:$DYLD_LIBRARY_PATH}"
+
+status=0
+
+echo "==> running C API tests" >&2
+"$out/test_api" || status=$?
+
+if [ "${HAMS_SKIP_DEMO:-0}" != "1" ]; then
+    echo "==> demo smoke test" >&2
+    bash "$script_dir/demo_smoke.sh" "$out/demo" || {
+        echo "demo smoke test FAILED" >&2
+        [ "$status" -ne 0 ] || status=1
+    }
+fi
+
+exit "$status"

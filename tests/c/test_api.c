@@ -1,0 +1,1535 @@
+/*
+ * C API tests for libhams.
+ *
+ * Build (from the repository root):
+ *   cc -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude tests/c/test_api.c \
+ *      -Ltarget/release -lhams -lpthread -o target/c-tests/test_api
+ * Run:
+ *   LD_LIBRARY_PATH=target/release target/c-tests/test_api
+ *
+ * Or simply: tests/c/run.sh
+ *
+ * Every test case is a function. A case fails if any CHECK in it fails.
+ * The last line printed is exactly "c-api: N passed, N failed"; the exit
+ * status is non-zero if any case failed.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE 1
+
+#include "hams.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------------ */
+/* Tiny test framework                                                      */
+/* ------------------------------------------------------------------------ */
+
+static int g_passed;
+static int g_failed;
+static int g_case_failures;
+static const char *volatile g_current_case = "(none)";
+
+#define FAILF(...)                                                             \
+    do {                                                                       \
+        fprintf(stderr, "    FAIL %s:%d: ", __FILE__, __LINE__);              \
+        fprintf(stderr, __VA_ARGS__);                                          \
+        fputc('\n', stderr);                                                   \
+        g_case_failures++;                                                     \
+    } while (0)
+
+/* Soft assertion: records the failure, keeps running the case. */
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond)) FAILF("CHECK(%s)", #cond);                                \
+    } while (0)
+
+/* Hard assertion: records the failure and returns from the case. */
+#define REQUIRE(cond)                                                          \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            FAILF("REQUIRE(%s)", #cond);                                       \
+            return;                                                            \
+        }                                                                      \
+    } while (0)
+
+#define CHECK_INT(actual, expected)                                            \
+    do {                                                                       \
+        long long a_ = (long long)(actual);                                    \
+        long long e_ = (long long)(expected);                                  \
+        if (a_ != e_)                                                          \
+            FAILF("%s == %lld, expected %s == %lld (last_error: \"%s\")",     \
+                  #actual, a_, #expected, e_, safe_last_error());              \
+    } while (0)
+
+/* A call that must fail with `code` and leave a non-empty hams_last_error(). */
+#define CHECK_ERR(call, code)                                                  \
+    do {                                                                       \
+        int rc_ = (call);                                                      \
+        if (rc_ != (code))                                                     \
+            FAILF("%s returned %d, expected %s (%d) (last_error: \"%s\")",    \
+                  #call, rc_, #code, (int)(code), safe_last_error());          \
+        else if (!last_error_nonempty())                                       \
+            FAILF("%s: hams_last_error() is empty after failure", #call);      \
+    } while (0)
+
+/* A call returning a pointer that must be NULL with a non-empty error. */
+#define CHECK_NULL_ERR(call)                                                   \
+    do {                                                                       \
+        const void *p_ = (const void *)(call);                                 \
+        if (p_ != NULL)                                                        \
+            FAILF("%s returned non-NULL, expected NULL", #call);               \
+        else if (!last_error_nonempty())                                       \
+            FAILF("%s: hams_last_error() is empty after failure", #call);      \
+    } while (0)
+
+#define CHECK_OK(call)                                                         \
+    do {                                                                       \
+        int rc_ = (call);                                                      \
+        if (rc_ != HAMS_OK)                                                    \
+            FAILF("%s returned %d, expected HAMS_OK (last_error: \"%s\")",    \
+                  #call, rc_, safe_last_error());                              \
+    } while (0)
+
+static const char *safe_last_error(void) {
+    const char *e = hams_last_error();
+    return e ? e : "(NULL)";
+}
+
+static bool last_error_nonempty(void) {
+    const char *e = hams_last_error();
+    return e != NULL && e[0] != '\0';
+}
+
+static void on_alarm(int sig) {
+    (void)sig;
+    const char *a = "\nc-api: watchdog timeout in test case ";
+    const char *b = g_current_case;
+    ssize_t r;
+    r = write(2, a, strlen(a));
+    r = write(2, b, strlen(b));
+    r = write(2, "\nc-api: aborted\n", 16);
+    (void)r;
+    _exit(3);
+}
+
+#define RUN(fn)                                                                \
+    do {                                                                       \
+        g_case_failures = 0;                                                   \
+        g_current_case = #fn;                                                  \
+        double t0_ = now_ms();                                                 \
+        alarm(20);                                                             \
+        fn();                                                                  \
+        alarm(0);                                                              \
+        double dt_ = now_ms() - t0_;                                           \
+        if (g_case_failures == 0) {                                            \
+            g_passed++;                                                        \
+            fprintf(stderr, "ok   %-40s (%.0f ms)\n", #fn, dt_);               \
+        } else {                                                               \
+            g_failed++;                                                        \
+            fprintf(stderr, "FAIL %-40s (%.0f ms, %d failed checks)\n", #fn,   \
+                    dt_, g_case_failures);                                     \
+        }                                                                      \
+    } while (0)
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void sleep_ms(long ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static bool contains(const char *hay, const char *needle) {
+    return hay != NULL && needle != NULL && strstr(hay, needle) != NULL;
+}
+
+static bool contains_ci(const char *hay, const char *needle) {
+    if (!hay || !needle) return false;
+    size_t n = strlen(needle);
+    for (const char *p = hay; *p; p++) {
+        size_t i = 0;
+        while (i < n && p[i] &&
+               (p[i] | 0x20) == (needle[i] | 0x20))
+            i++;
+        if (i == n) return true;
+    }
+    return false;
+}
+
+/* Copy of `s` without any whitespace (for lenient JSON matching). */
+static void strip_ws(const char *s, char *out, size_t cap) {
+    size_t j = 0;
+    for (; *s && j + 1 < cap; s++)
+        if (*s != ' ' && *s != '\n' && *s != '\r' && *s != '\t') out[j++] = *s;
+    out[j] = '\0';
+}
+
+/* Body with trailing whitespace removed equals `want`. */
+static bool body_is(const char *body, const char *want) {
+    size_t n = strlen(body);
+    while (n > 0 && (body[n - 1] == '\n' || body[n - 1] == '\r' ||
+                     body[n - 1] == ' '))
+        n--;
+    return n == strlen(want) && memcmp(body, want, n) == 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Minimal HTTP/1.1 client over a plain TCP socket                          */
+/* ------------------------------------------------------------------------ */
+
+#define RESP_CAP (128 * 1024)
+
+typedef struct {
+    int status;          /* -1 if the request could not be done */
+    char headers[8192];  /* raw header block, lower-cased */
+    char body[RESP_CAP]; /* NUL-terminated, de-chunked */
+    size_t body_len;
+    double ms; /* wall time of the whole exchange */
+} http_resp;
+
+static char g_raw[RESP_CAP + 8192];
+
+static void dechunk(char *body, size_t *len) {
+    char *src = body, *dst = body, *end = body + *len;
+    while (src < end) {
+        char *eol = strstr(src, "\r\n");
+        if (!eol) break;
+        unsigned long sz = strtoul(src, NULL, 16);
+        src = eol + 2;
+        if (sz == 0) break;
+        if (src + sz > end) sz = (unsigned long)(end - src);
+        memmove(dst, src, sz);
+        dst += sz;
+        src += sz;
+        if (src + 2 <= end && src[0] == '\r' && src[1] == '\n') src += 2;
+    }
+    *len = (size_t)(dst - body);
+    body[*len] = '\0';
+}
+
+/* Performs one request with "Connection: close" and reads until EOF. */
+static int http_req(int port, const char *method, const char *target,
+                    const char *extra_headers, http_resp *r, int timeout_ms) {
+    double t0 = now_ms();
+    memset(r, 0, sizeof(*r));
+    r->status = -1;
+
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    struct timeval tv;
+    tv.tv_sec = timeout_ms / 1000;
+    tv.tv_usec = (timeout_ms % 1000) * 1000;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        close(fd);
+        r->ms = now_ms() - t0;
+        return -1;
+    }
+
+    char req[2048];
+    int n = snprintf(req, sizeof(req),
+                     "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n",
+                     method, target, extra_headers ? extra_headers : "");
+    size_t off = 0;
+    while (off < (size_t)n) {
+        ssize_t w = send(fd, req + off, (size_t)n - off, 0);
+        if (w <= 0) {
+            close(fd);
+            r->ms = now_ms() - t0;
+            return -1;
+        }
+        off += (size_t)w;
+    }
+
+    size_t got = 0;
+    for (;;) {
+        if (got >= sizeof(g_raw) - 1) break;
+        ssize_t rd = recv(fd, g_raw + got, sizeof(g_raw) - 1 - got, 0);
+        if (rd < 0 && errno == EINTR) continue;
+        if (rd <= 0) break; /* EOF, error or timeout */
+        got += (size_t)rd;
+    }
+    close(fd);
+    g_raw[got] = '\0';
+    r->ms = now_ms() - t0;
+
+    int status = 0;
+    if (got < 12 || sscanf(g_raw, "HTTP/1.%*d %d", &status) != 1) return -1;
+    char *sep = strstr(g_raw, "\r\n\r\n");
+    if (!sep) return -1;
+    size_t hlen = (size_t)(sep - g_raw);
+    if (hlen >= sizeof(r->headers)) hlen = sizeof(r->headers) - 1;
+    for (size_t i = 0; i < hlen; i++) {
+        char c = g_raw[i];
+        r->headers[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    r->headers[hlen] = '\0';
+    const char *b = sep + 4;
+    r->body_len = got - (size_t)(b - g_raw);
+    if (r->body_len >= sizeof(r->body)) r->body_len = sizeof(r->body) - 1;
+    memcpy(r->body, b, r->body_len);
+    r->body[r->body_len] = '\0';
+    if (contains(r->headers, "transfer-encoding: chunked"))
+        dechunk(r->body, &r->body_len);
+    r->status = status;
+    return status;
+}
+
+static http_resp g_resp; /* shared response buffer (large) */
+
+static int get(int port, const char *target) {
+    return http_req(port, "GET", target, NULL, &g_resp, 3000);
+}
+
+static int get_json(int port, const char *target) {
+    return http_req(port, "GET", target, "Accept: application/json\r\n",
+                    &g_resp, 3000);
+}
+
+/* Polls GET target until status == want and (if non-NULL) the body contains
+ * `needle`, or until `within_ms` passed. Leaves the last response in g_resp. */
+static bool wait_for(int port, const char *target, int want,
+                     const char *needle, int within_ms) {
+    double deadline = now_ms() + within_ms;
+    for (;;) {
+        int st = get(port, target);
+        if (st == want && (needle == NULL || contains(g_resp.body, needle)))
+            return true;
+        if (now_ms() > deadline) return false;
+        sleep_ms(20);
+    }
+}
+
+#define CHECK_GET(port, target, want_status)                                   \
+    do {                                                                       \
+        int st_ = get((port), (target));                                       \
+        if (st_ != (want_status))                                              \
+            FAILF("GET %s -> %d, expected %d; body: \"%s\"", (target), st_,    \
+                  (int)(want_status), g_resp.body);                            \
+    } while (0)
+
+#define CHECK_BODY_HAS(needle)                                                 \
+    do {                                                                       \
+        if (!contains(g_resp.body, (needle)))                                  \
+            FAILF("body does not contain \"%s\"; body: \"%s\"", (needle),      \
+                  g_resp.body);                                                \
+    } while (0)
+
+#define CHECK_BODY_LACKS(needle)                                               \
+    do {                                                                       \
+        if (contains(g_resp.body, (needle)))                                   \
+            FAILF("body unexpectedly contains \"%s\"; body: \"%s\"",           \
+                  (needle), g_resp.body);                                      \
+    } while (0)
+
+/* Creates a server on 127.0.0.1:<any free port>, starts it, returns it and
+ * stores the port in *port. Returns NULL (and records a failure) on error. */
+static hams_t *start_server(const char *service, int *port) {
+    hams_t *h = hams_new(service, "1.2.3");
+    if (!h) {
+        FAILF("hams_new(\"%s\") failed: %s", service, safe_last_error());
+        return NULL;
+    }
+    int rc = hams_set_address(h, "127.0.0.1:0");
+    if (rc != HAMS_OK) {
+        FAILF("hams_set_address failed: %d %s", rc, safe_last_error());
+        hams_free(h);
+        return NULL;
+    }
+    rc = hams_start(h);
+    if (rc != HAMS_OK) {
+        FAILF("hams_start failed: %d %s", rc, safe_last_error());
+        hams_free(h);
+        return NULL;
+    }
+    *port = hams_port(h);
+    if (*port <= 0 || *port > 65535) {
+        FAILF("hams_port returned %d", *port);
+        hams_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Callback probe helpers                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    atomic_int calls;
+    atomic_int stop;          /* ends a sleeping callback early */
+    atomic_int result;        /* what the callback returns */
+    atomic_size_t last_len;   /* reason_len seen by the callback */
+    int sleep_ms;             /* how long each call takes */
+    const char *reason;       /* written to the reason buffer if non-NULL */
+} cb_state;
+
+static bool check_cb(void *user, char *reason, size_t reason_len) {
+    cb_state *s = (cb_state *)user;
+    atomic_fetch_add(&s->calls, 1);
+    atomic_store(&s->last_len, reason_len);
+    if (s->sleep_ms > 0) {
+        double end = now_ms() + s->sleep_ms;
+        while (now_ms() < end && !atomic_load(&s->stop)) sleep_ms(10);
+    }
+    if (s->reason && reason && reason_len > 0)
+        snprintf(reason, reason_len, "%s", s->reason);
+    return atomic_load(&s->result) != 0;
+}
+
+static bool check_cb_null_user(void *user, char *reason, size_t reason_len) {
+    (void)reason;
+    (void)reason_len;
+    return user == NULL; /* healthy iff the library passed NULL through */
+}
+
+/* ------------------------------------------------------------------------ */
+/* Test cases: basic API                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void test_version(void) {
+    const char *v = hams_version();
+    REQUIRE(v != NULL);
+    CHECK(strlen(v) > 0);
+    CHECK(v[0] >= '0' && v[0] <= '9');
+    CHECK(strchr(v, '.') != NULL);
+    /* Stable pointer / same content on repeated calls. */
+    CHECK(strcmp(v, hams_version()) == 0);
+}
+
+static void test_constants(void) {
+    CHECK_INT(HAMS_OK, 0);
+    CHECK_INT(HAMS_ERR_NULL, -1);
+    CHECK_INT(HAMS_ERR_INVALID, -2);
+    CHECK_INT(HAMS_ERR_STATE, -3);
+    CHECK_INT(HAMS_ERR_IO, -4);
+    CHECK_INT(HAMS_ERR_CONFIG, -5);
+    CHECK_INT(HAMS_ERR_PANIC, -6);
+    CHECK_INT(HAMS_ALIVE, 1);
+    CHECK_INT(HAMS_READY, 2);
+    CHECK_INT(HAMS_STARTUP, 4);
+}
+
+static void test_last_error_is_never_null(void) {
+    const char *e = hams_last_error();
+    CHECK(e != NULL);
+    /* After a failure it names something. */
+    CHECK_ERR(hams_start(NULL), HAMS_ERR_NULL);
+    e = hams_last_error();
+    REQUIRE(e != NULL);
+    CHECK(strlen(e) > 0);
+}
+
+static void test_null_arguments(void) {
+    hams_t *h = hams_new("null-test", "1.0.0");
+    REQUIRE(h != NULL);
+    hams_probe_t *m = hams_probe_new_manual(h, "m", HAMS_ALIVE, true);
+    hams_probe_t *k = hams_probe_new_kick(h, "k", HAMS_ALIVE, 1000);
+    REQUIRE(m != NULL);
+    REQUIRE(k != NULL);
+    cb_state st;
+    memset(&st, 0, sizeof(st));
+    atomic_store(&st.result, 1);
+
+    CHECK_NULL_ERR(hams_new(NULL, "1.0.0"));
+    CHECK_NULL_ERR(hams_new("svc", NULL));
+    CHECK_NULL_ERR(hams_new(NULL, NULL));
+
+    CHECK_ERR(hams_set_address(NULL, "127.0.0.1:0"), HAMS_ERR_NULL);
+    CHECK_ERR(hams_set_address(h, NULL), HAMS_ERR_NULL);
+    CHECK_ERR(hams_start(NULL), HAMS_ERR_NULL);
+    CHECK_ERR(hams_port(NULL), HAMS_ERR_NULL);
+    CHECK_ERR(hams_stop(NULL), HAMS_ERR_NULL);
+    hams_free(NULL); /* must be a no-op */
+
+    CHECK_NULL_ERR(hams_probe_new_manual(NULL, "x", HAMS_ALIVE, true));
+    CHECK_NULL_ERR(hams_probe_new_manual(h, NULL, HAMS_ALIVE, true));
+    CHECK_NULL_ERR(hams_probe_new_kick(NULL, "x", HAMS_ALIVE, 100));
+    CHECK_NULL_ERR(hams_probe_new_kick(h, NULL, HAMS_ALIVE, 100));
+    CHECK_NULL_ERR(hams_probe_new_callback(NULL, "x", HAMS_READY, check_cb,
+                                           &st, 100, 100));
+    CHECK_NULL_ERR(hams_probe_new_callback(h, NULL, HAMS_READY, check_cb,
+                                           &st, 100, 100));
+    CHECK_NULL_ERR(hams_probe_new_callback(h, "x", HAMS_READY, NULL, &st,
+                                           100, 100));
+
+    CHECK_ERR(hams_probe_set(NULL, true, "r"), HAMS_ERR_NULL);
+    CHECK_ERR(hams_probe_set(NULL, false, NULL), HAMS_ERR_NULL);
+    CHECK_ERR(hams_probe_kick(NULL), HAMS_ERR_NULL);
+    CHECK_ERR(hams_probe_free(NULL), HAMS_ERR_NULL);
+
+    /* NULL where NULL is allowed. */
+    CHECK_OK(hams_probe_set(m, false, NULL));
+    CHECK_OK(hams_probe_set(m, true, NULL));
+    hams_probe_t *c = hams_probe_new_callback(h, "nulluser", HAMS_READY,
+                                              check_cb_null_user, NULL, 50, 50);
+    CHECK(c != NULL);
+
+    /* The failed calls above registered nothing named "x". */
+    hams_probe_t *x = hams_probe_new_manual(h, "x", HAMS_ALIVE, true);
+    CHECK(x != NULL);
+
+    /* The handles are still usable after all those failures. */
+    CHECK_OK(hams_probe_kick(k));
+    CHECK_OK(hams_probe_free(k));
+    hams_free(h);
+}
+
+static void test_last_error_thread_local_worker_result(void);
+
+static char g_thread_err_before[256];
+static char g_thread_err_after[256];
+
+static void *last_error_thread(void *arg) {
+    (void)arg;
+    const char *e = hams_last_error();
+    snprintf(g_thread_err_before, sizeof(g_thread_err_before), "%s",
+             e ? e : "(NULL)");
+    hams_t *h = hams_new("tl", "1");
+    if (h) {
+        (void)hams_set_address(h, "nonsense");
+        hams_free(h);
+    }
+    e = hams_last_error();
+    snprintf(g_thread_err_after, sizeof(g_thread_err_after), "%s",
+             e ? e : "(NULL)");
+    return NULL;
+}
+
+static void test_last_error_thread_local(void) {
+    /* Main thread: a NULL-argument failure. */
+    CHECK_ERR(hams_probe_kick(NULL), HAMS_ERR_NULL);
+    char mine[512];
+    snprintf(mine, sizeof(mine), "%s", safe_last_error());
+
+    pthread_t t;
+    REQUIRE(pthread_create(&t, NULL, last_error_thread, NULL) == 0);
+    pthread_join(t, NULL);
+
+    /* A fresh thread has no error yet. */
+    if (strcmp(g_thread_err_before, "") != 0)
+        FAILF("fresh thread's hams_last_error() = \"%s\", expected \"\"",
+              g_thread_err_before);
+    /* Its own failure is visible to it. */
+    CHECK(strlen(g_thread_err_after) > 0);
+    CHECK(strcmp(g_thread_err_after, "(NULL)") != 0);
+    /* ...and did not overwrite the main thread's message. */
+    if (strcmp(mine, safe_last_error()) != 0)
+        FAILF("main thread's error changed from \"%s\" to \"%s\"", mine,
+              safe_last_error());
+    test_last_error_thread_local_worker_result();
+}
+
+static void test_last_error_thread_local_worker_result(void) {
+    /* The two messages should differ (different failure kinds). */
+    CHECK(strcmp(g_thread_err_after, safe_last_error()) != 0);
+}
+
+static void test_invalid_utf8(void) {
+    CHECK_NULL_ERR(hams_new("\xff\xfe", "1.0"));
+    CHECK_NULL_ERR(hams_new("svc", "\xff\xfe"));
+    hams_t *h = hams_new("utf8", "1.0");
+    REQUIRE(h != NULL);
+    CHECK_ERR(hams_set_address(h, "\xff\xfe"), HAMS_ERR_INVALID);
+    CHECK_ERR(hams_set_address(h, "127.0.0.1:\xc3"), HAMS_ERR_INVALID);
+    CHECK_NULL_ERR(hams_probe_new_manual(h, "\xff\xfe", HAMS_ALIVE, true));
+    CHECK_NULL_ERR(hams_probe_new_kick(h, "a\xff", HAMS_ALIVE, 100));
+    cb_state st;
+    memset(&st, 0, sizeof(st));
+    CHECK_NULL_ERR(hams_probe_new_callback(h, "\xc3\x28", HAMS_READY,
+                                           check_cb, &st, 100, 100));
+    hams_probe_t *m = hams_probe_new_manual(h, "m", HAMS_ALIVE, true);
+    REQUIRE(m != NULL);
+    CHECK_ERR(hams_probe_set(m, false, "bad \xff\xfe reason"),
+              HAMS_ERR_INVALID);
+    hams_free(h);
+}
+
+static void test_bad_probe_names(void) {
+    hams_t *h = hams_new("names", "1.0");
+    REQUIRE(h != NULL);
+    static const char *bad[] = {
+        "",       " ",       "has space", "slash/name", "q?x",  "a&b",
+        "a=b",    "colon:x", "tab\tx",    "nl\nx",      "%20",  "uni\xc3\xa9",
+        "[x]",    "a+b",     "a#b",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        hams_probe_t *p = hams_probe_new_manual(h, bad[i], HAMS_ALIVE, true);
+        if (p != NULL) FAILF("manual probe name \"%s\" was accepted", bad[i]);
+        else if (!last_error_nonempty())
+            FAILF("no error message for bad name \"%s\"", bad[i]);
+        p = hams_probe_new_kick(h, bad[i], HAMS_ALIVE, 100);
+        if (p != NULL) FAILF("kick probe name \"%s\" was accepted", bad[i]);
+    }
+    cb_state st;
+    memset(&st, 0, sizeof(st));
+    CHECK_NULL_ERR(hams_probe_new_callback(h, "bad name", HAMS_READY,
+                                           check_cb, &st, 100, 100));
+    CHECK_NULL_ERR(hams_probe_new_callback(h, "", HAMS_READY, check_cb, &st,
+                                           100, 100));
+
+    static const char *good[] = {"a", "Z", "0", "db", "A-Z_0.9", "x.y-z_1",
+                                 "_", "-", ".x", "UPPER", "with-dash"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        hams_probe_t *p = hams_probe_new_manual(h, good[i], HAMS_ALIVE, true);
+        if (p == NULL)
+            FAILF("good name \"%s\" was rejected: %s", good[i],
+                  safe_last_error());
+    }
+    hams_free(h);
+}
+
+static void test_duplicate_names(void) {
+    hams_t *h = hams_new("dups", "1.0");
+    hams_t *h2 = hams_new("dups2", "1.0");
+    REQUIRE(h != NULL && h2 != NULL);
+    cb_state st;
+    memset(&st, 0, sizeof(st));
+
+    hams_probe_t *a = hams_probe_new_manual(h, "same", HAMS_ALIVE, true);
+    REQUIRE(a != NULL);
+    CHECK_NULL_ERR(hams_probe_new_manual(h, "same", HAMS_ALIVE, true));
+    CHECK_NULL_ERR(hams_probe_new_manual(h, "same", HAMS_READY, true));
+    CHECK_NULL_ERR(hams_probe_new_kick(h, "same", HAMS_READY, 100));
+    CHECK_NULL_ERR(hams_probe_new_callback(h, "same", HAMS_STARTUP, check_cb,
+                                           &st, 100, 100));
+
+    hams_probe_t *k = hams_probe_new_kick(h, "kk", HAMS_ALIVE, 100);
+    REQUIRE(k != NULL);
+    CHECK_NULL_ERR(hams_probe_new_manual(h, "kk", HAMS_ALIVE, true));
+
+    /* Same name on a different server is fine. */
+    hams_probe_t *b = hams_probe_new_manual(h2, "same", HAMS_ALIVE, true);
+    CHECK(b != NULL);
+
+    /* After freeing, the name can be used again. */
+    CHECK_OK(hams_probe_free(a));
+    a = hams_probe_new_manual(h, "same", HAMS_READY, false);
+    if (a == NULL) FAILF("name not reusable after free: %s", safe_last_error());
+
+    hams_free(h);
+    hams_free(h2);
+}
+
+static void test_bad_checks_bits(void) {
+    hams_t *h = hams_new("bits", "1.0");
+    REQUIRE(h != NULL);
+    cb_state st;
+    memset(&st, 0, sizeof(st));
+    static const unsigned bad[] = {0u, 8u, 16u, 1u | 8u, 7u | 64u, 0x80000000u,
+                                   0xFFFFFFFFu};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "p%zu", i);
+        hams_probe_t *p = hams_probe_new_manual(h, name, bad[i], true);
+        if (p) FAILF("manual checks=0x%x accepted", bad[i]);
+        else if (!last_error_nonempty()) FAILF("no message for checks=0x%x", bad[i]);
+        p = hams_probe_new_kick(h, name, bad[i], 100);
+        if (p) FAILF("kick checks=0x%x accepted", bad[i]);
+        p = hams_probe_new_callback(h, name, bad[i], check_cb, &st, 100, 100);
+        if (p) FAILF("callback checks=0x%x accepted", bad[i]);
+    }
+    static const unsigned good[] = {HAMS_ALIVE,
+                                    HAMS_READY,
+                                    HAMS_STARTUP,
+                                    HAMS_ALIVE | HAMS_READY,
+                                    HAMS_READY | HAMS_STARTUP,
+                                    HAMS_ALIVE | HAMS_READY | HAMS_STARTUP};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "g%zu", i);
+        hams_probe_t *p = hams_probe_new_manual(h, name, good[i], true);
+        if (!p) FAILF("checks=0x%x rejected: %s", good[i], safe_last_error());
+    }
+    hams_free(h);
+}
+
+static void test_bad_callback_timing(void) {
+    hams_t *h = hams_new("timing", "1.0");
+    REQUIRE(h != NULL);
+    cb_state st;
+    memset(&st, 0, sizeof(st));
+    atomic_store(&st.result, 1);
+    CHECK_NULL_ERR(hams_probe_new_callback(h, "c", HAMS_READY, check_cb, &st,
+                                           0, 100));
+    CHECK_NULL_ERR(hams_probe_new_callback(h, "c", HAMS_READY, check_cb, &st,
+                                           100, 0));
+    CHECK_NULL_ERR(hams_probe_new_callback(h, "c", HAMS_READY, check_cb, &st,
+                                           0, 0));
+    hams_probe_t *c =
+        hams_probe_new_callback(h, "c", HAMS_READY, check_cb, &st, 100, 100);
+    CHECK(c != NULL);
+    hams_free(h);
+}
+
+static void test_bad_addresses(void) {
+    hams_t *h = hams_new("addr", "1.0");
+    REQUIRE(h != NULL);
+    static const char *bad[] = {"nonsense",        "1.2.3.4:99999",
+                                "",                "127.0.0.1:-1",
+                                "127.0.0.1:abc",   ":::",
+                                "127.0.0.1:65536", "127.0.0.1: 80"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int rc = hams_set_address(h, bad[i]);
+        if (rc != HAMS_ERR_INVALID)
+            FAILF("hams_set_address(\"%s\") = %d, expected HAMS_ERR_INVALID",
+                  bad[i], rc);
+        else if (!last_error_nonempty())
+            FAILF("no message for address \"%s\"", bad[i]);
+    }
+    CHECK_OK(hams_set_address(h, "127.0.0.1:0"));
+    CHECK_OK(hams_set_address(h, "0.0.0.0:8079"));
+    CHECK_OK(hams_set_address(h, "[::1]:0"));
+    CHECK_OK(hams_set_address(h, "127.0.0.1:65535"));
+    /* A bad address does not clobber the last good one: start works. */
+    CHECK_OK(hams_set_address(h, "127.0.0.1:0"));
+    CHECK_ERR(hams_set_address(h, "nonsense"), HAMS_ERR_INVALID);
+    CHECK_OK(hams_start(h));
+    CHECK(hams_port(h) > 0);
+    hams_free(h);
+}
+
+static void test_wrong_state(void) {
+    hams_t *h = hams_new("state", "1.0");
+    REQUIRE(h != NULL);
+    CHECK_ERR(hams_port(h), HAMS_ERR_STATE);
+    CHECK_ERR(hams_stop(h), HAMS_ERR_STATE);
+    CHECK_OK(hams_set_address(h, "127.0.0.1:0"));
+    CHECK_OK(hams_start(h));
+    int port = hams_port(h);
+    CHECK(port > 0);
+    CHECK_ERR(hams_start(h), HAMS_ERR_STATE);
+    CHECK_ERR(hams_set_address(h, "127.0.0.1:0"), HAMS_ERR_STATE);
+    /* Still serving after the failed calls, same port. */
+    CHECK_INT(hams_port(h), port);
+    CHECK_GET(port, "/hams/alive", 200);
+    CHECK_OK(hams_stop(h));
+    CHECK_ERR(hams_port(h), HAMS_ERR_STATE);
+    CHECK_ERR(hams_stop(h), HAMS_ERR_STATE);
+    CHECK_OK(hams_set_address(h, "127.0.0.1:0"));
+    hams_free(h);
+}
+
+static void test_wrong_probe_kind(void) {
+    hams_t *h = hams_new("kind", "1.0");
+    REQUIRE(h != NULL);
+    cb_state st;
+    memset(&st, 0, sizeof(st));
+    atomic_store(&st.result, 1);
+    hams_probe_t *m = hams_probe_new_manual(h, "m", HAMS_ALIVE, true);
+    hams_probe_t *k = hams_probe_new_kick(h, "k", HAMS_ALIVE, 1000);
+    hams_probe_t *c =
+        hams_probe_new_callback(h, "c", HAMS_READY, check_cb, &st, 100, 100);
+    REQUIRE(m && k && c);
+    CHECK_ERR(hams_probe_kick(m), HAMS_ERR_INVALID);
+    CHECK_ERR(hams_probe_set(k, true, NULL), HAMS_ERR_INVALID);
+    CHECK_ERR(hams_probe_set(k, false, "x"), HAMS_ERR_INVALID);
+    CHECK_ERR(hams_probe_kick(c), HAMS_ERR_INVALID);
+    CHECK_ERR(hams_probe_set(c, true, NULL), HAMS_ERR_INVALID);
+    CHECK_OK(hams_probe_kick(k));
+    CHECK_OK(hams_probe_set(m, true, "fine"));
+    hams_free(h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Test cases: HTTP behaviour                                               */
+/* ------------------------------------------------------------------------ */
+
+static void test_http_empty_server(void) {
+    int port = 0;
+    hams_t *h = start_server("empty", &port);
+    REQUIRE(h != NULL);
+
+    static const char *paths[] = {"/hams/alive", "/hams/ready",
+                                  "/hams/startup"};
+    for (size_t i = 0; i < 3; i++) {
+        int st = get(port, paths[i]);
+        if (st != 200) FAILF("GET %s -> %d, expected 200", paths[i], st);
+        if (!body_is(g_resp.body, "ok"))
+            FAILF("GET %s body \"%s\", expected \"ok\"", paths[i], g_resp.body);
+    }
+    /* The exact raw exchange the brief describes. */
+    CHECK_INT(get(port, "/hams/alive"), 200);
+    CHECK(body_is(g_resp.body, "ok"));
+
+    CHECK_GET(port, "/hams/alive?verbose", 200);
+    CHECK_BODY_HAS("alive check passed");
+    CHECK_GET(port, "/hams/ready?verbose", 200);
+    CHECK_BODY_HAS("ready check passed");
+    CHECK_GET(port, "/hams/startup?verbose", 200);
+    CHECK_BODY_HAS("startup check passed");
+
+    /* HEAD: same status, no body. */
+    int st = http_req(port, "HEAD", "/hams/alive", NULL, &g_resp, 3000);
+    CHECK_INT(st, 200);
+    CHECK_INT(g_resp.body_len, 0);
+
+    /* Unknown paths and methods. */
+    CHECK_GET(port, "/hams/nope", 404);
+    CHECK_GET(port, "/", 404);
+    CHECK_GET(port, "/other", 404);
+    CHECK_GET(port, "/hams/alive/nosuchprobe", 404);
+    st = http_req(port, "POST", "/hams/alive", "Content-Length: 0\r\n", &g_resp,
+                  3000);
+    CHECK_INT(st, 405);
+    st = http_req(port, "DELETE", "/hams/ready", NULL, &g_resp, 3000);
+    CHECK_INT(st, 405);
+    st = http_req(port, "PUT", "/hams/startup", "Content-Length: 0\r\n",
+                  &g_resp, 3000);
+    CHECK_INT(st, 405);
+
+    hams_free(h);
+}
+
+static void test_http_version_endpoint(void) {
+    hams_t *h = hams_new("my-service", "9.8.7");
+    REQUIRE(h != NULL);
+    CHECK_OK(hams_set_address(h, "127.0.0.1:0"));
+    CHECK_OK(hams_start(h));
+    int port = hams_port(h);
+    REQUIRE(port > 0);
+    CHECK_GET(port, "/hams/version", 200);
+    CHECK_BODY_HAS("my-service");
+    CHECK_BODY_HAS("9.8.7");
+    CHECK(contains(g_resp.headers, "application/json"));
+    CHECK(contains(g_resp.body, "{"));
+    hams_free(h);
+}
+
+static void test_http_manual_probe(void) {
+    int port = 0;
+    hams_t *h = start_server("manual", &port);
+    REQUIRE(h != NULL);
+    hams_probe_t *p = hams_probe_new_manual(h, "db", HAMS_ALIVE, true);
+    REQUIRE(p != NULL);
+
+    CHECK_GET(port, "/hams/alive", 200);
+    CHECK(body_is(g_resp.body, "ok"));
+    CHECK_GET(port, "/hams/alive?verbose", 200);
+    CHECK_BODY_HAS("[+]db ok");
+    CHECK_BODY_HAS("alive check passed");
+
+    CHECK_OK(hams_probe_set(p, false, "connection refused"));
+    CHECK_GET(port, "/hams/alive", 503);
+    CHECK_BODY_HAS("db");
+    CHECK_BODY_HAS("connection refused");
+    CHECK_BODY_HAS("[-]db failed: connection refused");
+    CHECK_GET(port, "/hams/alive?verbose", 503);
+    CHECK_BODY_HAS("[-]db failed: connection refused");
+    CHECK_BODY_HAS("alive check failed");
+    /* Only the alive check includes it. */
+    CHECK_GET(port, "/hams/ready", 200);
+    CHECK_GET(port, "/hams/startup", 200);
+
+    /* Single probe endpoint. */
+    CHECK_GET(port, "/hams/alive/db", 503);
+    CHECK_BODY_HAS("connection refused");
+    CHECK_GET(port, "/hams/alive/nope", 404);
+
+    /* Exclude. */
+    CHECK_GET(port, "/hams/alive?exclude=db", 200);
+    CHECK_GET(port, "/hams/alive?verbose&exclude=db", 200);
+    CHECK_GET(port, "/hams/alive?exclude=other", 503);
+
+    /* HEAD on a failing check. */
+    int st = http_req(port, "HEAD", "/hams/alive", NULL, &g_resp, 3000);
+    CHECK_INT(st, 503);
+    CHECK_INT(g_resp.body_len, 0);
+
+    /* Failing without a reason. */
+    CHECK_OK(hams_probe_set(p, false, NULL));
+    CHECK_GET(port, "/hams/alive?verbose", 503);
+    CHECK_BODY_HAS("[-]db failed");
+    CHECK_BODY_LACKS("connection refused");
+
+    CHECK_OK(hams_probe_set(p, true, NULL));
+    CHECK_GET(port, "/hams/alive", 200);
+    CHECK(body_is(g_resp.body, "ok"));
+    CHECK_GET(port, "/hams/alive/db", 200);
+    CHECK_GET(port, "/hams/alive?verbose", 200);
+    CHECK_BODY_HAS("[+]db ok");
+
+    /* A probe created unhealthy fails immediately; it can be in several
+     * checks at once. */
+    hams_probe_t *q = hams_probe_new_manual(h, "cache", HAMS_ALIVE | HAMS_READY,
+                                            false);
+    REQUIRE(q != NULL);
+    CHECK_GET(port, "/hams/alive", 503);
+    CHECK_BODY_HAS("cache");
+    CHECK_BODY_LACKS("[-]db");
+    CHECK_GET(port, "/hams/ready", 503);
+    CHECK_BODY_HAS("cache");
+    CHECK_GET(port, "/hams/startup", 200);
+    CHECK_OK(hams_probe_set(q, true, "warm"));
+    CHECK_GET(port, "/hams/alive", 200);
+    CHECK_GET(port, "/hams/ready", 200);
+
+    hams_free(h);
+}
+
+static void test_http_json(void) {
+    int port = 0;
+    hams_t *h = start_server("json", &port);
+    REQUIRE(h != NULL);
+    hams_probe_t *a = hams_probe_new_manual(h, "alpha", HAMS_ALIVE, true);
+    hams_probe_t *b = hams_probe_new_manual(h, "beta", HAMS_ALIVE, true);
+    REQUIRE(a && b);
+    char flat[8192];
+
+    CHECK_INT(get_json(port, "/hams/alive"), 200);
+    CHECK(contains(g_resp.headers, "application/json"));
+    strip_ws(g_resp.body, flat, sizeof(flat));
+    if (!contains(flat, "\"status\":\"UP\""))
+        FAILF("JSON lacks status UP: %s", g_resp.body);
+    CHECK(contains(flat, "\"checks\":["));
+    CHECK(contains(flat, "\"name\":\"alpha\""));
+    CHECK(contains(flat, "\"name\":\"beta\""));
+
+    CHECK_OK(hams_probe_set(b, false, "beta-is-broken"));
+    CHECK_INT(get_json(port, "/hams/alive"), 503);
+    CHECK(contains(g_resp.headers, "application/json"));
+    strip_ws(g_resp.body, flat, sizeof(flat));
+    if (!contains(flat, "\"status\":\"DOWN\""))
+        FAILF("JSON lacks status DOWN: %s", g_resp.body);
+    CHECK(contains(flat, "\"name\":\"beta\""));
+    CHECK(contains(flat, "\"reason\":\"beta-is-broken\""));
+    CHECK(contains(flat, "\"name\":\"alpha\""));
+
+    hams_free(h);
+}
+
+static void test_http_ready_startup_interplay(void) {
+    int port = 0;
+    hams_t *h = start_server("interplay", &port);
+    REQUIRE(h != NULL);
+    hams_probe_t *s = hams_probe_new_manual(h, "boot", HAMS_STARTUP, false);
+    hams_probe_t *r = hams_probe_new_manual(h, "svc", HAMS_READY, true);
+    REQUIRE(s && r);
+
+    /* Startup has never passed: readiness fails although its probe is ok. */
+    CHECK_GET(port, "/hams/startup", 503);
+    CHECK_BODY_HAS("boot");
+    CHECK_GET(port, "/hams/ready", 503);
+    CHECK_GET(port, "/hams/alive", 200);
+
+    /* Startup passes: both pass. */
+    CHECK_OK(hams_probe_set(s, true, NULL));
+    CHECK_GET(port, "/hams/startup", 200);
+    CHECK_GET(port, "/hams/ready", 200);
+    CHECK(body_is(g_resp.body, "ok"));
+
+    /* Once startup has passed, readiness no longer depends on it. */
+    CHECK_OK(hams_probe_set(s, false, "rebooting"));
+    CHECK_GET(port, "/hams/startup", 503);
+    CHECK_GET(port, "/hams/ready", 200);
+
+    /* Readiness follows its own probes. */
+    CHECK_OK(hams_probe_set(r, false, "overloaded"));
+    CHECK_GET(port, "/hams/ready?verbose", 503);
+    CHECK_BODY_HAS("[-]svc failed: overloaded");
+    CHECK_BODY_HAS("ready check failed");
+    CHECK_OK(hams_probe_set(r, true, NULL));
+    CHECK_GET(port, "/hams/ready", 200);
+    hams_free(h);
+
+    /* A probe in READY|STARTUP (like the demo's "warmup"). */
+    h = start_server("interplay2", &port);
+    REQUIRE(h != NULL);
+    hams_probe_t *w =
+        hams_probe_new_manual(h, "warmup", HAMS_READY | HAMS_STARTUP, false);
+    REQUIRE(w != NULL);
+    CHECK_GET(port, "/hams/startup?verbose", 503);
+    CHECK_BODY_HAS("[-]warmup failed");
+    CHECK_GET(port, "/hams/ready?verbose", 503);
+    CHECK_BODY_HAS("warmup");
+    CHECK_OK(hams_probe_set(w, true, NULL));
+    CHECK_GET(port, "/hams/startup", 200);
+    CHECK_GET(port, "/hams/ready", 200);
+    hams_free(h);
+}
+
+static void test_http_kick_probe(void) {
+    int port = 0;
+    hams_t *h = start_server("kick", &port);
+    REQUIRE(h != NULL);
+    hams_probe_t *k = hams_probe_new_kick(h, "loop", HAMS_ALIVE, 100);
+    REQUIRE(k != NULL);
+
+    /* Healthy right after creation. */
+    CHECK_GET(port, "/hams/alive", 200);
+    sleep_ms(300);
+    CHECK_GET(port, "/hams/alive", 503);
+    CHECK_BODY_HAS("loop");
+    CHECK_GET(port, "/hams/alive?verbose", 503);
+    CHECK_BODY_HAS("[-]loop failed");
+    CHECK_OK(hams_probe_kick(k));
+    CHECK_GET(port, "/hams/alive", 200);
+    CHECK_GET(port, "/hams/alive?verbose", 200);
+    CHECK_BODY_HAS("[+]loop ok");
+    /* Kicking regularly keeps it healthy. */
+    for (int i = 0; i < 6; i++) {
+        sleep_ms(40);
+        CHECK_OK(hams_probe_kick(k));
+    }
+    CHECK_GET(port, "/hams/alive", 200);
+    sleep_ms(250);
+    CHECK_GET(port, "/hams/alive/loop", 503);
+    hams_free(h);
+}
+
+static void test_http_callback_probe(void) {
+    int port = 0;
+    hams_t *h = start_server("callback", &port);
+    REQUIRE(h != NULL);
+    static cb_state bad, good;
+    memset(&bad, 0, sizeof(bad));
+    memset(&good, 0, sizeof(good));
+    atomic_store(&bad.result, 0);
+    bad.reason = "disk full";
+    atomic_store(&good.result, 1);
+
+    hams_probe_t *g = hams_probe_new_callback(h, "good", HAMS_READY, check_cb,
+                                              &good, 50, 1000);
+    REQUIRE(g != NULL);
+    /* Runs at once: becomes healthy well before a second interval. */
+    CHECK(wait_for(port, "/hams/ready?verbose", 200, "[+]good ok", 1000));
+    CHECK(atomic_load(&good.calls) >= 1);
+    CHECK(atomic_load(&good.last_len) > 0);
+
+    hams_probe_t *b = hams_probe_new_callback(h, "disk", HAMS_READY, check_cb,
+                                              &bad, 50, 1000);
+    REQUIRE(b != NULL);
+    if (!wait_for(port, "/hams/ready?verbose", 503, "[-]disk failed: disk full",
+                  1000))
+        FAILF("callback failure not shown; last %d: \"%s\"", g_resp.status,
+              g_resp.body);
+    CHECK_BODY_HAS("ready check failed");
+    CHECK_BODY_HAS("[+]good ok");
+    CHECK_GET(port, "/hams/alive", 200);
+
+    /* Called repeatedly at its interval. */
+    int c0 = atomic_load(&bad.calls);
+    sleep_ms(300);
+    int c1 = atomic_load(&bad.calls);
+    if (c1 - c0 < 2) FAILF("callback ran %d times in 300 ms at 50 ms", c1 - c0);
+
+    /* Recovers when the callback does. */
+    atomic_store(&bad.result, 1);
+    CHECK(wait_for(port, "/hams/ready", 200, NULL, 1000));
+
+    /* NULL user pointer is passed through untouched. */
+    hams_probe_t *n = hams_probe_new_callback(h, "nulluser", HAMS_READY,
+                                              check_cb_null_user, NULL, 50, 500);
+    REQUIRE(n != NULL);
+    CHECK(wait_for(port, "/hams/ready?verbose", 200, "[+]nulluser ok", 1000));
+
+    hams_free(h);
+    /* After hams_free no callback runs any more. */
+    int after = atomic_load(&good.calls);
+    sleep_ms(150);
+    CHECK_INT(atomic_load(&good.calls), after);
+}
+
+static void test_http_callback_pending_counts_as_failing(void) {
+    int port = 0;
+    hams_t *h = start_server("pending", &port);
+    REQUIRE(h != NULL);
+    static cb_state slow;
+    memset(&slow, 0, sizeof(slow));
+    atomic_store(&slow.result, 1);
+    slow.sleep_ms = 400;
+    hams_probe_t *p = hams_probe_new_callback(h, "slowstart", HAMS_READY,
+                                              check_cb, &slow, 1000, 2000);
+    REQUIRE(p != NULL);
+    /* First call is still running: the probe counts as failing. */
+    CHECK_GET(port, "/hams/ready?verbose", 503);
+    CHECK_BODY_HAS("[-]slowstart failed");
+    /* Then it succeeds. */
+    CHECK(wait_for(port, "/hams/ready", 200, NULL, 1500));
+    atomic_store(&slow.stop, 1);
+    hams_free(h);
+}
+
+static void test_http_callback_timeout(void) {
+    int port = 0;
+    hams_t *h = start_server("timeout", &port);
+    REQUIRE(h != NULL);
+    static cb_state stuck;
+    memset(&stuck, 0, sizeof(stuck));
+    atomic_store(&stuck.result, 1);
+    stuck.sleep_ms = 2000;
+    hams_probe_t *p = hams_probe_new_callback(h, "stuck", HAMS_READY, check_cb,
+                                              &stuck, 1000, 100);
+    REQUIRE(p != NULL);
+
+    double t0 = now_ms();
+    bool seen = false;
+    while (now_ms() - t0 < 1500) {
+        int st = get(port, "/hams/ready?verbose");
+        if (st == 503 && contains(g_resp.body, "[-]stuck failed") &&
+            (contains_ci(g_resp.body, "timeout") ||
+             contains_ci(g_resp.body, "timed out"))) {
+            seen = true;
+            break;
+        }
+        sleep_ms(25);
+    }
+    if (!seen)
+        FAILF("no timeout reason within 1.5 s; last %d: \"%s\"", g_resp.status,
+              g_resp.body);
+    /* The serving thread is not blocked by the stuck callback. */
+    CHECK_GET(port, "/hams/alive", 200);
+    if (g_resp.ms > 500)
+        FAILF("/hams/alive took %.0f ms while a callback was stuck", g_resp.ms);
+    CHECK_GET(port, "/hams/ready", 503);
+    if (g_resp.ms > 500)
+        FAILF("/hams/ready took %.0f ms while a callback was stuck", g_resp.ms);
+    /* It is still within its 2 s sleep: the timeout fired, not completion. */
+    CHECK(now_ms() - t0 < 2000);
+
+    atomic_store(&stuck.stop, 1);
+    hams_free(h);
+}
+
+static void test_http_probe_free(void) {
+    int port = 0;
+    hams_t *h = start_server("pfree", &port);
+    REQUIRE(h != NULL);
+    hams_probe_t *a = hams_probe_new_manual(h, "keep", HAMS_ALIVE, true);
+    hams_probe_t *b = hams_probe_new_manual(h, "gone", HAMS_ALIVE, false);
+    hams_probe_t *k = hams_probe_new_kick(h, "gonekick", HAMS_ALIVE, 10000);
+    static cb_state st;
+    memset(&st, 0, sizeof(st));
+    atomic_store(&st.result, 1);
+    hams_probe_t *c = hams_probe_new_callback(h, "gonecb", HAMS_ALIVE,
+                                              check_cb, &st, 50, 500);
+    REQUIRE(a && b && k && c);
+    CHECK(wait_for(port, "/hams/alive?verbose", 503, "[+]gonecb ok", 1000));
+    CHECK_BODY_HAS("[-]gone failed");
+    CHECK_BODY_HAS("[+]keep ok");
+    CHECK_BODY_HAS("[+]gonekick ok");
+
+    CHECK_OK(hams_probe_free(b));
+    CHECK_OK(hams_probe_free(k));
+    CHECK_OK(hams_probe_free(c));
+    CHECK_GET(port, "/hams/alive?verbose", 200);
+    CHECK_BODY_HAS("[+]keep ok");
+    CHECK_BODY_LACKS("gone");
+    CHECK_GET(port, "/hams/alive/gone", 404);
+    CHECK_GET(port, "/hams/alive/gonecb", 404);
+
+    /* A freed callback probe's function is not called any more. */
+    int n = atomic_load(&st.calls);
+    sleep_ms(150);
+    CHECK_INT(atomic_load(&st.calls), n);
+
+    CHECK_OK(hams_probe_free(a));
+    CHECK_GET(port, "/hams/alive?verbose", 200);
+    CHECK_BODY_LACKS("keep");
+    hams_free(h);
+}
+
+static void test_port_in_use(void) {
+    int port = 0;
+    hams_t *h1 = start_server("first", &port);
+    REQUIRE(h1 != NULL);
+    hams_t *h2 = hams_new("second", "1.0");
+    REQUIRE(h2 != NULL);
+    char addr[64];
+    snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+    CHECK_OK(hams_set_address(h2, addr));
+    CHECK_ERR(hams_start(h2), HAMS_ERR_IO);
+    CHECK(strlen(safe_last_error()) > 0);
+    CHECK_ERR(hams_port(h2), HAMS_ERR_STATE);
+    CHECK_ERR(hams_stop(h2), HAMS_ERR_STATE);
+    /* The first server is unaffected. */
+    CHECK_GET(port, "/hams/alive", 200);
+    /* The failed one can be pointed elsewhere and started. */
+    CHECK_OK(hams_set_address(h2, "127.0.0.1:0"));
+    CHECK_OK(hams_start(h2));
+    CHECK(hams_port(h2) > 0);
+    CHECK(hams_port(h2) != port);
+    hams_free(h2);
+    hams_free(h1);
+}
+
+static void test_two_servers(void) {
+    int p1 = 0, p2 = 0;
+    hams_t *h1 = start_server("one", &p1);
+    hams_t *h2 = start_server("two", &p2);
+    REQUIRE(h1 && h2);
+    CHECK(p1 != p2);
+    hams_probe_t *x = hams_probe_new_manual(h1, "x", HAMS_ALIVE, false);
+    hams_probe_t *y = hams_probe_new_manual(h2, "y", HAMS_ALIVE, true);
+    REQUIRE(x && y);
+    CHECK_GET(p1, "/hams/alive?verbose", 503);
+    CHECK_BODY_HAS("[-]x failed");
+    CHECK_BODY_LACKS("[+]y");
+    CHECK_GET(p2, "/hams/alive?verbose", 200);
+    CHECK_BODY_HAS("[+]y ok");
+    CHECK_BODY_LACKS("x failed");
+    CHECK_GET(p1, "/hams/version", 200);
+    CHECK_BODY_HAS("one");
+    CHECK_GET(p2, "/hams/version", 200);
+    CHECK_BODY_HAS("two");
+    /* Stopping one leaves the other serving. */
+    CHECK_OK(hams_stop(h1));
+    CHECK_GET(p2, "/hams/alive", 200);
+    hams_free(h1);
+    CHECK_GET(p2, "/hams/alive", 200);
+    hams_free(h2);
+}
+
+static void test_stop_start_again(void) {
+    int port = 0;
+    hams_t *h = start_server("restart", &port);
+    REQUIRE(h != NULL);
+    hams_probe_t *m = hams_probe_new_manual(h, "persist", HAMS_ALIVE, false);
+    REQUIRE(m != NULL);
+    CHECK_GET(port, "/hams/alive", 503);
+    CHECK_OK(hams_stop(h));
+    CHECK_ERR(hams_port(h), HAMS_ERR_STATE);
+    /* Not serving any more: the request cannot succeed. */
+    int st = http_req(port, "GET", "/hams/alive", NULL, &g_resp, 500);
+    if (st != -1) FAILF("GET after stop answered %d", st);
+
+    /* Probes can be changed while stopped. */
+    CHECK_OK(hams_probe_set(m, true, NULL));
+    CHECK_OK(hams_start(h));
+    int port2 = hams_port(h);
+    CHECK(port2 > 0);
+    CHECK_GET(port2, "/hams/alive?verbose", 200);
+    CHECK_BODY_HAS("[+]persist ok");
+
+    /* Several cycles. */
+    for (int i = 0; i < 3; i++) {
+        CHECK_OK(hams_stop(h));
+        CHECK_OK(hams_start(h));
+        int p = hams_port(h);
+        CHECK(p > 0);
+        CHECK_GET(p, "/hams/alive", 200);
+    }
+    CHECK_OK(hams_stop(h));
+    hams_free(h); /* free when stopped */
+}
+
+static void test_free_with_probes(void) {
+    /* Started, with all kinds of probes still registered. */
+    int port = 0;
+    hams_t *h = start_server("freeall", &port);
+    REQUIRE(h != NULL);
+    static cb_state st;
+    memset(&st, 0, sizeof(st));
+    atomic_store(&st.result, 1);
+    for (int i = 0; i < 20; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "m%d", i);
+        CHECK(hams_probe_new_manual(h, name, HAMS_ALIVE, i % 2) != NULL);
+        snprintf(name, sizeof(name), "k%d", i);
+        CHECK(hams_probe_new_kick(h, name, HAMS_READY, 500) != NULL);
+    }
+    CHECK(hams_probe_new_callback(h, "cb", HAMS_STARTUP, check_cb, &st, 20,
+                                  100) != NULL);
+    CHECK_GET(port, "/hams/alive", 503);
+    hams_free(h);
+    int n = atomic_load(&st.calls);
+    sleep_ms(100);
+    CHECK_INT(atomic_load(&st.calls), n);
+
+    /* Never started, with probes. */
+    h = hams_new("freeall2", "1.0");
+    REQUIRE(h != NULL);
+    CHECK(hams_probe_new_manual(h, "a", HAMS_ALIVE, true) != NULL);
+    CHECK(hams_probe_new_kick(h, "b", HAMS_ALIVE, 100) != NULL);
+    CHECK(hams_probe_new_callback(h, "c", HAMS_READY, check_cb, &st, 20,
+                                  100) != NULL);
+    hams_free(h);
+
+    /* Many create/free cycles (leak check under valgrind/ASan if used). */
+    for (int i = 0; i < 50; i++) {
+        h = hams_new("cycle", "1.0");
+        REQUIRE(h != NULL);
+        hams_probe_t *p = hams_probe_new_manual(h, "p", HAMS_ALIVE, true);
+        CHECK(p != NULL);
+        if (i % 2) CHECK_OK(hams_probe_free(p));
+        hams_free(h);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Logging                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define LOG_CAP 256
+typedef struct {
+    pthread_mutex_t mu;
+    int count;
+    int levels[LOG_CAP];
+    char messages[LOG_CAP][160];
+    int bad_args; /* NULL target/message or out-of-range level */
+    int wrong_user;
+} log_rec;
+
+static log_rec g_log = {PTHREAD_MUTEX_INITIALIZER, 0, {0}, {{0}}, 0, 0};
+
+static void log_cb(void *user, int level, const char *target,
+                   const char *message) {
+    pthread_mutex_lock(&g_log.mu);
+    if (user != &g_log) g_log.wrong_user++;
+    if (target == NULL || message == NULL || level < 1 || level > 5)
+        g_log.bad_args++;
+    if (g_log.count < LOG_CAP) {
+        g_log.levels[g_log.count] = level;
+        snprintf(g_log.messages[g_log.count], sizeof(g_log.messages[0]),
+                 "%s", message ? message : "(NULL)");
+    }
+    g_log.count++;
+    pthread_mutex_unlock(&g_log.mu);
+}
+
+static void log_reset(void) {
+    pthread_mutex_lock(&g_log.mu);
+    g_log.count = 0;
+    g_log.bad_args = 0;
+    g_log.wrong_user = 0;
+    pthread_mutex_unlock(&g_log.mu);
+}
+
+static int log_count(void) {
+    pthread_mutex_lock(&g_log.mu);
+    int n = g_log.count;
+    pthread_mutex_unlock(&g_log.mu);
+    return n;
+}
+
+static int log_count_level(int level) {
+    pthread_mutex_lock(&g_log.mu);
+    int n = 0;
+    for (int i = 0; i < g_log.count && i < LOG_CAP; i++)
+        if (g_log.levels[i] == level) n++;
+    pthread_mutex_unlock(&g_log.mu);
+    return n;
+}
+
+static int log_count_above(int level) {
+    pthread_mutex_lock(&g_log.mu);
+    int n = 0;
+    for (int i = 0; i < g_log.count && i < LOG_CAP; i++)
+        if (g_log.levels[i] > level) n++;
+    pthread_mutex_unlock(&g_log.mu);
+    return n;
+}
+
+static void start_stop_cycle(void) {
+    int port = 0;
+    hams_t *h = start_server("logger", &port);
+    if (!h) return;
+    (void)get(port, "/hams/alive");
+    (void)hams_stop(h);
+    hams_free(h);
+}
+
+static void test_logger(void) {
+    /* Everything, up to trace. */
+    log_reset();
+    CHECK_OK(hams_set_logger(log_cb, &g_log, 5));
+    start_stop_cycle();
+    int n = log_count();
+    if (n == 0) FAILF("no log record delivered for start/stop at max_level 5");
+    if (log_count_level(3) == 0)
+        FAILF("no info-level record for start (got %d records)", n);
+    CHECK_INT(g_log.bad_args, 0);
+    CHECK_INT(g_log.wrong_user, 0);
+
+    /* A failed bind is logged too. */
+    log_reset();
+    {
+        int port = 0;
+        hams_t *h1 = start_server("logbind1", &port);
+        hams_t *h2 = hams_new("logbind2", "1.0");
+        if (h1 && h2) {
+            char addr[64];
+            snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+            CHECK_OK(hams_set_address(h2, addr));
+            CHECK_ERR(hams_start(h2), HAMS_ERR_IO);
+        }
+        hams_free(h2);
+        hams_free(h1);
+    }
+    CHECK(log_count() > 0);
+
+    /* Filtered at warn: nothing more verbose than warn arrives. */
+    log_reset();
+    CHECK_OK(hams_set_logger(log_cb, &g_log, 2));
+    start_stop_cycle();
+    if (log_count_above(2) != 0)
+        FAILF("%d records above warn delivered at max_level 2",
+              log_count_above(2));
+
+    /* Off: nothing arrives. */
+    log_reset();
+    CHECK_OK(hams_set_logger(log_cb, &g_log, 0));
+    start_stop_cycle();
+    CHECK_INT(log_count(), 0);
+
+    /* Back to default stderr logging: our callback is no longer called. */
+    CHECK_OK(hams_set_logger(log_cb, &g_log, 5));
+    CHECK_OK(hams_set_logger(NULL, NULL, 2));
+    log_reset();
+    start_stop_cycle();
+    CHECK_INT(log_count(), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Concurrency                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    hams_t *h;
+    hams_probe_t *p;
+    int idx;
+    int errors;
+} worker_arg;
+
+static void *toggle_worker(void *arg) {
+    worker_arg *w = (worker_arg *)arg;
+    for (int i = 0; i < 500; i++) {
+        if (hams_probe_set(w->p, (i % 2) == 0, "toggling") != HAMS_OK)
+            w->errors++;
+    }
+    if (hams_probe_set(w->p, true, NULL) != HAMS_OK) w->errors++;
+    return NULL;
+}
+
+static void *churn_worker(void *arg) {
+    worker_arg *w = (worker_arg *)arg;
+    for (int i = 0; i < 200; i++) {
+        char name[48];
+        snprintf(name, sizeof(name), "churn%d-%d", w->idx, i);
+        hams_probe_t *p = (i % 2) ? hams_probe_new_manual(w->h, name, HAMS_READY, true)
+                                  : hams_probe_new_kick(w->h, name, HAMS_READY, 10000);
+        if (!p) {
+            w->errors++;
+            continue;
+        }
+        if (hams_probe_free(p) != HAMS_OK) w->errors++;
+    }
+    return NULL;
+}
+
+static void test_concurrency(void) {
+    int port = 0;
+    hams_t *h = start_server("concurrent", &port);
+    REQUIRE(h != NULL);
+    enum { NT = 4 };
+    pthread_t t[NT * 2];
+    worker_arg a[NT * 2];
+    for (int i = 0; i < NT; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "t%d", i);
+        a[i].h = h;
+        a[i].idx = i;
+        a[i].errors = 0;
+        a[i].p = hams_probe_new_manual(h, name, HAMS_ALIVE, true);
+        REQUIRE(a[i].p != NULL);
+        a[NT + i] = a[i];
+        a[NT + i].p = NULL;
+    }
+    for (int i = 0; i < NT; i++) {
+        REQUIRE(pthread_create(&t[i], NULL, toggle_worker, &a[i]) == 0);
+        REQUIRE(pthread_create(&t[NT + i], NULL, churn_worker, &a[NT + i]) == 0);
+    }
+    int bad_status = 0;
+    for (int i = 0; i < 20; i++) {
+        int st = get(port, "/hams/alive");
+        if (st != 200 && st != 503) bad_status++;
+    }
+    for (int i = 0; i < 2 * NT; i++) pthread_join(t[i], NULL);
+    CHECK_INT(bad_status, 0);
+    for (int i = 0; i < 2 * NT; i++)
+        if (a[i].errors) FAILF("worker %d had %d failed calls", i, a[i].errors);
+    CHECK_GET(port, "/hams/alive", 200);
+    CHECK_GET(port, "/hams/ready?verbose", 200);
+    CHECK_BODY_LACKS("churn");
+    hams_free(h);
+}
+
+/* ------------------------------------------------------------------------ */
+
+int main(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
+    setvbuf(stderr, NULL, _IONBF, 0);
+
+    double t0 = now_ms();
+    RUN(test_version);
+    RUN(test_constants);
+    RUN(test_last_error_is_never_null);
+    RUN(test_null_arguments);
+    RUN(test_last_error_thread_local);
+    RUN(test_invalid_utf8);
+    RUN(test_bad_probe_names);
+    RUN(test_duplicate_names);
+    RUN(test_bad_checks_bits);
+    RUN(test_bad_callback_timing);
+    RUN(test_bad_addresses);
+    RUN(test_wrong_state);
+    RUN(test_wrong_probe_kind);
+    RUN(test_http_empty_server);
+    RUN(test_http_version_endpoint);
+    RUN(test_http_manual_probe);
+    RUN(test_http_json);
+    RUN(test_http_ready_startup_interplay);
+    RUN(test_http_kick_probe);
+    RUN(test_http_callback_probe);
+    RUN(test_http_callback_pending_counts_as_failing);
+    RUN(test_http_callback_timeout);
+    RUN(test_http_probe_free);
+    RUN(test_port_in_use);
+    RUN(test_two_servers);
+    RUN(test_stop_start_again);
+    RUN(test_free_with_probes);
+    RUN(test_logger);
+    RUN(test_concurrency);
+    fprintf(stderr, "(total %.0f ms)\n", now_ms() - t0);
+
+    printf("c-api: %d passed, %d failed\n", g_passed, g_failed);
+    fflush(stdout);
+    return g_failed == 0 ? 0 : 1;
+}
