@@ -307,6 +307,51 @@ static int http_req(int port, const char *method, const char *target,
     return status;
 }
 
+/* Sends `raw` as is, reads until EOF or timeout into g_raw; returns bytes. */
+static size_t http_raw(int port, const char *raw, int timeout_ms) {
+    g_raw[0] = '\0';
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
+    struct timeval tv;
+    tv.tv_sec = timeout_ms / 1000;
+    tv.tv_usec = (timeout_ms % 1000) * 1000;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        close(fd);
+        return 0;
+    }
+    size_t n = strlen(raw), off = 0;
+    while (off < n) {
+        ssize_t w = send(fd, raw + off, n - off, 0);
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    size_t got = 0;
+    for (;;) {
+        if (got >= sizeof(g_raw) - 1) break;
+        ssize_t rd = recv(fd, g_raw + got, sizeof(g_raw) - 1 - got, 0);
+        if (rd < 0 && errno == EINTR) continue;
+        if (rd <= 0) break;
+        got += (size_t)rd;
+    }
+    close(fd);
+    g_raw[got] = '\0';
+    return got;
+}
+
+static int count_occurrences(const char *hay, const char *needle) {
+    int n = 0;
+    size_t len = strlen(needle);
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + len, needle))
+        n++;
+    return n;
+}
+
 static http_resp g_resp; /* shared response buffer (large) */
 
 static int get(int port, const char *target) {
@@ -577,6 +622,20 @@ static void test_invalid_utf8(void) {
     hams_free(h);
 }
 
+static void test_service_name_validation(void) {
+    CHECK_NULL_ERR(hams_new("", "1.0"));
+    CHECK_NULL_ERR(hams_new("svc", ""));
+    CHECK_NULL_ERR(hams_new("bad\nname", "1.0"));
+    CHECK_NULL_ERR(hams_new("svc", "1.0\r"));
+    CHECK_NULL_ERR(hams_new("tab\there", "1.0"));
+    hams_t *h = hams_new("service with spaces", "1.0.0-beta+build.5");
+    CHECK(h != NULL);
+    hams_free(h);
+    h = hams_new("caf\xc3\xa9", "v1"); /* valid UTF-8, non-ASCII */
+    CHECK(h != NULL);
+    hams_free(h);
+}
+
 static void test_bad_probe_names(void) {
     hams_t *h = hams_new("names", "1.0");
     REQUIRE(h != NULL);
@@ -599,6 +658,15 @@ static void test_bad_probe_names(void) {
                                            check_cb, &st, 100, 100));
     CHECK_NULL_ERR(hams_probe_new_callback(h, "", HAMS_READY, check_cb, &st,
                                            100, 100));
+
+    /* Length limit: 1 to 64 characters. */
+    char n64[65], n65[66];
+    memset(n64, 'a', 64);
+    n64[64] = '\0';
+    memset(n65, 'b', 65);
+    n65[65] = '\0';
+    CHECK_NULL_ERR(hams_probe_new_manual(h, n65, HAMS_ALIVE, true));
+    CHECK(hams_probe_new_manual(h, n64, HAMS_ALIVE, true) != NULL);
 
     static const char *good[] = {"a", "Z", "0", "db", "A-Z_0.9", "x.y-z_1",
                                  "_", "-", ".x", "UPPER", "with-dash"};
@@ -780,9 +848,13 @@ static void test_http_empty_server(void) {
         if (!body_is(g_resp.body, "ok"))
             FAILF("GET %s body \"%s\", expected \"ok\"", paths[i], g_resp.body);
     }
-    /* The exact raw exchange the brief describes. */
+    /* Standard headers. */
     CHECK_INT(get(port, "/hams/alive"), 200);
     CHECK(body_is(g_resp.body, "ok"));
+    CHECK(contains(g_resp.headers, "content-length: "));
+    CHECK(contains(g_resp.headers, "content-type: text/plain; charset=utf-8"));
+    CHECK(contains(g_resp.headers, "cache-control: no-store"));
+    CHECK(contains(g_resp.headers, "x-content-type-options: nosniff"));
 
     CHECK_GET(port, "/hams/alive?verbose", 200);
     CHECK_BODY_HAS("alive check passed");
@@ -804,6 +876,8 @@ static void test_http_empty_server(void) {
     st = http_req(port, "POST", "/hams/alive", "Content-Length: 0\r\n", &g_resp,
                   3000);
     CHECK_INT(st, 405);
+    if (!contains(g_resp.headers, "allow: get, head"))
+        FAILF("405 without \"Allow: GET, HEAD\"; headers: %s", g_resp.headers);
     st = http_req(port, "DELETE", "/hams/ready", NULL, &g_resp, 3000);
     CHECK_INT(st, 405);
     st = http_req(port, "PUT", "/hams/startup", "Content-Length: 0\r\n",
@@ -824,7 +898,14 @@ static void test_http_version_endpoint(void) {
     CHECK_BODY_HAS("my-service");
     CHECK_BODY_HAS("9.8.7");
     CHECK(contains(g_resp.headers, "application/json"));
-    CHECK(contains(g_resp.body, "{"));
+    char flat[4096], want[256];
+    strip_ws(g_resp.body, flat, sizeof(flat));
+    CHECK(flat[0] == '{');
+    CHECK(contains(flat, "\"service\":\"my-service\""));
+    CHECK(contains(flat, "\"version\":\"9.8.7\""));
+    snprintf(want, sizeof(want), "\"hams_version\":\"%s\"", hams_version());
+    if (!contains(flat, want))
+        FAILF("version JSON lacks %s: %s", want, g_resp.body);
     hams_free(h);
 }
 
@@ -861,7 +942,12 @@ static void test_http_manual_probe(void) {
     /* Exclude. */
     CHECK_GET(port, "/hams/alive?exclude=db", 200);
     CHECK_GET(port, "/hams/alive?verbose&exclude=db", 200);
+    CHECK_BODY_HAS("[+]db excluded: ok");
+    CHECK_BODY_HAS("alive check passed");
     CHECK_GET(port, "/hams/alive?exclude=other", 503);
+    CHECK_GET(port, "/hams/alive?exclude=db&exclude=other&verbose", 200);
+    CHECK_BODY_HAS("warn:");
+    CHECK_BODY_HAS("other");
 
     /* HEAD on a failing check. */
     int st = http_req(port, "HEAD", "/hams/alive", NULL, &g_resp, 3000);
@@ -892,6 +978,9 @@ static void test_http_manual_probe(void) {
     CHECK_GET(port, "/hams/ready", 503);
     CHECK_BODY_HAS("cache");
     CHECK_GET(port, "/hams/startup", 200);
+    CHECK_GET(port, "/hams/ready/cache", 503);
+    CHECK_GET(port, "/hams/ready/nope", 404);
+    CHECK_GET(port, "/hams/startup/nope", 404);
     CHECK_OK(hams_probe_set(q, true, "warm"));
     CHECK_GET(port, "/hams/alive", 200);
     CHECK_GET(port, "/hams/ready", 200);
@@ -942,6 +1031,9 @@ static void test_http_ready_startup_interplay(void) {
     CHECK_GET(port, "/hams/startup", 503);
     CHECK_BODY_HAS("boot");
     CHECK_GET(port, "/hams/ready", 503);
+    CHECK_GET(port, "/hams/ready?verbose", 503);
+    CHECK_BODY_HAS("[-]startup failed: startup check has not passed yet");
+    CHECK_BODY_HAS("[+]svc ok");
     CHECK_GET(port, "/hams/alive", 200);
 
     /* Startup passes: both pass. */
@@ -1075,7 +1167,7 @@ static void test_http_callback_pending_counts_as_failing(void) {
     REQUIRE(p != NULL);
     /* First call is still running: the probe counts as failing. */
     CHECK_GET(port, "/hams/ready?verbose", 503);
-    CHECK_BODY_HAS("[-]slowstart failed");
+    CHECK_BODY_HAS("[-]slowstart failed: not checked yet");
     /* Then it succeeds. */
     CHECK(wait_for(port, "/hams/ready", 200, NULL, 1500));
     atomic_store(&slow.stop, 1);
@@ -1109,6 +1201,7 @@ static void test_http_callback_timeout(void) {
     if (!seen)
         FAILF("no timeout reason within 1.5 s; last %d: \"%s\"", g_resp.status,
               g_resp.body);
+    CHECK_BODY_HAS("[-]stuck failed: check timed out after 100 ms");
     /* The serving thread is not blocked by the stuck callback. */
     CHECK_GET(port, "/hams/alive", 200);
     if (g_resp.ms > 500)
@@ -1171,7 +1264,9 @@ static void test_port_in_use(void) {
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
     CHECK_OK(hams_set_address(h2, addr));
     CHECK_ERR(hams_start(h2), HAMS_ERR_IO);
-    CHECK(strlen(safe_last_error()) > 0);
+    if (!contains_ci(safe_last_error(), "in use"))
+        FAILF("bind error message lacks the OS error: \"%s\"",
+              safe_last_error());
     CHECK_ERR(hams_port(h2), HAMS_ERR_STATE);
     CHECK_ERR(hams_stop(h2), HAMS_ERR_STATE);
     /* The first server is unaffected. */
@@ -1288,6 +1383,119 @@ static void test_free_with_probes(void) {
     }
 }
 
+static void test_http_reason_sanitised(void) {
+    int port = 0;
+    hams_t *h = start_server("sanitise", &port);
+    REQUIRE(h != NULL);
+    hams_probe_t *p = hams_probe_new_manual(h, "inj", HAMS_ALIVE, true);
+    REQUIRE(p != NULL);
+    CHECK_OK(hams_probe_set(p, false, "evil\r\nX-Injected: yes\r\n\r\nbody"));
+    CHECK_GET(port, "/hams/alive?verbose", 503);
+    CHECK_BODY_HAS("[-]inj failed: evil");
+    CHECK(!contains(g_resp.headers, "x-injected"));
+    CHECK(!contains(g_resp.body, "\r"));
+    CHECK(!contains(g_resp.body, "evil\n"));
+    CHECK_INT(count_occurrences(g_resp.body, "\n") <= 3, 1);
+
+    /* Long reasons are truncated to 256 bytes. */
+    static char longr[2001];
+    memset(longr, 'r', 2000);
+    longr[2000] = '\0';
+    CHECK_OK(hams_probe_set(p, false, longr));
+    CHECK_GET(port, "/hams/alive?verbose", 503);
+    CHECK_BODY_HAS("[-]inj failed: rrrr");
+    int rs = 0;
+    for (const char *c = g_resp.body; *c; c++) rs += (*c == 'r');
+    if (rs < 200 || rs > 256 + 8)
+        FAILF("long reason reported with %d 'r' bytes, expected about 256", rs);
+
+    /* A callback's reason is sanitised too. */
+    static cb_state ctl;
+    memset(&ctl, 0, sizeof(ctl));
+    ctl.reason = "line1\nline2\x01";
+    hams_probe_t *c = hams_probe_new_callback(h, "ctl", HAMS_READY, check_cb,
+                                              &ctl, 1000, 500);
+    REQUIRE(c != NULL);
+    CHECK(wait_for(port, "/hams/ready?verbose", 503, "[-]ctl failed: line1",
+                   1000));
+    CHECK(!contains(g_resp.body, "line1\nline2"));
+    CHECK(!contains(g_resp.body, "\x01"));
+    hams_free(h);
+}
+
+static void test_http_keepalive(void) {
+    int port = 0;
+    hams_t *h = start_server("keepalive", &port);
+    REQUIRE(h != NULL);
+    hams_probe_t *p = hams_probe_new_manual(h, "r", HAMS_READY, false);
+    REQUIRE(p != NULL);
+    /* Two pipelined requests on one connection, the second closes it. */
+    size_t n = http_raw(port,
+                        "GET /hams/alive HTTP/1.1\r\nHost: x\r\n\r\n"
+                        "GET /hams/ready HTTP/1.1\r\nHost: x\r\n"
+                        "Connection: close\r\n\r\n",
+                        3000);
+    CHECK(n > 0);
+    CHECK_INT(count_occurrences(g_raw, "HTTP/1.1 200"), 1);
+    CHECK_INT(count_occurrences(g_raw, "HTTP/1.1 503"), 1);
+    const char *a = strstr(g_raw, "HTTP/1.1 200");
+    const char *b = strstr(g_raw, "HTTP/1.1 503");
+    CHECK(a && b && a < b); /* responses in request order */
+
+    /* HTTP/1.0 without keep-alive: answered, then closed (no hang). */
+    double t0 = now_ms();
+    n = http_raw(port, "GET /hams/alive HTTP/1.0\r\n\r\n", 3000);
+    CHECK(n > 0);
+    CHECK(contains(g_raw, " 200"));
+    if (now_ms() - t0 > 1000)
+        FAILF("HTTP/1.0 connection not closed promptly (%.0f ms)",
+              now_ms() - t0);
+
+    /* Malformed request: 400. */
+    n = http_raw(port, "NOT A REQUEST\r\n\r\n", 3000);
+    CHECK(contains(g_raw, " 400"));
+    hams_free(h);
+}
+
+typedef struct {
+    _Atomic(hams_probe_t *) self;
+    atomic_int calls;
+    atomic_int free_rc;
+} selffree_state;
+
+static bool selffree_cb(void *user, char *reason, size_t reason_len) {
+    (void)reason;
+    (void)reason_len;
+    selffree_state *s = (selffree_state *)user;
+    atomic_fetch_add(&s->calls, 1);
+    hams_probe_t *p = atomic_exchange(&s->self, NULL);
+    if (p) atomic_store(&s->free_rc, hams_probe_free(p) + 100);
+    return true;
+}
+
+static void test_callback_frees_itself(void) {
+    int port = 0;
+    hams_t *h = start_server("selffree", &port);
+    REQUIRE(h != NULL);
+    static selffree_state s;
+    atomic_store(&s.self, NULL);
+    atomic_store(&s.calls, 0);
+    atomic_store(&s.free_rc, 0);
+    hams_probe_t *p = hams_probe_new_callback(h, "selfie", HAMS_READY,
+                                              selffree_cb, &s, 20, 500);
+    REQUIRE(p != NULL);
+    atomic_store(&s.self, p);
+    double t0 = now_ms();
+    while (atomic_load(&s.free_rc) == 0 && now_ms() - t0 < 2000) sleep_ms(10);
+    CHECK_INT(atomic_load(&s.free_rc), HAMS_OK + 100);
+    CHECK_GET(port, "/hams/ready?verbose", 200);
+    CHECK_BODY_LACKS("selfie");
+    int n = atomic_load(&s.calls);
+    sleep_ms(100);
+    CHECK_INT(atomic_load(&s.calls), n);
+    hams_free(h);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Logging                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -1362,6 +1570,9 @@ static void start_stop_cycle(void) {
 }
 
 static void test_logger(void) {
+    CHECK_ERR(hams_set_logger(log_cb, &g_log, -1), HAMS_ERR_INVALID);
+    CHECK_ERR(hams_set_logger(log_cb, &g_log, 6), HAMS_ERR_INVALID);
+    CHECK_ERR(hams_set_logger(NULL, NULL, 99), HAMS_ERR_INVALID);
     /* Everything, up to trace. */
     log_reset();
     CHECK_OK(hams_set_logger(log_cb, &g_log, 5));
@@ -1504,6 +1715,7 @@ int main(void) {
     RUN(test_null_arguments);
     RUN(test_last_error_thread_local);
     RUN(test_invalid_utf8);
+    RUN(test_service_name_validation);
     RUN(test_bad_probe_names);
     RUN(test_duplicate_names);
     RUN(test_bad_checks_bits);
@@ -1521,6 +1733,9 @@ int main(void) {
     RUN(test_http_callback_pending_counts_as_failing);
     RUN(test_http_callback_timeout);
     RUN(test_http_probe_free);
+    RUN(test_http_reason_sanitised);
+    RUN(test_http_keepalive);
+    RUN(test_callback_frees_itself);
     RUN(test_port_in_use);
     RUN(test_two_servers);
     RUN(test_stop_start_again);
