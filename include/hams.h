@@ -1,0 +1,183 @@
+/*
+ * hams.h: the C API of libhams, the Health and Monitoring System.
+ *
+ * Generated from the Rust sources by cbindgen; do not edit by hand.
+ * Regenerate with: HAMS_BLESS=1 cargo test --test header
+ *
+ * All functions are thread-safe. Functions returning int return HAMS_OK (0)
+ * on success and a negative HAMS_ERR_* code on failure; functions returning
+ * a pointer return NULL on failure. After a failure, hams_last_error()
+ * describes it. See hams(3).
+ */
+
+#ifndef HAMS_H
+#define HAMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * The probe takes part in the liveness check (`/hams/alive`).
+ */
+#define HAMS_ALIVE 1
+
+/**
+ * The probe takes part in the readiness check (`/hams/ready`).
+ */
+#define HAMS_READY 2
+
+/**
+ * The probe takes part in the startup check (`/hams/startup`).
+ */
+#define HAMS_STARTUP 4
+
+/**
+ * One health server (opaque). Create with hams_new(), free with hams_free().
+ */
+struct hams;
+
+/**
+ * One probe (opaque), owned by the hams_t it was created on.
+ */
+struct hams_probe;
+
+/**
+ * The type applications name: `hams_t *h = hams_new(...)`.
+ */
+typedef struct hams hams_t;
+
+/**
+ * Receives one log record: `level` 1 error .. 5 trace, `target` the module
+ * (e.g. "hams::server"), `message` the text. Called from any hams thread.
+ */
+typedef void (*hams_log_fn)(void *user, int level, const char *target, const char *message);
+
+/**
+ * The type applications name: `hams_probe_t *p = hams_probe_new_manual(...)`.
+ */
+typedef struct hams_probe hams_probe_t;
+
+/**
+ * A check callback: returns true when healthy. It may write a NUL-terminated
+ * reason of at most `reason_len` bytes (including the NUL) into `reason`.
+ */
+typedef bool (*hams_check_fn)(void *user, char *reason, size_t reason_len);
+
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+
+/**
+ * The library's version, e.g. "0.1.0". The string is static.
+ */
+const char *hams_version(void);
+
+/**
+ * The message of this thread's last failed hams call, or "" if none has
+ * failed. Valid until the next failing call on this thread; never NULL.
+ */
+const char *hams_last_error(void);
+
+/**
+ * Creates a stopped health server for the service `service_name` at
+ * `service_version` (both non-empty UTF-8 without control characters), with
+ * the default address "0.0.0.0:8079". Returns NULL on error. Free it with
+ * hams_free().
+ */
+hams_t *hams_new(const char *service_name, const char *service_version);
+
+/**
+ * Sets the address to listen on, "IP:PORT" ("[::1]:8079" for IPv6); port 0
+ * picks a free port (see hams_port()). Only while stopped.
+ */
+int hams_set_address(hams_t *h, const char *host_port);
+
+/**
+ * Binds the address and serves on a background thread. Binding happens
+ * before this returns: a port in use is HAMS_ERR_IO.
+ */
+int hams_start(hams_t *h);
+
+/**
+ * The bound port (> 0) while started; HAMS_ERR_STATE otherwise.
+ */
+int hams_port(const hams_t *h);
+
+/**
+ * Stops serving, closes the listener and connections, joins the server
+ * thread. The server may be started again.
+ */
+int hams_stop(hams_t *h);
+
+/**
+ * Stops the server if running and frees it with all its probes (their
+ * handles become invalid). Waits for callback checks in progress. NULL is
+ * a no-op.
+ */
+void hams_free(hams_t *h);
+
+/**
+ * Routes hams' log records up to `max_level` (0 off, 1 error, 2 warn,
+ * 3 info, 4 debug, 5 trace) to `callback(user, ...)`, process-wide. With
+ * `callback` NULL, records go to stderr prefixed "hams: " (the default, at level 2).
+ */
+int hams_set_logger(hams_log_fn callback, void *user, int max_level);
+
+/**
+ * Creates a probe that the application sets with hams_probe_set(),
+ * initially `healthy`. `checks` is a non-zero OR of HAMS_ALIVE, HAMS_READY,
+ * HAMS_STARTUP; `name` is 1-64 characters of [A-Za-z0-9_.-], unique in `h`.
+ * Returns NULL on error.
+ */
+hams_probe_t *hams_probe_new_manual(hams_t *h, const char *name, unsigned int checks, bool healthy);
+
+/**
+ * Creates a probe that is healthy while less than `margin_ms` (> 0) has
+ * passed since its last hams_probe_kick() or its creation, on a monotonic
+ * clock. Returns NULL on error.
+ */
+hams_probe_t *hams_probe_new_kick(hams_t *h,
+                                  const char *name,
+                                  unsigned int checks,
+                                  uint64_t margin_ms);
+
+/**
+ * Creates a probe whose health is the result of `callback(user, reason,
+ * reason_len)`, run on a hams thread (never the serving thread): at once,
+ * then `interval_ms` after each run ends. A run still going after
+ * `timeout_ms` fails the probe ("check timed out after N ms") without
+ * delaying responses or other probes. Before the first result the probe
+ * fails ("not checked yet"). Returns NULL on error.
+ */
+hams_probe_t *hams_probe_new_callback(hams_t *h,
+                                      const char *name,
+                                      unsigned int checks,
+                                      hams_check_fn callback,
+                                      void *user,
+                                      uint64_t interval_ms,
+                                      uint64_t timeout_ms);
+
+/**
+ * Sets a manual probe's health. `reason` (may be NULL) is shown while it is
+ * unhealthy; control characters are replaced and it is cut to 256 bytes.
+ */
+int hams_probe_set(hams_probe_t *p, bool healthy, const char *reason);
+
+/**
+ * Kicks a kick probe: it is healthy for its margin from now.
+ */
+int hams_probe_kick(hams_probe_t *p);
+
+/**
+ * Unregisters and frees a probe. For a callback probe it waits for a run in
+ * progress (unless called from inside that run); the callback is never
+ * called after this returns.
+ */
+int hams_probe_free(hams_probe_t *p);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif  // __cplusplus
+
+#endif  /* HAMS_H */

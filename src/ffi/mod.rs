@@ -1,0 +1,150 @@
+//! The C ABI: thin, guarded calls into the safe API.
+//!
+//! Every `extern "C"` function checks its arguments (NULL, UTF-8, handle
+//! validity), runs inside a panic guard, and maps the core's `Error` to a
+//! return code plus this thread's `hams_last_error()` message.
+
+#![allow(non_camel_case_types)]
+#![allow(clippy::missing_safety_doc)]
+
+mod server;
+mod log;
+mod probe;
+
+pub use self::server::*;
+pub use self::log::*;
+pub use self::probe::*;
+
+use crate::error::{Error, ErrorKind, Result};
+use std::cell::RefCell;
+use std::ffi::{c_char, c_int, c_uint, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// What every int-returning function returns: HAMS_OK (0) on success, a
+/// negative code on failure, with hams_last_error() saying why.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum hams_result {
+    /// Success.
+    HAMS_OK = 0,
+    /// A required pointer argument was NULL.
+    HAMS_ERR_NULL = -1,
+    /// An argument is invalid: bad UTF-8, bad name, bad address, bad checks bits.
+    HAMS_ERR_INVALID = -2,
+    /// The call is not allowed in the current state (start twice, port before start).
+    HAMS_ERR_STATE = -3,
+    /// The operating system refused (bind failed: port in use, no permission).
+    HAMS_ERR_IO = -4,
+    /// A configuration could not be applied.
+    HAMS_ERR_CONFIG = -5,
+    /// An internal error (a panic) was caught; the library remains usable.
+    HAMS_ERR_PANIC = -6,
+}
+
+pub(crate) const HAMS_OK: c_int = hams_result::HAMS_OK as c_int;
+
+/// The probe takes part in the liveness check (`/hams/alive`).
+pub const HAMS_ALIVE: c_uint = 1;
+/// The probe takes part in the readiness check (`/hams/ready`).
+pub const HAMS_READY: c_uint = 2;
+/// The probe takes part in the startup check (`/hams/startup`).
+pub const HAMS_STARTUP: c_uint = 4;
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+fn code(kind: ErrorKind) -> c_int {
+    let r = match kind {
+        ErrorKind::Null => hams_result::HAMS_ERR_NULL,
+        ErrorKind::Invalid => hams_result::HAMS_ERR_INVALID,
+        ErrorKind::State => hams_result::HAMS_ERR_STATE,
+        ErrorKind::Io => hams_result::HAMS_ERR_IO,
+        ErrorKind::Config => hams_result::HAMS_ERR_CONFIG,
+        ErrorKind::Panic => hams_result::HAMS_ERR_PANIC,
+    };
+    r as c_int
+}
+
+fn set_last_error(e: &Error) -> c_int {
+    let msg = CString::new(e.message().replace('\0', " ")).unwrap_or_default();
+    LAST_ERROR.with(|l| *l.borrow_mut() = msg);
+    code(e.kind())
+}
+
+fn panic_error(payload: Box<dyn std::any::Any + Send>) -> Error {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    Error::new(ErrorKind::Panic, format!("internal error (please report): {what}"))
+}
+
+/// Runs `f` inside the panic guard; errors become a code and the last error.
+fn guard(f: impl FnOnce() -> Result<c_int>) -> c_int {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => set_last_error(&e),
+        Err(p) => set_last_error(&panic_error(p)),
+    }
+}
+
+/// Like `guard`, for functions returning a pointer (NULL on error).
+fn guard_ptr<T>(f: impl FnOnce() -> Result<*mut T>) -> *mut T {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            set_last_error(&e);
+            std::ptr::null_mut()
+        }
+        Err(p) => {
+            set_last_error(&panic_error(p));
+            std::ptr::null_mut()
+        }
+    }
+}
+
+fn null(what: &str) -> Error {
+    Error::new(ErrorKind::Null, format!("{what} is NULL"))
+}
+
+/// Borrows a C string argument as UTF-8.
+unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str> {
+    if p.is_null() {
+        return Err(null(what));
+    }
+    CStr::from_ptr(p).to_str().map_err(|e| Error::invalid(format!("{what} is not valid UTF-8 ({e})")))
+}
+
+/// Handles carry a magic number so that a freed or foreign pointer is
+/// usually refused instead of used.
+trait Handle {
+    const MAGIC: u64;
+    const WHAT: &'static str;
+    fn magic(&self) -> u64;
+}
+
+unsafe fn handle<'a, T: Handle>(p: *const T) -> Result<&'a T> {
+    if p.is_null() {
+        return Err(null(T::WHAT));
+    }
+    let h = &*p;
+    if h.magic() != T::MAGIC {
+        return Err(Error::invalid(format!("{} is not a live {} handle (freed, or not one)", T::WHAT, T::WHAT)));
+    }
+    Ok(h)
+}
+
+/// The library's version, e.g. "0.1.0". The string is static.
+#[no_mangle]
+pub extern "C" fn hams_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// The message of this thread's last failed hams call, or "" if none has
+/// failed. Valid until the next failing call on this thread; never NULL.
+#[no_mangle]
+pub extern "C" fn hams_last_error() -> *const c_char {
+    LAST_ERROR.with(|l| l.borrow().as_ptr())
+}

@@ -1,0 +1,163 @@
+//! `hams_probe_t`: manual, kick and callback probes.
+
+use super::server::hams_t;
+use super::{guard, guard_ptr, handle, null, str_arg, Handle, HAMS_OK};
+use crate::error::{Error, Result};
+use crate::handle::Probe;
+use crate::health::Checks;
+use crate::sync::lock;
+use std::ffi::{c_char, c_int, c_uint, c_void};
+
+/// One probe (opaque), owned by the hams_t it was created on.
+pub struct hams_probe {
+    magic: u64,
+    owner: *const hams_t,
+    probe: Probe,
+}
+
+/// The type applications name: `hams_probe_t *p = hams_probe_new_manual(...)`.
+pub type hams_probe_t = hams_probe;
+
+impl Handle for hams_probe {
+    const MAGIC: u64 = 0x6861_6d73_5f70_7262; // "hams_prb"
+    const WHAT: &'static str = "probe";
+    fn magic(&self) -> u64 {
+        self.magic
+    }
+}
+
+/// A probe pointer kept by its owner (raw pointers are not `Send`).
+pub(super) struct ProbePtr(*mut hams_probe);
+// SAFETY: the pointee is only touched through the owner's lock or by the
+// thread that frees it; `Probe` itself is Send + Sync.
+unsafe impl Send for ProbePtr {}
+
+/// Invalidates and frees a probe that was already taken off its owner's list.
+pub(super) unsafe fn destroy(p: ProbePtr) {
+    (*p.0).magic = 0;
+    drop(Box::from_raw(p.0));
+}
+
+/// A check callback: returns true when healthy. It may write a NUL-terminated
+/// reason of at most `reason_len` bytes (including the NUL) into `reason`.
+pub type hams_check_fn = Option<unsafe extern "C" fn(user: *mut c_void, reason: *mut c_char, reason_len: usize) -> bool>;
+
+/// The size of the reason buffer handed to a check callback.
+const REASON_BUF: usize = crate::health::MAX_REASON_LEN;
+
+unsafe fn add(h: *mut hams_t, name: *const c_char, checks: c_uint, make: impl FnOnce(&crate::Hams, &str, Checks) -> Result<Probe>) -> Result<*mut hams_probe> {
+    let owner = handle(h)?;
+    let name = str_arg(name, "name")?;
+    let checks = Checks::from_bits(checks)?;
+    let probe = make(&owner.core, name, checks)?;
+    let p = Box::into_raw(Box::new(hams_probe { magic: hams_probe::MAGIC, owner: h, probe }));
+    lock(&owner.probes).push(ProbePtr(p));
+    Ok(p)
+}
+
+/// Creates a probe that the application sets with hams_probe_set(),
+/// initially `healthy`. `checks` is a non-zero OR of HAMS_ALIVE, HAMS_READY,
+/// HAMS_STARTUP; `name` is 1-64 characters of [A-Za-z0-9_.-], unique in `h`.
+/// Returns NULL on error.
+#[no_mangle]
+pub unsafe extern "C" fn hams_probe_new_manual(h: *mut hams_t, name: *const c_char, checks: c_uint, healthy: bool) -> *mut hams_probe_t {
+    guard_ptr(|| add(h, name, checks, |core, name, checks| core.probe_manual(name, checks, healthy)))
+}
+
+/// Creates a probe that is healthy while less than `margin_ms` (> 0) has
+/// passed since its last hams_probe_kick() or its creation, on a monotonic
+/// clock. Returns NULL on error.
+#[no_mangle]
+pub unsafe extern "C" fn hams_probe_new_kick(h: *mut hams_t, name: *const c_char, checks: c_uint, margin_ms: u64) -> *mut hams_probe_t {
+    guard_ptr(|| add(h, name, checks, |core, name, checks| core.probe_kick(name, checks, margin_ms)))
+}
+
+struct UserPtr(*mut c_void);
+// SAFETY: the application promises `user` may be used from hams' threads
+// (documented in hams_probe_new_callback(3)); runs of one probe never overlap.
+unsafe impl Send for UserPtr {}
+impl UserPtr {
+    fn get(&self) -> *mut c_void {
+        self.0
+    }
+}
+
+/// Creates a probe whose health is the result of `callback(user, reason,
+/// reason_len)`, run on a hams thread (never the serving thread): at once,
+/// then `interval_ms` after each run ends. A run still going after
+/// `timeout_ms` fails the probe ("check timed out after N ms") without
+/// delaying responses or other probes. Before the first result the probe
+/// fails ("not checked yet"). Returns NULL on error.
+#[no_mangle]
+pub unsafe extern "C" fn hams_probe_new_callback(
+    h: *mut hams_t,
+    name: *const c_char,
+    checks: c_uint,
+    callback: hams_check_fn,
+    user: *mut c_void,
+    interval_ms: u64,
+    timeout_ms: u64,
+) -> *mut hams_probe_t {
+    guard_ptr(|| {
+        let callback = callback.ok_or_else(|| null("callback"))?;
+        let user = UserPtr(user);
+        add(h, name, checks, |core, name, checks| {
+            core.probe_callback(name, checks, interval_ms, timeout_ms, move || {
+                let mut reason = [0 as c_char; REASON_BUF];
+                // SAFETY: the callback's contract is in hams.h.
+                let healthy = unsafe { callback(user.get(), reason.as_mut_ptr(), REASON_BUF) };
+                if healthy {
+                    Ok(())
+                } else {
+                    Err(reason_text(&reason))
+                }
+            })
+        })
+    })
+}
+
+/// The text up to the first NUL (or the whole buffer), lossily as UTF-8.
+fn reason_text(buf: &[c_char]) -> String {
+    let bytes: Vec<u8> = buf.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Sets a manual probe's health. `reason` (may be NULL) is shown while it is
+/// unhealthy; control characters are replaced and it is cut to 256 bytes.
+#[no_mangle]
+pub unsafe extern "C" fn hams_probe_set(p: *mut hams_probe_t, healthy: bool, reason: *const c_char) -> c_int {
+    guard(|| {
+        let p = handle(p)?;
+        let reason = if reason.is_null() { None } else { Some(str_arg(reason, "reason")?) };
+        p.probe.set(healthy, reason)?;
+        Ok(HAMS_OK)
+    })
+}
+
+/// Kicks a kick probe: it is healthy for its margin from now.
+#[no_mangle]
+pub unsafe extern "C" fn hams_probe_kick(p: *mut hams_probe_t) -> c_int {
+    guard(|| {
+        handle(p)?.probe.kick()?;
+        Ok(HAMS_OK)
+    })
+}
+
+/// Unregisters and frees a probe. For a callback probe it waits for a run in
+/// progress (unless called from inside that run); the callback is never
+/// called after this returns.
+#[no_mangle]
+pub unsafe extern "C" fn hams_probe_free(p: *mut hams_probe_t) -> c_int {
+    guard(|| {
+        let probe = handle(p)?;
+        let owner = handle(probe.owner)?;
+        let mut probes = lock(&owner.probes);
+        let Some(pos) = probes.iter().position(|q| q.0 == p) else {
+            return Err(Error::invalid("probe does not belong to its hams_t (already freed?)"));
+        };
+        let taken = probes.swap_remove(pos);
+        drop(probes);
+        destroy(taken);
+        Ok(HAMS_OK)
+    })
+}

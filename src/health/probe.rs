@@ -1,0 +1,239 @@
+//! One probe's state, written by the application (or the checker thread) and
+//! read by the serving thread without ever waiting on application code.
+
+use super::{sanitize_reason_into, Checks};
+use crate::clock::ms_to_ns;
+use crate::error::{Error, Result};
+use crate::sync::lock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// The last known result of a manual or callback probe.
+struct Outcome {
+    healthy: bool,
+    /// Already sanitised: no control characters, at most `MAX_REASON_LEN` bytes.
+    reason: String,
+}
+
+enum Kind {
+    /// Set by the application.
+    Manual(Mutex<Outcome>),
+    /// Healthy while less than `margin_ns` has passed since `last_kick_ns`.
+    Kick { margin_ns: u64, last_kick_ns: AtomicU64 },
+    /// Run by the checker; `started_ns` is non-zero while a run is in flight,
+    /// so a hung callback is seen as timed out by whoever reads the probe.
+    Callback { timeout_ns: u64, started_ns: AtomicU64, last: Mutex<Outcome> },
+}
+
+pub(crate) struct ProbeState {
+    name: Box<str>,
+    checks: Checks,
+    kind: Kind,
+}
+
+/// What a probe says right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict<'a> {
+    Ok,
+    Failed(&'a str),
+    NotKicked { idle_ms: u64, margin_ms: u64 },
+    TimedOut { timeout_ms: u64 },
+}
+
+impl Verdict<'_> {
+    pub(crate) fn is_ok(&self) -> bool {
+        matches!(self, Verdict::Ok)
+    }
+
+    /// Writes the reason of a failing verdict (nothing for `Ok`).
+    pub(crate) fn write_reason(&self, out: &mut Vec<u8>) {
+        use std::io::Write;
+        let _ = match *self {
+            Verdict::Ok => Ok(()),
+            Verdict::Failed(reason) => out.write_all(reason.as_bytes()),
+            Verdict::NotKicked { idle_ms, margin_ms } => {
+                write!(out, "not kicked for {idle_ms} ms (margin {margin_ms} ms)")
+            }
+            Verdict::TimedOut { timeout_ms } => write!(out, "check timed out after {timeout_ms} ms"),
+        };
+    }
+}
+
+const NOT_CHECKED: &str = "not checked yet";
+
+impl ProbeState {
+    pub(crate) fn manual(name: &str, checks: Checks, healthy: bool) -> ProbeState {
+        let outcome = Outcome { healthy, reason: String::new() };
+        ProbeState { name: name.into(), checks, kind: Kind::Manual(Mutex::new(outcome)) }
+    }
+
+    pub(crate) fn new_kick(name: &str, checks: Checks, margin_ms: u64, now_ns: u64) -> ProbeState {
+        let kind = Kind::Kick { margin_ns: ms_to_ns(margin_ms), last_kick_ns: AtomicU64::new(now_ns) };
+        ProbeState { name: name.into(), checks, kind }
+    }
+
+    pub(crate) fn callback(name: &str, checks: Checks, timeout_ms: u64) -> ProbeState {
+        let last = Outcome { healthy: false, reason: NOT_CHECKED.to_string() };
+        let kind = Kind::Callback {
+            timeout_ns: ms_to_ns(timeout_ms),
+            started_ns: AtomicU64::new(0),
+            last: Mutex::new(last),
+        };
+        ProbeState { name: name.into(), checks, kind }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn checks(&self) -> Checks {
+        self.checks
+    }
+
+    /// Calls `f` with the probe's verdict at `now_ns`. A lock may be taken
+    /// around `f`, but only ever one that hams code holds briefly.
+    pub(crate) fn with_verdict<R>(&self, now_ns: u64, f: impl FnOnce(Verdict<'_>) -> R) -> R {
+        match &self.kind {
+            Kind::Manual(outcome) => outcome_verdict(&lock(outcome), f),
+            Kind::Kick { margin_ns, last_kick_ns } => {
+                let idle = now_ns.saturating_sub(last_kick_ns.load(Ordering::Acquire));
+                if idle < *margin_ns {
+                    f(Verdict::Ok)
+                } else {
+                    f(Verdict::NotKicked { idle_ms: idle / 1_000_000, margin_ms: margin_ns / 1_000_000 })
+                }
+            }
+            Kind::Callback { timeout_ns, started_ns, last } => {
+                let started = started_ns.load(Ordering::Acquire);
+                if started != 0 && now_ns.saturating_sub(started) > *timeout_ns {
+                    f(Verdict::TimedOut { timeout_ms: timeout_ns / 1_000_000 })
+                } else {
+                    outcome_verdict(&lock(last), f)
+                }
+            }
+        }
+    }
+
+    pub(crate) fn is_healthy(&self, now_ns: u64) -> bool {
+        self.with_verdict(now_ns, |v| v.is_ok())
+    }
+
+    /// Sets a manual probe.
+    pub(crate) fn set(&self, healthy: bool, reason: Option<&str>) -> Result<()> {
+        let Kind::Manual(outcome) = &self.kind else {
+            return Err(Error::invalid(format!("probe '{}' is not a manual probe", self.name)));
+        };
+        let mut o = lock(outcome);
+        sanitize_reason_into(reason.unwrap_or(""), &mut o.reason);
+        o.healthy = healthy;
+        Ok(())
+    }
+
+    /// Kicks a kick probe: healthy for its margin from `now_ns`.
+    pub(crate) fn kick(&self, now_ns: u64) -> Result<()> {
+        let Kind::Kick { last_kick_ns, .. } = &self.kind else {
+            return Err(Error::invalid(format!("probe '{}' is not a kick probe", self.name)));
+        };
+        last_kick_ns.store(now_ns, Ordering::Release);
+        Ok(())
+    }
+
+    /// Marks a callback run as started.
+    pub(crate) fn begin_run(&self, now_ns: u64) {
+        if let Kind::Callback { started_ns, .. } = &self.kind {
+            started_ns.store(now_ns, Ordering::Release);
+        }
+    }
+
+    /// Records a callback run's result. A run that overran its timeout
+    /// counts as failed even if it eventually said healthy.
+    pub(crate) fn end_run(&self, result: std::result::Result<(), String>, now_ns: u64) {
+        let Kind::Callback { timeout_ns, started_ns, last } = &self.kind else { return };
+        let started = started_ns.load(Ordering::Acquire);
+        let overran = started != 0 && now_ns.saturating_sub(started) > *timeout_ns;
+        {
+            let mut o = lock(last);
+            match result {
+                _ if overran => {
+                    o.healthy = false;
+                    let msg = format!("check timed out after {} ms", timeout_ns / 1_000_000);
+                    sanitize_reason_into(&msg, &mut o.reason);
+                }
+                Ok(()) => {
+                    o.healthy = true;
+                    o.reason.clear();
+                }
+                Err(reason) => {
+                    o.healthy = false;
+                    sanitize_reason_into(&reason, &mut o.reason);
+                }
+            }
+        }
+        started_ns.store(0, Ordering::Release);
+    }
+}
+
+fn outcome_verdict<R>(o: &Outcome, f: impl FnOnce(Verdict<'_>) -> R) -> R {
+    if o.healthy {
+        f(Verdict::Ok)
+    } else {
+        f(Verdict::Failed(&o.reason))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(p: &ProbeState, now: u64) -> String {
+        p.with_verdict(now, |v| {
+            let mut out = Vec::new();
+            v.write_reason(&mut out);
+            String::from_utf8(out).unwrap()
+        })
+    }
+
+    #[test]
+    fn manual_set_and_sanitise() {
+        let p = ProbeState::manual("db", Checks::READY, true);
+        assert!(p.is_healthy(1));
+        p.set(false, Some("down\r\nX-Evil: 1")).unwrap();
+        assert!(!p.is_healthy(1));
+        assert_eq!(reason(&p, 1), "down  X-Evil: 1");
+        p.set(true, None).unwrap();
+        assert!(p.is_healthy(1));
+        assert!(p.kick(1).is_err());
+    }
+
+    #[test]
+    fn kick_expires_on_margin() {
+        let ms = 1_000_000;
+        let p = ProbeState::new_kick("loop", Checks::ALIVE, 100, 10 * ms);
+        assert!(p.is_healthy(10 * ms));
+        assert!(p.is_healthy(109 * ms));
+        assert!(!p.is_healthy(110 * ms));
+        assert_eq!(reason(&p, 250 * ms), "not kicked for 240 ms (margin 100 ms)");
+        p.kick(200 * ms).unwrap();
+        assert!(p.is_healthy(250 * ms));
+        assert!(p.set(true, None).is_err());
+    }
+
+    #[test]
+    fn callback_timeout_and_results() {
+        let ms = 1_000_000;
+        let p = ProbeState::callback("cache", Checks::READY, 50);
+        assert_eq!(reason(&p, 1), "not checked yet");
+        p.begin_run(ms);
+        assert!(!p.is_healthy(2 * ms)); // still "not checked yet"
+        p.end_run(Ok(()), 10 * ms);
+        assert!(p.is_healthy(11 * ms));
+        p.begin_run(100 * ms);
+        assert!(p.is_healthy(140 * ms), "in flight but within timeout keeps the last result");
+        assert_eq!(reason(&p, 151 * ms), "check timed out after 50 ms");
+        p.end_run(Ok(()), 160 * ms);
+        assert_eq!(reason(&p, 161 * ms), "check timed out after 50 ms", "overrun counts as failure");
+        p.begin_run(200 * ms);
+        p.end_run(Err("no\nconn".into()), 201 * ms);
+        assert_eq!(reason(&p, 202 * ms), "no conn");
+    }
+}

@@ -1,0 +1,103 @@
+//! The named probes of one `Hams`, and the startup latch.
+
+use super::probe::ProbeState;
+use super::{validate_name, Check};
+use crate::error::{Error, Result};
+use crate::sync::{read, write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+
+#[derive(Default)]
+pub(crate) struct Registry {
+    probes: RwLock<Vec<Arc<ProbeState>>>,
+    /// Set the first time the startup check passes; it never fails again.
+    startup_passed: AtomicBool,
+}
+
+impl Registry {
+    pub(crate) fn add(&self, probe: Arc<ProbeState>) -> Result<()> {
+        validate_name(probe.name())?;
+        let mut probes = write(&self.probes);
+        if probes.iter().any(|p| p.name() == probe.name()) {
+            return Err(Error::invalid(format!("a probe named '{}' already exists", probe.name())));
+        }
+        probes.push(probe);
+        Ok(())
+    }
+
+    pub(crate) fn remove(&self, probe: &Arc<ProbeState>) -> bool {
+        let mut probes = write(&self.probes);
+        let before = probes.len();
+        probes.retain(|p| !Arc::ptr_eq(p, probe));
+        probes.len() != before
+    }
+
+    /// Runs `f` over the probes in registration order, under a read lock that
+    /// only registration (hams code, never application code) ever contends.
+    pub(crate) fn with_probes<R>(&self, f: impl FnOnce(&[Arc<ProbeState>]) -> R) -> R {
+        f(&read(&self.probes))
+    }
+
+    pub(crate) fn find(&self, name: &str) -> Option<Arc<ProbeState>> {
+        read(&self.probes).iter().find(|p| p.name() == name).cloned()
+    }
+
+    /// True when every probe in `check` is healthy (no probes: true).
+    pub(crate) fn all_healthy(&self, check: Check, now_ns: u64) -> bool {
+        self.with_probes(|ps| ps.iter().filter(|p| p.checks().contains(check)).all(|p| p.is_healthy(now_ns)))
+    }
+
+    /// Whether startup has completed, latching it the first time the startup
+    /// check is seen passing.
+    pub(crate) fn startup_complete(&self, now_ns: u64) -> bool {
+        if self.startup_passed.load(Ordering::Acquire) {
+            return true;
+        }
+        if self.all_healthy(Check::Startup, now_ns) {
+            self.startup_passed.store(true, Ordering::Release);
+            return true;
+        }
+        false
+    }
+
+    pub(crate) fn startup_latched(&self) -> bool {
+        self.startup_passed.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn latch_startup(&self) {
+        self.startup_passed.store(true, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::Checks;
+
+    #[test]
+    fn duplicates_and_removal() {
+        let r = Registry::default();
+        let a = Arc::new(ProbeState::manual("a", Checks::READY, true));
+        r.add(a.clone()).unwrap();
+        let dup = Arc::new(ProbeState::manual("a", Checks::ALIVE, true));
+        assert!(r.add(dup).unwrap_err().message().contains("already exists"));
+        assert!(r.add(Arc::new(ProbeState::manual("bad name", Checks::ALIVE, true))).is_err());
+        assert!(r.find("a").is_some());
+        assert!(r.remove(&a));
+        assert!(!r.remove(&a));
+        assert!(r.find("a").is_none());
+    }
+
+    #[test]
+    fn startup_latches() {
+        let r = Registry::default();
+        let s = Arc::new(ProbeState::manual("warm", Checks::STARTUP, false));
+        r.add(s.clone()).unwrap();
+        assert!(!r.startup_complete(1));
+        s.set(true, None).unwrap();
+        assert!(r.startup_complete(1));
+        s.set(false, None).unwrap();
+        assert!(r.startup_complete(1), "stays passed once passed");
+        assert!(!r.all_healthy(Check::Startup, 1));
+    }
+}

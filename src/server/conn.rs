@@ -1,0 +1,285 @@
+//! One connection: its pending bytes, its deadline, and the step that turns
+//! readable bytes into written responses.
+//!
+//! In the steady state (a whole request per read, a whole response per
+//! write) nothing here allocates: requests are served straight from the
+//! server's shared read buffer and responses written from its shared write
+//! buffer. Only a partial head or a partial write is copied into the
+//! connection's own buffers.
+
+use super::http::{self, Parsed};
+use super::route;
+use super::Limits;
+use crate::service::Service;
+use mio::net::TcpStream;
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::Shutdown;
+use std::time::{Duration, Instant};
+
+/// Stop serving pipelined requests once this much output is waiting.
+const OUT_HIGH_WATER: usize = 64 * 1024;
+/// How long a connection closed after an error keeps draining its input, so
+/// that the error response is not destroyed by a reset.
+const LINGER: Duration = Duration::from_secs(2);
+/// Buffers that grew past this are released once empty.
+const KEEP_CAPACITY: usize = 16 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Between requests, with nothing buffered.
+    Idle,
+    /// A request head has started (or the connection is new); the deadline
+    /// was set when it started and is not extended by further bytes.
+    Head,
+    /// Close once the output is flushed.
+    Closing { linger: bool },
+    /// Output flushed and write side shut down; input is read and discarded.
+    Lingering,
+}
+
+/// What the server should do with the connection after a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    Keep,
+    Close,
+}
+
+/// The server's shared scratch space, lent to one connection at a time.
+pub(crate) struct Scratch {
+    pub rbuf: Box<[u8]>,
+    pub wbuf: Vec<u8>,
+    pub body: Vec<u8>,
+}
+
+impl Scratch {
+    pub(crate) fn new() -> Scratch {
+        Scratch { rbuf: vec![0; 16 * 1024].into_boxed_slice(), wbuf: Vec::with_capacity(4096), body: Vec::with_capacity(4096) }
+    }
+}
+
+/// How serving a run of input ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum End {
+    /// The input ends inside a request head (or exactly between requests).
+    NeedMore,
+    /// Enough output is waiting; serve the rest of the input later.
+    Backpressure,
+    /// The connection closes after the output; `linger` after a refusal.
+    Close { linger: bool },
+}
+
+/// Serves the complete requests at the start of `input`, appending their
+/// responses to `out`. Returns how many bytes were consumed and why it stopped.
+pub(crate) fn serve(svc: &Service, input: &[u8], now_ns: u64, body: &mut Vec<u8>, out: &mut Vec<u8>) -> (usize, End) {
+    let mut consumed = 0;
+    loop {
+        if out.len() >= OUT_HIGH_WATER {
+            return (consumed, End::Backpressure);
+        }
+        let rest = &input[consumed..];
+        if rest.is_empty() {
+            return (consumed, End::NeedMore);
+        }
+        match http::parse(rest) {
+            Parsed::Partial => return (consumed, End::NeedMore),
+            Parsed::Refused(refusal) => {
+                route::refuse(refusal, out);
+                return (input.len(), End::Close { linger: true });
+            }
+            Parsed::Request(req, len) => {
+                route::respond(svc, &req, now_ns, body, out);
+                consumed += len;
+                if !req.keep_alive {
+                    return (input.len(), End::Close { linger: false });
+                }
+            }
+        }
+    }
+}
+
+pub(crate) struct Conn {
+    pub stream: TcpStream,
+    inbuf: Vec<u8>,
+    outbuf: Vec<u8>,
+    out_pos: usize,
+    /// Input is waiting in `inbuf` because of backpressure.
+    stalled: bool,
+    phase: Phase,
+    pub deadline: Instant,
+}
+
+impl Conn {
+    pub(crate) fn new(stream: TcpStream, now: Instant, limits: &Limits) -> Conn {
+        Conn {
+            stream,
+            inbuf: Vec::new(),
+            outbuf: Vec::new(),
+            out_pos: 0,
+            stalled: false,
+            phase: Phase::Head,
+            deadline: now + limits.header_timeout,
+        }
+    }
+
+    /// Does all the work the socket allows now: flush, serve, read, repeat.
+    pub(crate) fn drive(&mut self, svc: &Service, scratch: &mut Scratch, limits: &Limits) -> Next {
+        loop {
+            match self.flush() {
+                Ok(true) => {}
+                Ok(false) => return Next::Keep,
+                Err(_) => return Next::Close,
+            }
+            match self.phase {
+                Phase::Closing { linger: false } => return Next::Close,
+                Phase::Closing { linger: true } => {
+                    let _ = self.stream.shutdown(Shutdown::Write);
+                    self.phase = Phase::Lingering;
+                    self.deadline = Instant::now() + LINGER;
+                    continue;
+                }
+                Phase::Lingering => return self.discard_input(&mut scratch.rbuf),
+                Phase::Idle | Phase::Head => {}
+            }
+            if self.stalled {
+                self.stalled = false;
+                self.serve_inbuf(svc, scratch, limits);
+                continue;
+            }
+            let n = match self.stream.read(&mut scratch.rbuf) {
+                Ok(0) => return Next::Close,
+                Ok(n) => n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::Keep,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => return Next::Close,
+            };
+            if self.inbuf.is_empty() {
+                // The common case: serve straight from the shared buffer.
+                let rbuf = std::mem::take(&mut scratch.rbuf);
+                let consumed = self.serve_and_write(svc, &rbuf[..n], scratch, limits);
+                if consumed < n && !matches!(self.phase, Phase::Closing { .. }) {
+                    self.inbuf.extend_from_slice(&rbuf[consumed..n]);
+                }
+                scratch.rbuf = rbuf;
+            } else {
+                self.inbuf.extend_from_slice(&scratch.rbuf[..n]);
+                self.serve_inbuf(svc, scratch, limits);
+            }
+        }
+    }
+
+    fn serve_inbuf(&mut self, svc: &Service, scratch: &mut Scratch, limits: &Limits) {
+        let mut input = std::mem::take(&mut self.inbuf);
+        let consumed = self.serve_and_write(svc, &input, scratch, limits);
+        if matches!(self.phase, Phase::Closing { .. }) {
+            input.clear();
+        } else {
+            input.drain(..consumed);
+        }
+        if input.is_empty() && input.capacity() > KEEP_CAPACITY {
+            input = Vec::new();
+        }
+        self.inbuf = input;
+    }
+
+    /// Serves `input`, updates phase and deadline, writes what the socket
+    /// takes; returns how many bytes of `input` were consumed.
+    fn serve_and_write(&mut self, svc: &Service, input: &[u8], scratch: &mut Scratch, limits: &Limits) -> usize {
+        scratch.wbuf.clear();
+        let (consumed, end) = serve(svc, input, crate::clock::now_ns(), &mut scratch.body, &mut scratch.wbuf);
+        let now = Instant::now();
+        match end {
+            End::Close { linger } => self.phase = Phase::Closing { linger },
+            End::Backpressure => self.stalled = true,
+            End::NeedMore if consumed == input.len() => {
+                self.phase = Phase::Idle;
+                self.deadline = now + limits.idle_timeout;
+            }
+            End::NeedMore => {
+                // A new head started: its clock starts now and is not
+                // extended by the bytes that follow (slowloris).
+                if self.phase == Phase::Idle || consumed > 0 {
+                    self.deadline = now + limits.header_timeout;
+                }
+                self.phase = Phase::Head;
+            }
+        }
+        if !scratch.wbuf.is_empty() {
+            self.queue_output(&scratch.wbuf, now, limits);
+        }
+        consumed
+    }
+
+    /// Writes `data` now as far as the socket takes it; keeps the rest.
+    fn queue_output(&mut self, data: &[u8], now: Instant, limits: &Limits) {
+        let mut written = 0;
+        if self.outbuf.is_empty() {
+            match write_nonblocking(&mut self.stream, data) {
+                Ok(n) => written = n,
+                Err(_) => {
+                    self.phase = Phase::Closing { linger: false };
+                    return;
+                }
+            }
+        }
+        if written < data.len() {
+            self.outbuf.extend_from_slice(&data[written..]);
+            // A client that stops reading gets the idle timeout to resume.
+            self.deadline = now + limits.idle_timeout;
+        }
+    }
+
+    /// Writes pending output; true when nothing is left.
+    fn flush(&mut self) -> io::Result<bool> {
+        if self.out_pos == self.outbuf.len() {
+            return Ok(true);
+        }
+        self.out_pos += write_nonblocking(&mut self.stream, &self.outbuf[self.out_pos..])?;
+        if self.out_pos < self.outbuf.len() {
+            return Ok(false);
+        }
+        self.out_pos = 0;
+        self.outbuf.clear();
+        if self.outbuf.capacity() > KEEP_CAPACITY {
+            self.outbuf = Vec::new();
+        }
+        Ok(true)
+    }
+
+    /// Reads and drops input until the peer closes (lingering close).
+    fn discard_input(&mut self, rbuf: &mut [u8]) -> Next {
+        loop {
+            match self.stream.read(rbuf) {
+                Ok(0) => return Next::Close,
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::Keep,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return Next::Close,
+            }
+        }
+    }
+
+    /// Called when the deadline passed. A request head that took too long
+    /// gets a best-effort 408; everything else just closes.
+    pub(crate) fn expire(&mut self) {
+        if self.phase == Phase::Head && !self.inbuf.is_empty() && self.outbuf.is_empty() {
+            let mut out = Vec::new();
+            route::refuse(http::Refusal { status: 408, message: "request head not received in time" }, &mut out);
+            let _ = write_nonblocking(&mut self.stream, &out);
+        }
+    }
+}
+
+/// Writes as much of `data` as the socket takes without blocking.
+fn write_nonblocking(stream: &mut TcpStream, data: &[u8]) -> io::Result<usize> {
+    let mut written = 0;
+    while written < data.len() {
+        match stream.write(&data[written..]) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => written += n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(written)
+}

@@ -1,0 +1,244 @@
+//! The embedded HTTP server: one thread, one mio event loop.
+//!
+//! The loop sleeps until a socket is ready or the nearest deadline; with no
+//! connections and no deadlines it sleeps without a timeout, so an idle
+//! server causes no wake-ups at all.
+
+pub(crate) mod conn;
+pub(crate) mod http;
+pub(crate) mod route;
+
+use crate::error::{Error, Result};
+use crate::service::Service;
+use conn::{Conn, Next, Scratch};
+use mio::net::TcpListener;
+use mio::{Events, Interest, Poll, Token, Waker};
+use std::io::ErrorKind;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Connection limits and timeouts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections beyond this many are closed as soon as they are accepted.
+    pub max_connections: usize,
+    /// Time allowed from a connection's (or request's) first byte to the end of its head.
+    pub header_timeout: Duration,
+    /// Time a keep-alive connection may sit idle between requests.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_connections: 1024, header_timeout: Duration::from_secs(5), idle_timeout: Duration::from_secs(60) }
+    }
+}
+
+const LISTENER: Token = Token(usize::MAX);
+const WAKER: Token = Token(usize::MAX - 1);
+/// After accept fails for lack of descriptors, wait this long before trying
+/// again instead of spinning on a listener that stays readable.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// A started server; stopping joins its thread.
+pub(crate) struct Running {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Running {
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub(crate) fn stop(mut self) {
+        self.shut_down();
+    }
+
+    fn shut_down(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        let _ = self.waker.wake();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+/// Binds `addr` (so that a busy port is an error here, not a dead thread
+/// later), then serves on a new thread.
+pub(crate) fn start(svc: Arc<Service>, addr: SocketAddr, limits: Limits) -> Result<Running> {
+    let mut listener = TcpListener::bind(addr).map_err(|e| Error::io(format!("cannot listen on {addr}"), e))?;
+    let port = listener.local_addr().map_err(|e| Error::io("cannot read the bound address", e))?.port();
+    let poll = Poll::new().map_err(|e| Error::io("cannot create the event loop", e))?;
+    let waker = Arc::new(Waker::new(poll.registry(), WAKER).map_err(|e| Error::io("cannot create a waker", e))?);
+    poll.registry()
+        .register(&mut listener, LISTENER, Interest::READABLE)
+        .map_err(|e| Error::io("cannot register the listener", e))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut server = Server {
+        poll,
+        listener,
+        svc,
+        limits,
+        stop: stop.clone(),
+        conns: Vec::new(),
+        free: Vec::new(),
+        active: 0,
+        scratch: Scratch::new(),
+        next_sweep: None,
+        accept_paused_until: None,
+    };
+    let thread = std::thread::Builder::new()
+        .name("hams-server".into())
+        .spawn(move || {
+            log::info!(target: "hams::server", "serving on {addr} (port {port})");
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.run())).is_err() {
+                log::error!(target: "hams::server", "the server thread panicked and stopped serving");
+            }
+        })
+        .map_err(|e| Error::io("cannot start the server thread", e))?;
+    Ok(Running { port, stop, waker, thread: Some(thread) })
+}
+
+struct Server {
+    poll: Poll,
+    listener: TcpListener,
+    svc: Arc<Service>,
+    limits: Limits,
+    stop: Arc<AtomicBool>,
+    conns: Vec<Option<Conn>>,
+    free: Vec<usize>,
+    active: usize,
+    scratch: Scratch,
+    /// No deadline is due before this; deadlines are only scanned then.
+    next_sweep: Option<Instant>,
+    accept_paused_until: Option<Instant>,
+}
+
+impl Server {
+    fn run(&mut self) {
+        let mut events = Events::with_capacity(256);
+        loop {
+            let timeout = self.next_sweep.map(|t| t.saturating_duration_since(Instant::now()));
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() == ErrorKind::Interrupted {
+                    continue;
+                }
+                log::error!(target: "hams::server", "event loop failed: {e}");
+                return;
+            }
+            if self.stop.load(Ordering::Acquire) {
+                log::info!(target: "hams::server", "stopped");
+                return;
+            }
+            for event in events.iter() {
+                match event.token() {
+                    LISTENER if self.accept_paused_until.is_none() => self.accept(),
+                    LISTENER | WAKER => {}
+                    Token(idx) => self.drive(idx),
+                }
+            }
+            if self.next_sweep.is_some_and(|t| Instant::now() >= t) {
+                self.sweep();
+            }
+        }
+    }
+
+    fn accept(&mut self) {
+        loop {
+            let (mut stream, _) = match self.listener.accept() {
+                Ok(accepted) => accepted,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) if matches!(e.kind(), ErrorKind::Interrupted | ErrorKind::ConnectionAborted) => continue,
+                Err(e) => {
+                    // EMFILE and friends: the pending connection stays queued
+                    // and the listener readable; back off rather than spin.
+                    log::warn!(target: "hams::server", "accept failed: {e}; retrying in {ACCEPT_BACKOFF:?}");
+                    let until = Instant::now() + ACCEPT_BACKOFF;
+                    self.accept_paused_until = Some(until);
+                    self.wake_at(until);
+                    return;
+                }
+            };
+            if self.active >= self.limits.max_connections {
+                log::debug!(target: "hams::server", "connection limit {} reached; closing a new connection", self.limits.max_connections);
+                continue; // dropping `stream` closes it
+            }
+            let _ = stream.set_nodelay(true);
+            let idx = self.free.pop().unwrap_or_else(|| {
+                self.conns.push(None);
+                self.conns.len() - 1
+            });
+            if let Err(e) = self.poll.registry().register(&mut stream, Token(idx), Interest::READABLE | Interest::WRITABLE) {
+                log::warn!(target: "hams::server", "cannot register a connection: {e}");
+                self.free.push(idx);
+                continue;
+            }
+            let conn = Conn::new(stream, Instant::now(), &self.limits);
+            self.wake_at(conn.deadline);
+            self.conns[idx] = Some(conn);
+            self.active += 1;
+        }
+    }
+
+    fn drive(&mut self, idx: usize) {
+        let Some(Some(conn)) = self.conns.get_mut(idx) else { return };
+        match conn.drive(&self.svc, &mut self.scratch, &self.limits) {
+            Next::Keep => {
+                let deadline = conn.deadline;
+                self.wake_at(deadline);
+            }
+            Next::Close => self.close(idx),
+        }
+    }
+
+    fn close(&mut self, idx: usize) {
+        if let Some(mut conn) = self.conns[idx].take() {
+            let _ = self.poll.registry().deregister(&mut conn.stream);
+            self.free.push(idx);
+            self.active -= 1;
+        }
+    }
+
+    fn wake_at(&mut self, t: Instant) {
+        if self.next_sweep.map_or(true, |s| t < s) {
+            self.next_sweep = Some(t);
+        }
+    }
+
+    /// Closes connections whose deadline passed, retries a paused accept,
+    /// and finds the next deadline.
+    fn sweep(&mut self) {
+        let now = Instant::now();
+        let mut next: Option<Instant> = None;
+        for idx in 0..self.conns.len() {
+            let Some(conn) = self.conns[idx].as_mut() else { continue };
+            if conn.deadline <= now {
+                conn.expire();
+                self.close(idx);
+            } else if next.map_or(true, |n| conn.deadline < n) {
+                next = Some(conn.deadline);
+            }
+        }
+        self.next_sweep = next;
+        match self.accept_paused_until {
+            Some(until) if until <= now => {
+                self.accept_paused_until = None;
+                self.accept();
+            }
+            Some(until) => self.wake_at(until),
+            None => {}
+        }
+    }
+}
