@@ -33,6 +33,41 @@
 #define HAMS_STARTUP 4
 
 /**
+ * What every int-returning function returns: HAMS_OK (0) on success, a
+ * negative code on failure, with hams_last_error() saying why.
+ */
+enum hams_result {
+  /**
+   * Success.
+   */
+  HAMS_OK = 0,
+  /**
+   * A required pointer argument was NULL.
+   */
+  HAMS_ERR_NULL = -1,
+  /**
+   * An argument is invalid: bad UTF-8, bad name, bad address, bad checks bits.
+   */
+  HAMS_ERR_INVALID = -2,
+  /**
+   * The call is not allowed in the current state (start twice, port before start).
+   */
+  HAMS_ERR_STATE = -3,
+  /**
+   * The operating system refused (bind failed: port in use, no permission).
+   */
+  HAMS_ERR_IO = -4,
+  /**
+   * A configuration could not be applied.
+   */
+  HAMS_ERR_CONFIG = -5,
+  /**
+   * An internal error (a panic) was caught; the library remains usable.
+   */
+  HAMS_ERR_PANIC = -6,
+};
+
+/**
  * One health server (opaque). Create with hams_new(), free with hams_free().
  */
 struct hams;
