@@ -32,6 +32,8 @@ if ! ls "$lib_dir"/libhams.* >/dev/null 2>&1; then
 fi
 
 mkdir -p "$out"
+# The library's SONAME is libhams.so.0: give the loader that name in the build tree.
+ln -sf libhams.so "$lib_dir/libhams.so.0"
 
 echo "==> compiling tests/c/test_api.c" >&2
 "$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude tests/c/test_api.c \
