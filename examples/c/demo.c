@@ -5,6 +5,7 @@
  *   cc -std=c11 -Wall -Wextra -Werror -Iinclude examples/c/demo.c \
  *      -Ltarget/release -lhams -o target/demo
  * Run:
+ *   ln -sf libhams.so target/release/libhams.so.0   (SONAME, once)
  *   LD_LIBRARY_PATH=target/release target/demo [--address HOST:PORT]
  *       [--warmup-ms N] [--run-ms N]
  *

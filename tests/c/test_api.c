@@ -744,6 +744,14 @@ static void test_bad_checks_bits(void) {
     hams_free(h);
 }
 
+static void test_bad_kick_margin(void) {
+    hams_t *h = hams_new("margin", "1.0");
+    REQUIRE(h != NULL);
+    CHECK_NULL_ERR(hams_probe_new_kick(h, "k", HAMS_ALIVE, 0));
+    CHECK(hams_probe_new_kick(h, "k", HAMS_ALIVE, 1) != NULL);
+    hams_free(h);
+}
+
 static void test_bad_callback_timing(void) {
     hams_t *h = hams_new("timing", "1.0");
     REQUIRE(h != NULL);
@@ -1042,10 +1050,13 @@ static void test_http_ready_startup_interplay(void) {
     CHECK_GET(port, "/hams/ready", 200);
     CHECK(body_is(g_resp.body, "ok"));
 
-    /* Once startup has passed, readiness no longer depends on it. */
+    /* Once startup has passed it stays passed (documented latch, as with
+     * Kubernetes startup probes), and readiness no longer depends on it. */
     CHECK_OK(hams_probe_set(s, false, "rebooting"));
-    CHECK_GET(port, "/hams/startup", 503);
+    CHECK_GET(port, "/hams/startup", 200);
     CHECK_GET(port, "/hams/ready", 200);
+    CHECK_GET(port, "/hams/ready?verbose", 200);
+    CHECK_BODY_LACKS("startup check has not passed yet");
 
     /* Readiness follows its own probes. */
     CHECK_OK(hams_probe_set(r, false, "overloaded"));
@@ -1719,6 +1730,7 @@ int main(void) {
     RUN(test_bad_probe_names);
     RUN(test_duplicate_names);
     RUN(test_bad_checks_bits);
+    RUN(test_bad_kick_margin);
     RUN(test_bad_callback_timing);
     RUN(test_bad_addresses);
     RUN(test_wrong_state);
