@@ -2,7 +2,13 @@
 //! that unregisters its probe when dropped).
 
 use crate::clock::now_ns;
-use crate::config::{parse_address, Config};
+use crate::config::{parse_address, Config, ProbeKind};
+use crate::lifecycle::notify::{Notifier, Target};
+use crate::lifecycle::shutdown::{Origin, Phase, Shutdown};
+use crate::lifecycle::signals;
+use crate::service::ShutdownEndpoint;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::health::checker::{CheckFn, Checker};
 use crate::health::probe::ProbeState;
@@ -19,12 +25,15 @@ pub struct Hams {
     svc: Arc<Service>,
     checker: Arc<Checker>,
     control: Mutex<Control>,
+    /// Probes declared in the configuration, until the application takes them.
+    declared: Mutex<Vec<Probe>>,
 }
 
 struct Control {
     address: SocketAddr,
     limits: Limits,
     running: Option<Running>,
+    notifier: Option<Notifier>,
 }
 
 impl Hams {
@@ -33,19 +42,49 @@ impl Hams {
         Hams::with_config(Config::new(service_name, service_version))
     }
 
+    /// A stopped server from a full configuration (see `Config`, and
+    /// `config::from_file` for YAML). Declared probes are created now; take
+    /// them with `take_probe`.
     pub fn with_config(config: Config) -> Result<Hams> {
         let address = config.validate()?;
+        let registry = Arc::new(crate::health::registry::Registry::default());
+        let endpoint = config
+            .shutdown
+            .endpoint
+            .then(|| ShutdownEndpoint { token: config.shutdown.token.clone(), wait: config.shutdown.endpoint_wait });
         let svc = Service {
             name: config.service_name,
             version: config.service_version,
             prefix: config.prefix,
-            registry: Default::default(),
+            shutdown: Shutdown::new(config.shutdown.drain, registry.clone()),
+            registry,
+            endpoint,
+            signals: Default::default(),
         };
-        Ok(Hams {
+        let hams = Hams {
             svc: Arc::new(svc),
             checker: Arc::default(),
-            control: Mutex::new(Control { address, limits: config.limits, running: None }),
-        })
+            control: Mutex::new(Control { address, limits: config.limits, running: None, notifier: None }),
+            declared: Mutex::new(Vec::new()),
+        };
+        for decl in &config.probes {
+            let probe = match decl.kind {
+                ProbeKind::Kick { margin_ms } => hams.probe_kick(&decl.name, decl.checks, margin_ms)?,
+                ProbeKind::Manual { healthy } => hams.probe_manual(&decl.name, decl.checks, healthy)?,
+            };
+            lock(&hams.declared).push(probe);
+        }
+        if config.shutdown.handle_signals {
+            hams.handle_signals(true)?;
+        }
+        Ok(hams)
+    }
+
+    /// Hands over a probe declared in the configuration (once).
+    pub fn take_probe(&self, name: &str) -> Option<Probe> {
+        let mut declared = lock(&self.declared);
+        let pos = declared.iter().position(|p| p.name() == name)?;
+        Some(declared.remove(pos))
     }
 
     pub fn service_name(&self) -> &str {
@@ -83,7 +122,14 @@ impl Hams {
         if c.running.is_some() {
             return Err(Error::state("already started"));
         }
-        c.running = Some(server::start(self.svc.clone(), c.address, c.limits.clone())?);
+        let running = server::start(self.svc.clone(), c.address, c.limits.clone())?;
+        if let Some(target) = Target::from_env() {
+            match Notifier::start(self.svc.clone(), target) {
+                Ok(n) => c.notifier = Some(n),
+                Err(e) => log::warn!(target: "hams::notify", "{e}; not notifying systemd"),
+            }
+        }
+        c.running = Some(running);
         Ok(())
     }
 
@@ -94,9 +140,57 @@ impl Hams {
 
     /// Stops serving and joins the server thread; `start` may be called again.
     pub fn stop(&self) -> Result<()> {
-        let running = lock(&self.control).running.take().ok_or_else(|| Error::state("not started"))?;
+        let (running, notifier) = {
+            let mut c = lock(&self.control);
+            let running = c.running.take().ok_or_else(|| Error::state("not started"))?;
+            (running, c.notifier.take())
+        };
+        drop(notifier);
         running.stop();
         Ok(())
+    }
+
+    /// Makes hams handle SIGTERM and SIGINT (true) or gives them back (false).
+    /// Only one instance in a process may handle them; the handlers that were
+    /// there before are chained to, and restored when this one lets go.
+    pub fn handle_signals(&self, on: bool) -> Result<()> {
+        let owned = self.svc.signals.load(Ordering::Acquire);
+        match (on, owned) {
+            (true, false) => {
+                signals::acquire()?;
+                self.svc.signals.store(true, Ordering::Release);
+            }
+            (false, true) => {
+                self.svc.signals.store(false, Ordering::Release);
+                signals::release();
+            }
+            _ => return Ok(()),
+        }
+        if let Some(running) = &lock(&self.control).running {
+            running.wake();
+        }
+        Ok(())
+    }
+
+    /// Adds a callback run once, after the drain, when shutdown is requested.
+    pub fn on_shutdown(&self, f: impl FnOnce() + Send + 'static) -> Result<()> {
+        self.svc.shutdown.on_shutdown(Box::new(f))
+    }
+
+    /// Starts the graceful shutdown sequence; false if it had already started.
+    pub fn shutdown(&self) -> bool {
+        self.svc.shutdown.request(Origin::Application)
+    }
+
+    /// Blocks until the shutdown sequence is done (drain elapsed, callbacks
+    /// run): true; or until `timeout` passes: false. `None` waits forever.
+    pub fn wait(&self, timeout: Option<Duration>) -> bool {
+        self.svc.shutdown.wait(timeout)
+    }
+
+    /// Whether the shutdown sequence has started.
+    pub fn is_shutting_down(&self) -> bool {
+        self.svc.shutdown.phase() != Phase::Running
     }
 
     pub fn is_running(&self) -> bool {
@@ -152,9 +246,17 @@ impl Hams {
 
 impl Drop for Hams {
     fn drop(&mut self) {
-        if let Some(running) = lock(&self.control).running.take() {
+        let (running, notifier) = {
+            let mut c = lock(&self.control);
+            (c.running.take(), c.notifier.take())
+        };
+        drop(notifier);
+        if let Some(running) = running {
             running.stop();
         }
+        let _ = self.handle_signals(false);
+        self.svc.shutdown.cancel_and_join();
+        lock(&self.declared).clear();
         self.checker.remove_all();
     }
 }

@@ -17,10 +17,11 @@
 //! ```
 
 mod clock;
-mod config;
+pub mod config;
 mod error;
 mod handle;
 mod health;
+mod lifecycle;
 pub mod logging;
 mod server;
 mod service;
@@ -28,10 +29,11 @@ mod sync;
 
 pub mod ffi;
 
-pub use config::{parse_address, Config, DEFAULT_ADDRESS, DEFAULT_PREFIX};
+pub use config::{parse_address, Config, ProbeDecl, ProbeKind, ShutdownConfig, DEFAULT_ADDRESS, DEFAULT_PREFIX};
 pub use error::{Error, ErrorKind, Result};
 pub use handle::{Hams, Probe};
 pub use health::{Check, Checks, MAX_NAME_LEN, MAX_REASON_LEN};
+pub use lifecycle::shutdown::{Origin, Phase};
 pub use server::Limits;
 
 /// The library's version.

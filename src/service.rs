@@ -1,11 +1,27 @@
-//! What the serving thread shares with the application: identity and probes.
+//! What the serving thread shares with the application: identity, probes,
+//! and the shutdown sequence.
 
 use crate::health::registry::Registry;
+use crate::lifecycle::shutdown::Shutdown;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
 
 pub(crate) struct Service {
     pub name: String,
     pub version: String,
     /// Path prefix of every endpoint, e.g. `/hams` (no trailing slash).
     pub prefix: String,
-    pub registry: Registry,
+    pub registry: Arc<Registry>,
+    pub shutdown: Shutdown,
+    /// `POST <prefix>/shutdown`, when enabled.
+    pub endpoint: Option<ShutdownEndpoint>,
+    /// Whether this instance owns SIGTERM/SIGINT (its event loop reads them).
+    pub signals: AtomicBool,
+}
+
+pub(crate) struct ShutdownEndpoint {
+    pub token: Option<String>,
+    /// How long the request waits for the sequence before a 202.
+    pub wait: Duration,
 }

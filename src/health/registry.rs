@@ -12,6 +12,8 @@ pub(crate) struct Registry {
     probes: RwLock<Vec<Arc<ProbeState>>>,
     /// Set the first time the startup check passes; it never fails again.
     startup_passed: AtomicBool,
+    /// Set when the shutdown sequence starts: readiness fails from then on.
+    shutting_down: AtomicBool,
 }
 
 impl Registry {
@@ -66,6 +68,14 @@ impl Registry {
 
     pub(crate) fn latch_startup(&self) {
         self.startup_passed.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn set_shutting_down(&self) {
+        self.shutting_down.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
     }
 }
 

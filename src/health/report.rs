@@ -13,6 +13,9 @@ pub(crate) const MAX_EXCLUDES: usize = 16;
 /// The name of the pseudo-probe that holds readiness down until startup passed.
 pub(crate) const STARTUP_GATE: &str = "startup";
 const STARTUP_GATE_REASON: &str = "startup check has not passed yet";
+/// The built-in probe that fails readiness once shutdown has started.
+pub(crate) const SHUTDOWN_PROBE: &str = "shutdown";
+const SHUTDOWN_REASON: &str = "shutting down";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -76,6 +79,10 @@ pub(crate) fn render_check(reg: &Registry, check: Check, opts: &Options, now_ns:
     let mut out = Lines::new(opts.format, body);
     let mut passed = true;
 
+    if check == Check::Ready && reg.is_shutting_down() && !is_excluded(SHUTDOWN_PROBE) {
+        out.line(SHUTDOWN_PROBE, Verdict::Failed(SHUTDOWN_REASON), false);
+        passed = false;
+    }
     if check == Check::Ready && !is_excluded(STARTUP_GATE) && !reg.startup_complete(now_ns) {
         out.line(STARTUP_GATE, Verdict::Failed(STARTUP_GATE_REASON), false);
         passed = false;
@@ -376,6 +383,17 @@ mod tests {
         warm.set(false, Some("cold")).unwrap();
         assert!(text(&r, Check::Startup, "").0, "startup stays passed");
         assert!(text(&r, Check::Ready, "").0);
+    }
+
+    #[test]
+    fn shutdown_fails_readiness_only() {
+        let (r, _, _) = reg();
+        r.set_shutting_down();
+        let (passed, body) = text(&r, Check::Ready, "");
+        assert!(!passed);
+        assert!(body.starts_with("[-]shutdown failed: shutting down\n"), "{body}");
+        assert!(text(&r, Check::Alive, "").0);
+        assert!(text(&r, Check::Ready, "exclude=shutdown").0);
     }
 
     #[test]

@@ -35,6 +35,8 @@ enum Phase {
     Closing { linger: bool },
     /// Output flushed and write side shut down; input is read and discarded.
     Lingering,
+    /// A shutdown request waits for the sequence; input is left unread.
+    Parked,
 }
 
 /// What the server should do with the connection after a step.
@@ -66,6 +68,8 @@ pub(crate) enum End {
     Backpressure,
     /// The connection closes after the output; `linger` after a refusal.
     Close { linger: bool },
+    /// A shutdown request must wait for its answer.
+    Park,
 }
 
 /// Serves the complete requests at the start of `input`, appending their
@@ -87,8 +91,11 @@ pub(crate) fn serve(svc: &Service, input: &[u8], now_ns: u64, body: &mut Vec<u8>
                 return (input.len(), End::Close { linger: true });
             }
             Parsed::Request(req, len) => {
-                route::respond(svc, &req, now_ns, body, out);
+                let reply = route::respond(svc, &req, now_ns, body, out);
                 consumed += len;
+                if reply == route::Reply::Park {
+                    return (input.len(), End::Park);
+                }
                 if !req.keep_alive {
                     return (input.len(), End::Close { linger: false });
                 }
@@ -138,6 +145,7 @@ impl Conn {
                     continue;
                 }
                 Phase::Lingering => return self.discard_input(&mut scratch.rbuf),
+                Phase::Parked => return Next::Keep,
                 Phase::Idle | Phase::Head => {}
             }
             if self.stalled {
@@ -156,7 +164,7 @@ impl Conn {
                 // The common case: serve straight from the shared buffer.
                 let rbuf = std::mem::take(&mut scratch.rbuf);
                 let consumed = self.serve_and_write(svc, &rbuf[..n], scratch, limits);
-                if consumed < n && !matches!(self.phase, Phase::Closing { .. }) {
+                if consumed < n && !matches!(self.phase, Phase::Closing { .. } | Phase::Parked) {
                     self.inbuf.extend_from_slice(&rbuf[consumed..n]);
                 }
                 scratch.rbuf = rbuf;
@@ -170,7 +178,7 @@ impl Conn {
     fn serve_inbuf(&mut self, svc: &Service, scratch: &mut Scratch, limits: &Limits) {
         let mut input = std::mem::take(&mut self.inbuf);
         let consumed = self.serve_and_write(svc, &input, scratch, limits);
-        if matches!(self.phase, Phase::Closing { .. }) {
+        if matches!(self.phase, Phase::Closing { .. } | Phase::Parked) {
             input.clear();
         } else {
             input.drain(..consumed);
@@ -189,6 +197,10 @@ impl Conn {
         let now = Instant::now();
         match end {
             End::Close { linger } => self.phase = Phase::Closing { linger },
+            End::Park => {
+                self.phase = Phase::Parked;
+                self.deadline = now + svc.endpoint.as_ref().map_or(Duration::ZERO, |e| e.wait);
+            }
             End::Backpressure => self.stalled = true,
             End::NeedMore if consumed == input.len() => {
                 self.phase = Phase::Idle;
@@ -256,6 +268,21 @@ impl Conn {
                 Err(_) => return Next::Close,
             }
         }
+    }
+
+    pub(crate) fn is_parked(&self) -> bool {
+        self.phase == Phase::Parked
+    }
+
+    /// Answers a parked shutdown request (see `route::shutdown_answer`);
+    /// the connection closes after it.
+    pub(crate) fn answer_parked(&mut self, svc: &Service, scratch: &mut Scratch, limits: &Limits) {
+        scratch.wbuf.clear();
+        route::shutdown_answer(svc, &mut scratch.wbuf);
+        self.phase = Phase::Closing { linger: true };
+        let wbuf = std::mem::take(&mut scratch.wbuf);
+        self.queue_output(&wbuf, Instant::now(), limits);
+        scratch.wbuf = wbuf;
     }
 
     /// Called when the deadline passed. A request head that took too long

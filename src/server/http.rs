@@ -26,6 +26,8 @@ pub(crate) struct Request<'a> {
     /// HTTP/1.0 keep-alive must be confirmed with a `Connection: keep-alive` header.
     pub http10: bool,
     pub accept_json: bool,
+    /// The `Authorization` header's value (empty when absent).
+    pub authorization: &'a [u8],
 }
 
 /// Why a request head was refused; the connection is closed after the answer.
@@ -84,6 +86,7 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
     let mut content_length: Option<u64> = None;
     let mut chunked = false;
     let mut accept_json = false;
+    let mut authorization: &[u8] = &[];
     for h in req.headers.iter() {
         let name = h.name;
         if name.eq_ignore_ascii_case("host") {
@@ -106,6 +109,8 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
             chunked = true;
         } else if name.eq_ignore_ascii_case("accept") {
             accept_json |= contains_ignore_case(h.value, b"application/json");
+        } else if name.eq_ignore_ascii_case("authorization") {
+            authorization = h.value;
         }
     }
     if hosts > 1 || (hosts == 0 && !http10) {
@@ -118,7 +123,7 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
         return Parsed::Refused(refuse(413, "request bodies are not accepted"));
     }
     let keep_alive = if http10 { keep_alive && !close } else { !close };
-    Parsed::Request(Request { method, path, query, keep_alive, http10, accept_json }, len)
+    Parsed::Request(Request { method, path, query, keep_alive, http10, accept_json, authorization }, len)
 }
 
 fn parse_decimal(v: &[u8]) -> Option<u64> {
@@ -151,8 +156,8 @@ pub(crate) struct Head {
     pub status: u16,
     pub content_type: &'static str,
     pub connection: Connection,
-    /// Adds `Allow: GET, HEAD` (for 405).
-    pub allow: Option<&'static str>,
+    /// One more header line without CRLF, e.g. `Allow: GET, HEAD` for 405.
+    pub extra: Option<&'static str>,
     /// HEAD requests get the head only, with the body's length.
     pub head_only: bool,
 }
@@ -172,8 +177,9 @@ pub(crate) fn write_response(out: &mut Vec<u8>, head: &Head, body: &[u8]) {
         Connection::KeepAlive => out.extend_from_slice(b"Connection: keep-alive\r\n"),
         Connection::Close => out.extend_from_slice(b"Connection: close\r\n"),
     }
-    if let Some(allow) = head.allow {
-        let _ = write!(out, "Allow: {allow}\r\n");
+    if let Some(extra) = head.extra {
+        out.extend_from_slice(extra.as_bytes());
+        out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");
     if !head.head_only {
@@ -257,7 +263,7 @@ mod tests {
     #[test]
     fn response_format() {
         let mut out = Vec::new();
-        let head = Head { status: 405, content_type: TEXT, connection: Connection::Close, allow: Some("GET, HEAD"), head_only: false };
+        let head = Head { status: 405, content_type: TEXT, connection: Connection::Close, extra: Some("Allow: GET, HEAD"), head_only: false };
         write_response(&mut out, &head, b"no");
         assert_eq!(
             String::from_utf8(out).unwrap(),

@@ -39,6 +39,7 @@ impl Default for Limits {
 
 const LISTENER: Token = Token(usize::MAX);
 const WAKER: Token = Token(usize::MAX - 1);
+const SIGNALS: Token = Token(usize::MAX - 2);
 /// After accept fails for lack of descriptors, wait this long before trying
 /// again instead of spinning on a listener that stays readable.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -49,6 +50,9 @@ pub(crate) struct Running {
     stop: Arc<AtomicBool>,
     waker: Arc<Waker>,
     thread: Option<JoinHandle<()>>,
+    svc: Arc<Service>,
+    /// The shutdown-sequence listener that wakes this loop.
+    listener: u64,
 }
 
 impl Running {
@@ -60,7 +64,14 @@ impl Running {
         self.shut_down();
     }
 
+    /// Makes the loop look again at state the application changed
+    /// (signal ownership).
+    pub(crate) fn wake(&self) {
+        let _ = self.waker.wake();
+    }
+
     fn shut_down(&mut self) {
+        self.svc.shutdown.remove_listener(self.listener);
         self.stop.store(true, Ordering::Release);
         let _ = self.waker.wake();
         if let Some(t) = self.thread.take() {
@@ -86,10 +97,16 @@ pub(crate) fn start(svc: Arc<Service>, addr: SocketAddr, limits: Limits) -> Resu
         .register(&mut listener, LISTENER, Interest::READABLE)
         .map_err(|e| Error::io("cannot register the listener", e))?;
     let stop = Arc::new(AtomicBool::new(false));
+    let wake = waker.clone();
+    let shutdown_listener = svc.shutdown.add_listener(Arc::new(move |_| {
+        let _ = wake.wake();
+    }));
     let mut server = Server {
         poll,
         listener,
-        svc,
+        svc: svc.clone(),
+        signals: None,
+        parked: Vec::new(),
         limits,
         stop: stop.clone(),
         conns: Vec::new(),
@@ -99,22 +116,33 @@ pub(crate) fn start(svc: Arc<Service>, addr: SocketAddr, limits: Limits) -> Resu
         next_sweep: None,
         accept_paused_until: None,
     };
-    let thread = std::thread::Builder::new()
+    server.sync_signals();
+    let spawned = std::thread::Builder::new()
         .name("hams-server".into())
         .spawn(move || {
             log::info!(target: "hams::server", "serving on {addr} (port {port})");
             if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.run())).is_err() {
                 log::error!(target: "hams::server", "the server thread panicked and stopped serving");
             }
-        })
-        .map_err(|e| Error::io("cannot start the server thread", e))?;
-    Ok(Running { port, stop, waker, thread: Some(thread) })
+        });
+    let thread = match spawned {
+        Ok(t) => t,
+        Err(e) => {
+            svc.shutdown.remove_listener(shutdown_listener);
+            return Err(Error::io("cannot start the server thread", e));
+        }
+    };
+    Ok(Running { port, stop, waker, thread: Some(thread), svc, listener: shutdown_listener })
 }
 
 struct Server {
     poll: Poll,
     listener: TcpListener,
     svc: Arc<Service>,
+    /// The signal pipe, while registered with this loop.
+    signals: Option<std::os::fd::RawFd>,
+    /// Connections holding a shutdown request.
+    parked: Vec<usize>,
     limits: Limits,
     stop: Arc<AtomicBool>,
     conns: Vec<Option<Conn>>,
@@ -145,7 +173,16 @@ impl Server {
             for event in events.iter() {
                 match event.token() {
                     LISTENER if self.accept_paused_until.is_none() => self.accept(),
-                    LISTENER | WAKER => {}
+                    LISTENER => {}
+                    WAKER => {
+                        self.sync_signals();
+                        self.answer_parked(false);
+                    }
+                    SIGNALS => {
+                        if let Some(fd) = self.signals {
+                            crate::lifecycle::signals::drain(fd, |sig| self.svc.shutdown.on_signal(sig));
+                        }
+                    }
                     Token(idx) => self.drive(idx),
                 }
             }
@@ -197,9 +234,61 @@ impl Server {
         match conn.drive(&self.svc, &mut self.scratch, &self.limits) {
             Next::Keep => {
                 let deadline = conn.deadline;
+                if conn.is_parked() && !self.parked.contains(&idx) {
+                    self.parked.push(idx);
+                    // The sequence may have finished before we parked.
+                    self.answer_parked(false);
+                }
                 self.wake_at(deadline);
             }
             Next::Close => self.close(idx),
+        }
+    }
+
+    /// Answers parked shutdown requests once the sequence is done, or all
+    /// those whose wait passed (202) when `deadlines` is set.
+    fn answer_parked(&mut self, deadlines: bool) {
+        if self.parked.is_empty() {
+            return;
+        }
+        let done = self.svc.shutdown.phase() == crate::lifecycle::shutdown::Phase::Done;
+        let now = Instant::now();
+        let parked = std::mem::take(&mut self.parked);
+        for idx in parked {
+            let Some(Some(conn)) = self.conns.get_mut(idx) else { continue };
+            if !conn.is_parked() {
+                continue;
+            }
+            if done || (deadlines && conn.deadline <= now) {
+                conn.answer_parked(&self.svc, &mut self.scratch, &self.limits);
+                self.drive(idx);
+            } else {
+                self.parked.push(idx);
+            }
+        }
+    }
+
+    /// Registers or deregisters the signal pipe to match `svc.signals`.
+    fn sync_signals(&mut self) {
+        use mio::unix::SourceFd;
+        let wanted = self.svc.signals.load(Ordering::Acquire);
+        match (wanted, self.signals) {
+            (true, None) => {
+                let Some(fd) = crate::lifecycle::signals::pipe_fd() else { return };
+                match self.poll.registry().register(&mut SourceFd(&fd), SIGNALS, Interest::READABLE) {
+                    Ok(()) => {
+                        self.signals = Some(fd);
+                        // Signals that came while nobody listened.
+                        crate::lifecycle::signals::drain(fd, |sig| self.svc.shutdown.on_signal(sig));
+                    }
+                    Err(e) => log::error!(target: "hams::server", "cannot watch the signal pipe: {e}"),
+                }
+            }
+            (false, Some(fd)) => {
+                let _ = self.poll.registry().deregister(&mut SourceFd(&fd));
+                self.signals = None;
+            }
+            _ => {}
         }
     }
 
@@ -222,9 +311,10 @@ impl Server {
     fn sweep(&mut self) {
         let now = Instant::now();
         let mut next: Option<Instant> = None;
+        self.answer_parked(true);
         for idx in 0..self.conns.len() {
             let Some(conn) = self.conns[idx].as_mut() else { continue };
-            if conn.deadline <= now {
+            if conn.deadline <= now && !conn.is_parked() {
                 conn.expire();
                 self.close(idx);
             } else if next.map_or(true, |n| conn.deadline < n) {

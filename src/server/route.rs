@@ -1,9 +1,11 @@
 //! From a request's path and method to what to answer.
 
 use super::http::{self, Connection, Head, Method, Request};
-use crate::health::report::{self, Format, Options};
+use crate::health::report::{self, json_str, Format, Options};
 use crate::health::Check;
+use crate::lifecycle::shutdown::{Origin, Phase};
 use crate::service::Service;
+use std::io::Write;
 
 /// The resources under the prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,6 +13,7 @@ pub(crate) enum Route<'a> {
     Check(Check),
     Probe(Check, &'a str),
     Version,
+    Shutdown,
     NotFound,
 }
 
@@ -19,8 +22,10 @@ pub(crate) fn route<'a>(prefix: &str, path: &'a str) -> Route<'a> {
     let Some(rest) = path.strip_prefix(prefix).and_then(|r| r.strip_prefix('/')) else {
         return Route::NotFound;
     };
-    if rest == "version" {
-        return Route::Version;
+    match rest {
+        "version" => return Route::Version,
+        "shutdown" => return Route::Shutdown,
+        _ => {}
     }
     let (check, probe) = match rest.split_once('/') {
         Some((check, probe)) => (check, Some(probe)),
@@ -33,67 +38,162 @@ pub(crate) fn route<'a>(prefix: &str, path: &'a str) -> Route<'a> {
     }
 }
 
-const ALLOW: &str = "GET, HEAD";
+/// Whether the response was written, or must wait for the shutdown sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reply {
+    Sent,
+    Park,
+}
 
-/// Appends the response to `req` to `out`, using `body` as scratch space.
-pub(crate) fn respond(svc: &Service, req: &Request, now_ns: u64, body: &mut Vec<u8>, out: &mut Vec<u8>) {
-    let connection = match (req.keep_alive, req.http10) {
+const ALLOW_GET: &str = "Allow: GET, HEAD";
+const ALLOW_POST: &str = "Allow: POST";
+
+fn connection_header(req: &Request) -> Connection {
+    match (req.keep_alive, req.http10) {
         (false, _) => Connection::Close,
         (true, true) => Connection::KeepAlive,
         (true, false) => Connection::Default,
+    }
+}
+
+/// Appends the response to `req` to `out`, using `body` as scratch space.
+pub(crate) fn respond(svc: &Service, req: &Request, now_ns: u64, body: &mut Vec<u8>, out: &mut Vec<u8>) -> Reply {
+    let mut head = Head {
+        status: 200,
+        content_type: http::TEXT,
+        connection: connection_header(req),
+        extra: None,
+        head_only: req.method == Method::Head,
     };
-    let mut head = Head { status: 200, content_type: http::TEXT, connection, allow: None, head_only: req.method == Method::Head };
-    let route = route(&svc.prefix, req.path);
     body.clear();
-    if route == Route::NotFound {
-        head.status = 404;
-        body.extend_from_slice(b"not found\n");
-    } else if !matches!(req.method, Method::Get | Method::Head) {
-        head.status = 405;
-        head.allow = Some(ALLOW);
-        body.extend_from_slice(b"method not allowed\n");
-    } else {
-        let format = if req.accept_json { Format::Json } else { Format::Text };
-        let opts = match Options::new(format).parse_query(req.query) {
-            Ok(opts) => opts,
-            Err(message) => {
-                head.status = 400;
-                body.extend_from_slice(message.as_bytes());
-                body.push(b'\n');
-                http::write_response(out, &head, body);
-                return;
-            }
-        };
-        if format == Format::Json {
-            head.content_type = http::JSON;
+    let route = match route(&svc.prefix, req.path) {
+        Route::Shutdown if svc.endpoint.is_none() => Route::NotFound,
+        r => r,
+    };
+    let reads = matches!(req.method, Method::Get | Method::Head);
+    match route {
+        Route::NotFound => {
+            head.status = 404;
+            body.extend_from_slice(b"not found\n");
         }
-        let passed = match route {
-            Route::Check(check) => Some(report::render_check(&svc.registry, check, &opts, now_ns, body)),
-            Route::Probe(check, name) => report::render_probe(&svc.registry, check, name, &opts, now_ns, body),
-            Route::Version => {
+        Route::Shutdown if req.method != Method::Post => {
+            head.status = 405;
+            head.extra = Some(ALLOW_POST);
+            body.extend_from_slice(b"method not allowed\n");
+        }
+        Route::Shutdown => return shutdown(svc, req, head, body, out),
+        _ if !reads => {
+            head.status = 405;
+            head.extra = Some(ALLOW_GET);
+            body.extend_from_slice(b"method not allowed\n");
+        }
+        _ => {
+            let format = if req.accept_json { Format::Json } else { Format::Text };
+            let opts = match Options::new(format).parse_query(req.query) {
+                Ok(opts) => opts,
+                Err(message) => {
+                    head.status = 400;
+                    body.extend_from_slice(message.as_bytes());
+                    body.push(b'\n');
+                    http::write_response(out, &head, body);
+                    return Reply::Sent;
+                }
+            };
+            if format == Format::Json {
                 head.content_type = http::JSON;
-                report::render_version(&svc.name, &svc.version, body);
-                Some(true)
             }
-            Route::NotFound => None,
-        };
-        match passed {
-            Some(true) => {}
-            Some(false) => head.status = 503,
-            None => {
-                head.status = 404;
-                head.content_type = http::TEXT;
-                body.clear();
-                body.extend_from_slice(b"no such probe\n");
+            let passed = match route {
+                Route::Check(check) => Some(report::render_check(&svc.registry, check, &opts, now_ns, body)),
+                Route::Probe(check, name) => report::render_probe(&svc.registry, check, name, &opts, now_ns, body),
+                _ => {
+                    head.content_type = http::JSON;
+                    report::render_version(&svc.name, &svc.version, body);
+                    Some(true)
+                }
+            };
+            match passed {
+                Some(true) => {}
+                Some(false) => head.status = 503,
+                None => {
+                    head.status = 404;
+                    head.content_type = http::TEXT;
+                    body.clear();
+                    body.extend_from_slice(b"no such probe\n");
+                }
             }
         }
     }
     http::write_response(out, &head, body);
+    Reply::Sent
+}
+
+/// `POST <prefix>/shutdown`: checks the token, starts the sequence, and
+/// parks the connection until it is done (see `shutdown_answer`).
+fn shutdown(svc: &Service, req: &Request, mut head: Head, body: &mut Vec<u8>, out: &mut Vec<u8>) -> Reply {
+    let token = svc.endpoint.as_ref().and_then(|e| e.token.as_deref());
+    if let Some(token) = token {
+        if !bearer_matches(req.authorization, token.as_bytes()) {
+            head.status = 401;
+            head.extra = Some("WWW-Authenticate: Bearer");
+            body.extend_from_slice(b"a valid bearer token is required\n");
+            http::write_response(out, &head, body);
+            return Reply::Sent;
+        }
+    }
+    svc.shutdown.request(Origin::Http);
+    Reply::Park
+}
+
+/// Writes the answer to a parked shutdown request: 200 when the sequence is
+/// done, 202 while it is still going (the wait bound passed). The connection
+/// closes after it.
+pub(crate) fn shutdown_answer(svc: &Service, out: &mut Vec<u8>) {
+    let s = svc.shutdown.summary();
+    let done = s.phase == Phase::Done;
+    let mut body = Vec::with_capacity(160);
+    let phase = match s.phase {
+        Phase::Running => "running",
+        Phase::Draining => "draining",
+        Phase::Callbacks => "callbacks",
+        Phase::Done => "done",
+    };
+    let _ = write!(body, "{{\"status\":\"{phase}\",\"origin\":");
+    json_str(&mut body, &s.origin.map(|o| o.describe()).unwrap_or_default());
+    let _ = write!(
+        body,
+        ",\"drain_ms\":{},\"elapsed_ms\":{},\"callbacks_run\":{}}}",
+        svc.shutdown.drain().as_millis(),
+        s.elapsed.as_millis(),
+        s.callbacks_run
+    );
+    let head = Head {
+        status: if done { 200 } else { 202 },
+        content_type: http::JSON,
+        connection: Connection::Close,
+        extra: None,
+        head_only: false,
+    };
+    http::write_response(out, &head, &body);
+}
+
+/// Compares `Authorization: Bearer <token>` in time independent of where
+/// the token differs.
+fn bearer_matches(header: &[u8], token: &[u8]) -> bool {
+    let Some(scheme) = header.get(..7) else { return false };
+    if !scheme.eq_ignore_ascii_case(b"Bearer ") {
+        return false;
+    }
+    let given = header[7..].trim_ascii();
+    if given.len() != token.len() {
+        return false;
+    }
+    let diff = given.iter().zip(token).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    std::hint::black_box(diff) == 0
 }
 
 /// Appends the answer to a refused request head (the connection closes after it).
 pub(crate) fn refuse(refusal: http::Refusal, out: &mut Vec<u8>) {
-    let head = Head { status: refusal.status, content_type: http::TEXT, connection: Connection::Close, allow: None, head_only: false };
+    let head = Head { status: refusal.status, content_type: http::TEXT, connection: Connection::Close, extra: None, head_only: false };
     let mut msg = [0u8; 128];
     let text = refusal.message.as_bytes();
     let n = text.len().min(msg.len() - 1);
@@ -113,10 +213,20 @@ mod tests {
         assert_eq!(route(p, "/hams/ready"), Route::Check(Check::Ready));
         assert_eq!(route(p, "/hams/startup"), Route::Check(Check::Startup));
         assert_eq!(route(p, "/hams/version"), Route::Version);
+        assert_eq!(route(p, "/hams/shutdown"), Route::Shutdown);
         assert_eq!(route(p, "/hams/ready/db"), Route::Probe(Check::Ready, "db"));
         for nf in ["/hams", "/hams/", "/hams/alive/", "/hams/alive/a/b", "/hamsalive", "/hams/alivex", "/other/alive", "/hams/version/x"] {
             assert_eq!(route(p, nf), Route::NotFound, "{nf}");
         }
         assert_eq!(route("/x/y", "/x/y/alive"), Route::Check(Check::Alive));
+    }
+
+    #[test]
+    fn bearer_tokens() {
+        assert!(bearer_matches(b"Bearer s3cret", b"s3cret"));
+        assert!(bearer_matches(b"bearer  s3cret ", b"s3cret"));
+        for bad in [&b""[..], b"Bearer", b"Bearer s3cre", b"Bearer s3cretX", b"Basic s3cret", b"Bearer S3cret"] {
+            assert!(!bearer_matches(bad, b"s3cret"), "{:?}", String::from_utf8_lossy(bad));
+        }
     }
 }
