@@ -83,6 +83,11 @@ struct hams_probe;
 typedef struct hams hams_t;
 
 /**
+ * A shutdown callback: called once, on a hams thread, after the drain.
+ */
+typedef void (*hams_shutdown_fn)(void *user);
+
+/**
  * Receives one log record: `level` 1 error .. 5 trace, `target` the module
  * (e.g. "hams::server"), `message` the text. Called from any hams thread.
  */
@@ -153,6 +158,46 @@ int hams_stop(hams_t *h);
 void hams_free(hams_t *h);
 
 /**
+ * Creates a stopped health server from a YAML configuration file, then
+ * environment overrides (HAMS_ADDRESS and the like; see hams_config(5)).
+ * Probes the file declares are created and found with hams_probe_get().
+ * Returns NULL on error: HAMS_ERR_CONFIG names the file, line, key and problem.
+ */
+hams_t *hams_new_from_file(const char *path);
+
+/**
+ * Like hams_new_from_file(), from YAML text in memory.
+ */
+hams_t *hams_new_from_yaml(const char *text);
+
+/**
+ * Adds `callback(user)` to run once when shutdown is requested, after the
+ * drain time, on a hams thread. Callbacks run in the order added.
+ */
+int hams_on_shutdown(hams_t *h, hams_shutdown_fn callback, void *user);
+
+/**
+ * Starts the graceful shutdown sequence: readiness fails at once, and after
+ * the drain time the shutdown callbacks run. Calling it again is harmless.
+ */
+int hams_shutdown(hams_t *h);
+
+/**
+ * Blocks until the shutdown sequence is done (the drain has passed and the
+ * callbacks have run): returns 1, the application should now stop. Returns
+ * 0 when `timeout_ms` passed first; -1 waits forever. Negative HAMS_ERR_*
+ * codes on error.
+ */
+int hams_wait(hams_t *h, int64_t timeout_ms);
+
+/**
+ * Makes hams handle SIGTERM and SIGINT (`on` true) or restores the previous
+ * handlers (false). Off by default. One hams_t per process may handle them;
+ * previous handlers are chained to. Signals are acted on while started.
+ */
+int hams_handle_signals(hams_t *h, bool on);
+
+/**
  * Routes hams' log records up to `max_level` (0 off, 1 error, 2 warn,
  * 3 info, 4 debug, 5 trace) to `callback(user, ...)`, process-wide. With
  * `callback` NULL, records go to stderr prefixed "hams: " (the default, at level 2).
@@ -203,6 +248,13 @@ int hams_probe_set(hams_probe_t *p, bool healthy, const char *reason);
  * Kicks a kick probe: it is healthy for its margin from now.
  */
 int hams_probe_kick(hams_probe_t *p);
+
+/**
+ * The probe named `name` of `h`: one declared in its configuration (see
+ * hams_new_from_file()) or created through `h`. The handle stays owned by
+ * `h`; calling this twice gives the same handle. NULL when there is none.
+ */
+hams_probe_t *hams_probe_get(hams_t *h, const char *name);
 
 /**
  * Unregisters and frees a probe. For a callback probe it waits for a run in

@@ -80,6 +80,11 @@ impl Hams {
         Ok(hams)
     }
 
+    /// The names of declared probes not yet taken.
+    pub fn declared_probe_names(&self) -> Vec<String> {
+        lock(&self.declared).iter().map(|p| p.name().to_string()).collect()
+    }
+
     /// Hands over a probe declared in the configuration (once).
     pub fn take_probe(&self, name: &str) -> Option<Probe> {
         let mut declared = lock(&self.declared);

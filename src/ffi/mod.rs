@@ -8,10 +8,12 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod server;
+mod lifecycle;
 mod log;
 mod probe;
 
 pub use self::server::*;
+pub use self::lifecycle::*;
 pub use self::log::*;
 pub use self::probe::*;
 

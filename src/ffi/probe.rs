@@ -32,6 +32,13 @@ pub(super) struct ProbePtr(*mut hams_probe);
 // thread that frees it; `Probe` itself is Send + Sync.
 unsafe impl Send for ProbePtr {}
 
+impl ProbePtr {
+    /// Boxes `probe` as a handle owned by `owner`.
+    pub(super) fn new(owner: *const hams_t, probe: Probe) -> ProbePtr {
+        ProbePtr(Box::into_raw(Box::new(hams_probe { magic: hams_probe::MAGIC, owner, probe })))
+    }
+}
+
 /// Invalidates and frees a probe that was already taken off its owner's list.
 pub(super) unsafe fn destroy(p: ProbePtr) {
     (*p.0).magic = 0;
@@ -50,9 +57,10 @@ unsafe fn add(h: *mut hams_t, name: *const c_char, checks: c_uint, make: impl Fn
     let name = str_arg(name, "name")?;
     let checks = Checks::from_bits(checks)?;
     let probe = make(&owner.core, name, checks)?;
-    let p = Box::into_raw(Box::new(hams_probe { magic: hams_probe::MAGIC, owner: h, probe }));
-    lock(&owner.probes).push(ProbePtr(p));
-    Ok(p)
+    let p = ProbePtr::new(h, probe);
+    let raw = p.0;
+    lock(&owner.probes).push(p);
+    Ok(raw)
 }
 
 /// Creates a probe that the application sets with hams_probe_set(),
@@ -140,6 +148,24 @@ pub unsafe extern "C" fn hams_probe_kick(p: *mut hams_probe_t) -> c_int {
     guard(|| {
         handle(p)?.probe.kick()?;
         Ok(HAMS_OK)
+    })
+}
+
+/// The probe named `name` of `h`: one declared in its configuration (see
+/// hams_new_from_file()) or created through `h`. The handle stays owned by
+/// `h`; calling this twice gives the same handle. NULL when there is none.
+#[no_mangle]
+pub unsafe extern "C" fn hams_probe_get(h: *mut hams_t, name: *const c_char) -> *mut hams_probe_t {
+    guard_ptr(|| {
+        let owner = handle(h)?;
+        let name = str_arg(name, "name")?;
+        let probes = lock(&owner.probes);
+        probes
+            .iter()
+            .map(|p| p.0)
+            // SAFETY: handles in the owner's list are live.
+            .find(|&p| unsafe { (*p).probe.name() } == name)
+            .ok_or_else(|| Error::invalid(format!("no probe named '{name}'")))
     })
 }
 

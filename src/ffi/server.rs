@@ -35,9 +35,22 @@ pub unsafe extern "C" fn hams_new(service_name: *const c_char, service_version: 
         crate::logging::install_default();
         let name = str_arg(service_name, "service_name")?;
         let version = str_arg(service_version, "service_version")?;
-        let core = Hams::new(name, version)?;
-        Ok(Box::into_raw(Box::new(hams { magic: hams::MAGIC, core, probes: Mutex::new(Vec::new()) })))
+        Ok(wrap(Hams::new(name, version)?))
     })
+}
+
+/// Boxes `core` as a handle, with handles for its declared probes.
+pub(super) fn wrap(core: Hams) -> *mut hams_t {
+    let declared: Vec<String> = core.declared_probe_names();
+    let h = Box::into_raw(Box::new(hams { magic: hams::MAGIC, core, probes: Mutex::new(Vec::new()) }));
+    // SAFETY: `h` was just created and is not shared yet.
+    let owner = unsafe { &*h };
+    for name in declared {
+        if let Some(probe) = owner.core.take_probe(&name) {
+            lock(&owner.probes).push(super::probe::ProbePtr::new(h, probe));
+        }
+    }
+    h
 }
 
 /// Sets the address to listen on, "IP:PORT" ("[::1]:8079" for IPv6); port 0
