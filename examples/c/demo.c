@@ -1,5 +1,6 @@
 /*
- * hams demo: a tiny service exposing Kubernetes-style health probes.
+ * hams demo: a tiny service exposing Kubernetes-style health probes, with a
+ * graceful shutdown.
  *
  * Build (from the repository root, after `cargo build --release`):
  *   cc -std=c11 -Wall -Wextra -Werror -Iinclude examples/c/demo.c \
@@ -7,13 +8,26 @@
  * Run:
  *   ln -sf libhams.so target/release/libhams.so.0   (SONAME, once)
  *   LD_LIBRARY_PATH=target/release target/demo [--address HOST:PORT]
- *       [--warmup-ms N] [--run-ms N]
+ *       [--warmup-ms N] [--run-ms N] [--drain-ms N] [--shutdown-endpoint]
+ *       [--shutdown-token T] [--config FILE]
+ *
+ * The server is built with hams_new_from_yaml() from a configuration the
+ * demo writes from its options, or with hams_new_from_file() from --config
+ * FILE (which must declare the `loop` and `warmup` probes; see
+ * examples/config.yaml). HAMS_* environment variables override either (see
+ * hams_config(5)).
  *
  * Probes:
  *   loop    ALIVE, kick probe (margin 1000 ms), kicked by the main loop
  *           every 100 ms
  *   warmup  READY|STARTUP, manual probe, healthy after --warmup-ms
  *   disk    READY, callback probe every 1000 ms: can we stat "."?
+ *
+ * Shutdown: SIGTERM or SIGINT (handled by hams), POST /hams/shutdown (with
+ * --shutdown-endpoint), or --run-ms start the sequence: readiness fails at
+ * once, after --drain-ms the shutdown callback runs, then hams_wait()
+ * returns 1 and the demo exits 0. A second signal skips the rest of the
+ * drain.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE 1
@@ -21,7 +35,6 @@
 #include "hams.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,25 +43,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static volatile sig_atomic_t g_stop = 0;
-
-static void on_signal(int sig) {
-    (void)sig;
-    g_stop = 1;
-}
-
 static uint64_t now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(long ms) {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    /* An interrupting signal just ends the sleep early; the loop re-checks. */
-    nanosleep(&ts, NULL);
 }
 
 /* The "disk" check: the working directory can be stat'ed. */
@@ -63,14 +61,33 @@ static bool disk_check(void *user, char *reason, size_t reason_len) {
     return true;
 }
 
+/* Runs once on a hams thread, after the drain: release resources here. */
+static void on_shutdown(void *user) {
+    (void)user;
+    printf("hams demo: shutdown callback ran\n");
+    fflush(stdout);
+}
+
 static void usage(const char *argv0) {
     fprintf(stderr,
             "usage: %s [--address HOST:PORT] [--warmup-ms N] [--run-ms N]\n"
-            "  --address    listen address (default 0.0.0.0:8079,\n"
-            "               or $HAMS_DEMO_ADDRESS)\n"
-            "  --warmup-ms  ms until the 'warmup' probe turns healthy "
+            "          [--drain-ms N] [--shutdown-endpoint] "
+            "[--shutdown-token T]\n"
+            "          [--config FILE]\n"
+            "  --address            listen address (default 0.0.0.0:8079,\n"
+            "                       or $HAMS_DEMO_ADDRESS)\n"
+            "  --warmup-ms          ms until the 'warmup' probe turns healthy "
             "(default 2000)\n"
-            "  --run-ms     stop after N ms (default 0 = until SIGINT/SIGTERM)\n",
+            "  --run-ms             start the shutdown after N ms\n"
+            "                       (default 0 = on SIGINT/SIGTERM only)\n"
+            "  --drain-ms           ms readiness fails before the shutdown\n"
+            "                       callbacks run (default 5000)\n"
+            "  --shutdown-endpoint  serve POST /hams/shutdown\n"
+            "  --shutdown-token     bearer token POST /hams/shutdown requires\n"
+            "  --config             read the configuration from FILE instead\n"
+            "                       (it must declare the probes 'loop' and\n"
+            "                       'warmup'; not with --address, --drain-ms,\n"
+            "                       --shutdown-endpoint, --shutdown-token)\n",
             argv0);
 }
 
@@ -89,11 +106,92 @@ static void die_hams(const char *what) {
     exit(1);
 }
 
+/* A growing text buffer for the generated YAML. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} buf_t;
+
+static void buf_add(buf_t *b, const char *s, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 512;
+        while (b->len + n + 1 > cap) cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            fprintf(stderr, "hams demo: out of memory\n");
+            exit(1);
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void buf_str(buf_t *b, const char *s) { buf_add(b, s, strlen(s)); }
+
+/* Appends `s` as a YAML double-quoted scalar, so that no option value can
+ * change the structure of the document. */
+static void buf_quoted(buf_t *b, const char *s) {
+    buf_add(b, "\"", 1);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        char esc[8];
+        if (*c == '"' || *c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)*c;
+            buf_add(b, esc, 2);
+        } else if (*c < 0x20 || *c == 0x7f) {
+            snprintf(esc, sizeof(esc), "\\x%02x", *c);
+            buf_str(b, esc);
+        } else {
+            buf_add(b, (const char *)c, 1);
+        }
+    }
+    buf_add(b, "\"", 1);
+}
+
+/* The configuration the demo's options describe (see hams_config(5)). */
+static char *demo_yaml(const char *address, uint64_t drain_ms, bool endpoint,
+                       const char *token) {
+    buf_t b = {NULL, 0, 0};
+    char num[32];
+    buf_str(&b, "service:\n  name: hams-c-demo\n  version: ");
+    buf_quoted(&b, hams_version());
+    buf_str(&b, "\nserver:\n  address: ");
+    buf_quoted(&b, address);
+    buf_str(&b, "\nshutdown:\n  drain_ms: ");
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)drain_ms);
+    buf_str(&b, num);
+    buf_str(&b, "\n  handle_signals: true\n  endpoint: ");
+    buf_str(&b, endpoint ? "true" : "false");
+    if (token != NULL) {
+        buf_str(&b, "\n  token: ");
+        buf_quoted(&b, token);
+    }
+    buf_str(&b,
+            "\nprobes:\n"
+            "  - name: loop\n"
+            "    type: kick\n"
+            "    checks: [alive]\n"
+            "    margin_ms: 1000\n"
+            "  - name: warmup\n"
+            "    type: manual\n"
+            "    checks: [ready, startup]\n"
+            "    healthy: false\n");
+    return b.p;
+}
+
 int main(int argc, char **argv) {
     const char *address = getenv("HAMS_DEMO_ADDRESS");
     if (address == NULL || *address == '\0') address = "0.0.0.0:8079";
+    const char *config = NULL;
+    const char *token = NULL;
+    bool endpoint = false;
+    bool server_opts = false; /* an option that --config excludes was given */
     uint64_t warmup_ms = 2000;
     uint64_t run_ms = 0;
+    uint64_t drain_ms = 5000;
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -103,6 +201,7 @@ int main(int argc, char **argv) {
             return 0;
         } else if (strcmp(arg, "--address") == 0 && val) {
             address = val;
+            server_opts = true;
             i++;
         } else if (strcmp(arg, "--warmup-ms") == 0 && val) {
             if (!parse_ms(val, &warmup_ms)) {
@@ -116,6 +215,23 @@ int main(int argc, char **argv) {
                 return 2;
             }
             i++;
+        } else if (strcmp(arg, "--drain-ms") == 0 && val) {
+            if (!parse_ms(val, &drain_ms)) {
+                fprintf(stderr, "hams demo: bad --drain-ms: %s\n", val);
+                return 2;
+            }
+            server_opts = true;
+            i++;
+        } else if (strcmp(arg, "--shutdown-endpoint") == 0) {
+            endpoint = true;
+            server_opts = true;
+        } else if (strcmp(arg, "--shutdown-token") == 0 && val) {
+            token = val;
+            server_opts = true;
+            i++;
+        } else if (strcmp(arg, "--config") == 0 && val) {
+            config = val;
+            i++;
         } else {
             fprintf(stderr, "hams demo: unknown or incomplete option: %s\n",
                     arg);
@@ -123,29 +239,43 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    if (config != NULL && server_opts) {
+        fprintf(stderr,
+                "hams demo: --config cannot be combined with --address, "
+                "--drain-ms, --shutdown-endpoint or --shutdown-token\n"
+                "  (set them in the file, or with HAMS_* variables)\n");
+        return 2;
+    }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    hams_t *h;
+    if (config != NULL) {
+        h = hams_new_from_file(config);
+        if (h == NULL) die_hams("hams_new_from_file");
+        /* The demo always lets hams handle SIGTERM/SIGINT, whatever the
+         * file says (enabling it twice is harmless). */
+        if (hams_handle_signals(h, true) != HAMS_OK)
+            die_hams("hams_handle_signals");
+    } else {
+        char *yaml = demo_yaml(address, drain_ms, endpoint, token);
+        h = hams_new_from_yaml(yaml);
+        free(yaml);
+        if (h == NULL) die_hams("hams_new_from_yaml");
+    }
 
-    hams_t *h = hams_new("hams-c-demo", hams_version());
-    if (h == NULL) die_hams("hams_new");
-    if (hams_set_address(h, address) != HAMS_OK) die_hams("hams_set_address");
-
-    hams_probe_t *loop = hams_probe_new_kick(h, "loop", HAMS_ALIVE, 1000);
-    if (loop == NULL) die_hams("hams_probe_new_kick(loop)");
-    hams_probe_t *warmup =
-        hams_probe_new_manual(h, "warmup", HAMS_READY | HAMS_STARTUP, false);
-    if (warmup == NULL) die_hams("hams_probe_new_manual(warmup)");
+    hams_probe_t *loop = hams_probe_get(h, "loop");
+    if (loop == NULL) die_hams("hams_probe_get(loop)");
+    hams_probe_t *warmup = hams_probe_get(h, "warmup");
+    if (warmup == NULL) die_hams("hams_probe_get(warmup)");
+    /* These fail if the configuration gave the probes the wrong types. */
+    if (hams_probe_kick(loop) != HAMS_OK) die_hams("hams_probe_kick(loop)");
     if (hams_probe_set(warmup, false, "warming up") != HAMS_OK)
         die_hams("hams_probe_set(warmup)");
     static const char disk_path[] = ".";
     hams_probe_t *disk = hams_probe_new_callback(
         h, "disk", HAMS_READY, disk_check, (void *)disk_path, 1000, 500);
     if (disk == NULL) die_hams("hams_probe_new_callback(disk)");
+    if (hams_on_shutdown(h, on_shutdown, NULL) != HAMS_OK)
+        die_hams("hams_on_shutdown");
 
     if (hams_start(h) != HAMS_OK) die_hams("hams_start");
     int port = hams_port(h);
@@ -156,8 +286,12 @@ int main(int argc, char **argv) {
 
     uint64_t start = now_ms();
     bool warmed = false;
-    while (!g_stop) {
+    bool requested = false;
+    int rc = 0;
+    do {
         uint64_t elapsed = now_ms() - start;
+        /* Keep kicking during the drain: the service is alive until the
+         * sequence ends, only not ready. */
         if (hams_probe_kick(loop) != HAMS_OK)
             fprintf(stderr, "hams demo: kick failed: %s\n", hams_last_error());
         if (!warmed && elapsed >= warmup_ms) {
@@ -168,11 +302,16 @@ int main(int argc, char **argv) {
             fprintf(stderr, "hams demo: warmed up after %llu ms\n",
                     (unsigned long long)elapsed);
         }
-        if (run_ms > 0 && elapsed >= run_ms) break;
-        sleep_ms(100);
-    }
+        if (run_ms > 0 && !requested && elapsed >= run_ms) {
+            fprintf(stderr, "hams demo: --run-ms reached, shutting down\n");
+            if (hams_shutdown(h) != HAMS_OK) die_hams("hams_shutdown");
+            requested = true;
+        }
+    } while ((rc = hams_wait(h, 100)) == 0);
+    if (rc < 0) die_hams("hams_wait");
 
-    fprintf(stderr, "hams demo: shutting down\n");
+    printf("hams demo: stopped\n");
+    fflush(stdout);
     hams_free(h);
     return 0;
 }

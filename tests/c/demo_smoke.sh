@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the C demo: starts it on a free port, checks that readiness
-# fails during warm-up and passes after, and that it exits 0 on SIGTERM.
+# fails during warm-up and passes after, and that it exits 0 on SIGTERM
+# (with --drain-ms 0, so at once) after running its shutdown callback.
+# tests/c/shutdown_test.py tests the shutdown sequence itself.
 #
 # Usage: tests/c/demo_smoke.sh PATH/TO/demo
 # (libhams must be findable, e.g. via LD_LIBRARY_PATH; tests/c/run.sh does it.)
@@ -29,7 +31,7 @@ status() {
     echo "${2:-000}"
 }
 
-HAMS_DEMO_ADDRESS=127.0.0.1:0 "$demo" --warmup-ms 700 >"$tmp/out" 2>"$tmp/err" &
+HAMS_DEMO_ADDRESS=127.0.0.1:0 "$demo" --warmup-ms 700 --drain-ms 0 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 
 port=""
@@ -62,12 +64,15 @@ rc=0
 wait "$pid" || rc=$?
 pid=""
 [ "$rc" = 0 ] || fail "demo exited with $rc after SIGTERM"
+grep -q '^hams demo: shutdown callback ran$' "$tmp/out" || fail "SIGTERM: no 'shutdown callback ran' line"
+grep -q '^hams demo: stopped$' "$tmp/out" || fail "SIGTERM: no 'stopped' line"
 
 # --run-ms ends it on its own.
 rc=0
-"$demo" --address 127.0.0.1:0 --run-ms 300 >"$tmp/out2" 2>"$tmp/err2" || rc=$?
+"$demo" --address 127.0.0.1:0 --run-ms 300 --drain-ms 0 >"$tmp/out2" 2>"$tmp/err2" || rc=$?
 [ "$rc" = 0 ] || { cat "$tmp/err2" >&2; fail "--run-ms 300 exited with $rc"; }
 grep -q 'hams demo: serving on http://127.0.0.1:[0-9]*/hams/ready' "$tmp/out2" \
     || fail "--run-ms: no serving line"
+grep -q '^hams demo: shutdown callback ran$' "$tmp/out2" || fail "--run-ms: no 'shutdown callback ran' line"
 
 echo "demo-smoke: ok" >&2
