@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds libhams (release) if needed, compiles the C API test and the C demo
-# into target/c-tests/, runs the API test, then a short smoke test of the demo.
+# into target/c-tests/, runs the API test, a short smoke test of the demo,
+# then the shutdown-sequence tests (tests/c/shutdown_test.py, python3).
 #
 # Usage: tests/c/run.sh            (from anywhere)
 # Env:   CC            C compiler (default: cc)
-#        HAMS_SKIP_BUILD=1  do not run cargo build
-#        HAMS_SKIP_DEMO=1   skip the demo smoke test
+#        PYTHON        Python 3 interpreter (default: python3)
+#        HAMS_SKIP_BUILD=1     do not run cargo build
+#        HAMS_SKIP_DEMO=1      skip the demo smoke test and the shutdown tests
+#        HAMS_SKIP_SHUTDOWN=1  skip the shutdown tests only
 # Exit code: 0 if everything passed, non-zero otherwise.
 set -euo pipefail
 
@@ -58,6 +61,20 @@ if [ "${HAMS_SKIP_DEMO:-0}" != "1" ]; then
         echo "demo smoke test FAILED" >&2
         [ "$status" -ne 0 ] || status=1
     }
+fi
+
+if [ "${HAMS_SKIP_DEMO:-0}" != "1" ] && [ "${HAMS_SKIP_SHUTDOWN:-0}" != "1" ]; then
+    echo "==> shutdown tests" >&2
+    PYTHON="${PYTHON:-python3}"
+    if ! command -v "$PYTHON" >/dev/null 2>&1; then
+        echo "shutdown tests FAILED: $PYTHON not found (set PYTHON, or HAMS_SKIP_SHUTDOWN=1)" >&2
+        [ "$status" -ne 0 ] || status=1
+    else
+        "$PYTHON" "$script_dir/shutdown_test.py" "$out/demo" || {
+            echo "shutdown tests FAILED" >&2
+            [ "$status" -ne 0 ] || status=1
+        }
+    fi
 fi
 
 exit "$status"
