@@ -1709,6 +1709,734 @@ static void test_concurrency(void) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* Lifecycle: configuration, shutdown sequence, signals                     */
+/* ------------------------------------------------------------------------ */
+
+#define YAML_SERVICE "service:\n  name: yaml-svc\n  version: 2.0.0\n"
+#define YAML_LOCAL "server:\n  address: 127.0.0.1:0\n"
+
+/* Creates a server from YAML text (failing the case if that fails), starts
+ * it and stores its port. */
+static hams_t *start_yaml(const char *yaml, int *port) {
+    hams_t *h = hams_new_from_yaml(yaml);
+    if (!h) {
+        FAILF("hams_new_from_yaml failed: %s\n--- yaml:\n%s---", safe_last_error(),
+              yaml);
+        return NULL;
+    }
+    int rc = hams_start(h);
+    if (rc != HAMS_OK) {
+        FAILF("hams_start failed: %d %s", rc, safe_last_error());
+        hams_free(h);
+        return NULL;
+    }
+    *port = hams_port(h);
+    if (*port <= 0) {
+        FAILF("hams_port returned %d", *port);
+        hams_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+#define CHECK_ERR_HAS(needle)                                                  \
+    do {                                                                       \
+        if (!contains(safe_last_error(), (needle)))                            \
+            FAILF("hams_last_error() \"%s\" lacks \"%s\"", safe_last_error(),  \
+                  (needle));                                                   \
+    } while (0)
+
+/* Checks that the verbose readiness body starts with the shutdown line. */
+#define CHECK_SHUTDOWN_FIRST_LINE()                                            \
+    do {                                                                       \
+        static const char want_[] = "[-]shutdown failed: shutting down\n";     \
+        if (strncmp(g_resp.body, want_, sizeof(want_) - 1) != 0)               \
+            FAILF("verbose ready body does not start with the shutdown "      \
+                  "line; body: \"%s\"",                                        \
+                  g_resp.body);                                                \
+    } while (0)
+
+typedef struct {
+    atomic_int calls;
+    atomic_int order[8]; /* which callback ran n-th (its id) */
+    atomic_int next;
+    int sleep_ms;
+    pthread_t thread; /* the thread the last call ran on */
+} sd_state;
+
+typedef struct {
+    sd_state *s;
+    int id;
+} sd_arg;
+
+static void on_shutdown_cb(void *user) {
+    sd_arg *a = (sd_arg *)user;
+    sd_state *s = a->s;
+    s->thread = pthread_self();
+    int n = atomic_fetch_add(&s->next, 1);
+    if (n >= 0 && n < 8) atomic_store(&s->order[n], a->id);
+    if (s->sleep_ms > 0) sleep_ms(s->sleep_ms);
+    atomic_fetch_add(&s->calls, 1);
+}
+
+static void noop_shutdown_cb(void *user) { (void)user; }
+
+static void test_lifecycle_null_arguments(void) {
+    hams_t *h = hams_new_from_yaml(YAML_SERVICE);
+    REQUIRE(h != NULL);
+    CHECK_NULL_ERR(hams_new_from_file(NULL));
+    CHECK_NULL_ERR(hams_new_from_yaml(NULL));
+    CHECK_NULL_ERR(hams_probe_get(NULL, "x"));
+    CHECK_NULL_ERR(hams_probe_get(h, NULL));
+    CHECK_ERR(hams_on_shutdown(NULL, noop_shutdown_cb, NULL), HAMS_ERR_NULL);
+    CHECK_ERR(hams_on_shutdown(h, NULL, NULL), HAMS_ERR_NULL);
+    CHECK_ERR(hams_shutdown(NULL), HAMS_ERR_NULL);
+    CHECK_ERR(hams_wait(NULL, 0), HAMS_ERR_NULL);
+    CHECK_ERR(hams_wait(NULL, -1), HAMS_ERR_NULL);
+    CHECK_ERR(hams_handle_signals(NULL, true), HAMS_ERR_NULL);
+    CHECK_ERR(hams_handle_signals(NULL, false), HAMS_ERR_NULL);
+    /* NULL user data is fine. */
+    CHECK_OK(hams_on_shutdown(h, noop_shutdown_cb, NULL));
+    hams_free(h);
+}
+
+static void test_config_yaml_probes(void) {
+    static const char yaml[] =
+        YAML_SERVICE YAML_LOCAL
+        "probes:\n"
+        "  - name: main-loop\n"
+        "    type: kick\n"
+        "    checks: [alive]\n"
+        "    margin_ms: 300\n"
+        "  - name: warmup\n"
+        "    type: manual\n"
+        "    checks: [ready, startup]\n"
+        "  - name: up\n"
+        "    type: manual\n"
+        "    checks: [alive, ready]\n"
+        "    healthy: true\n";
+    int port = 0;
+    hams_t *h = start_yaml(yaml, &port);
+    REQUIRE(h != NULL);
+
+    hams_probe_t *loop = hams_probe_get(h, "main-loop");
+    hams_probe_t *warm = hams_probe_get(h, "warmup");
+    hams_probe_t *up = hams_probe_get(h, "up");
+    CHECK(loop != NULL && warm != NULL && up != NULL);
+    CHECK(hams_probe_get(h, "main-loop") == loop);
+    CHECK(hams_probe_get(h, "warmup") == warm);
+    CHECK(loop != warm && warm != up && loop != up);
+    CHECK_NULL_ERR(hams_probe_get(h, "nope"));
+    CHECK_ERR_HAS("nope");
+    CHECK_NULL_ERR(hams_probe_get(h, "bad name"));
+    REQUIRE(loop != NULL && warm != NULL && up != NULL);
+
+    /* The declared kinds: kick on the kick probe, set on the manual ones. */
+    CHECK_OK(hams_probe_kick(loop));
+    CHECK_ERR(hams_probe_set(loop, true, NULL), HAMS_ERR_INVALID);
+    CHECK_ERR(hams_probe_kick(warm), HAMS_ERR_INVALID);
+
+    /* The service section names the service. */
+    CHECK_GET(port, "/hams/version", 200);
+    CHECK_BODY_HAS("\"service\":\"yaml-svc\"");
+    CHECK_BODY_HAS("\"version\":\"2.0.0\"");
+
+    /* warmup starts unhealthy (healthy: false is the default), up healthy. */
+    CHECK_GET(port, "/hams/ready?verbose", 503);
+    CHECK_BODY_HAS("[-]warmup failed");
+    CHECK_BODY_HAS("[+]up ok");
+    CHECK_GET(port, "/hams/alive?verbose", 200);
+    CHECK_BODY_HAS("[+]main-loop ok");
+    CHECK_OK(hams_probe_set(warm, true, NULL));
+    CHECK_GET(port, "/hams/ready", 200);
+    CHECK_GET(port, "/hams/startup", 200);
+
+    /* margin_ms 300: without kicks the alive check fails, a kick heals it. */
+    CHECK(wait_for(port, "/hams/alive?verbose", 503, "[-]main-loop failed",
+                   3000));
+    CHECK_OK(hams_probe_kick(loop));
+    CHECK_GET(port, "/hams/alive", 200);
+
+    /* Probes created on h are found too; freed ones no more. */
+    hams_probe_t *extra = hams_probe_new_manual(h, "extra", HAMS_READY, true);
+    REQUIRE(extra != NULL);
+    CHECK(hams_probe_get(h, "extra") == extra);
+    CHECK_OK(hams_probe_free(extra));
+    CHECK_NULL_ERR(hams_probe_get(h, "extra"));
+    /* A declared name is taken. */
+    CHECK_NULL_ERR(hams_probe_new_manual(h, "warmup", HAMS_READY, true));
+
+    /* The same config on another server gives other handles. */
+    hams_t *h2 = hams_new_from_yaml(yaml);
+    REQUIRE(h2 != NULL);
+    hams_probe_t *loop2 = hams_probe_get(h2, "main-loop");
+    CHECK(loop2 != NULL && loop2 != loop);
+    hams_free(h2);
+    hams_free(h);
+}
+
+static void test_config_yaml_server_keys(void) {
+    /* prefix */
+    int port = 0;
+    hams_t *h = start_yaml(YAML_SERVICE
+                           "server:\n"
+                           "  address: 127.0.0.1:0\n"
+                           "  prefix: /health\n",
+                           &port);
+    REQUIRE(h != NULL);
+    CHECK_GET(port, "/health/alive", 200);
+    CHECK_GET(port, "/health/version", 200);
+    CHECK_GET(port, "/hams/alive", 404);
+    hams_free(h);
+
+    h = start_yaml(YAML_SERVICE "server:\n  address: 127.0.0.1:0\n  prefix: \"\"\n",
+                   &port);
+    REQUIRE(h != NULL);
+    CHECK_GET(port, "/alive", 200);
+    CHECK_GET(port, "/ready", 200);
+    CHECK_GET(port, "/hams/alive", 404);
+    hams_free(h);
+
+    /* header_timeout_ms: an incomplete head gets 408 in time. */
+    h = start_yaml(YAML_SERVICE
+                   "server:\n"
+                   "  address: 127.0.0.1:0\n"
+                   "  header_timeout_ms: 200\n",
+                   &port);
+    REQUIRE(h != NULL);
+    double t0 = now_ms();
+    size_t got = http_raw(port, "GET /hams/alive HTTP/1.1\r\nHost: x\r\n", 5000);
+    double dt = now_ms() - t0;
+    CHECK(got > 0);
+    if (strncmp(g_raw, "HTTP/1.1 408", 12) != 0)
+        FAILF("incomplete head: got \"%.40s\", expected 408", g_raw);
+    if (dt < 150 || dt > 3000)
+        FAILF("408 after %.0f ms with header_timeout_ms 200", dt);
+    hams_free(h);
+
+    /* idle_timeout_ms: an idle keep-alive connection is closed. */
+    h = start_yaml(YAML_SERVICE
+                   "server:\n"
+                   "  address: 127.0.0.1:0\n"
+                   "  idle_timeout_ms: 200\n",
+                   &port);
+    REQUIRE(h != NULL);
+    t0 = now_ms();
+    got = http_raw(port, "GET /hams/alive HTTP/1.1\r\nHost: x\r\n\r\n", 5000);
+    dt = now_ms() - t0;
+    CHECK(strncmp(g_raw, "HTTP/1.1 200", 12) == 0);
+    if (dt < 150 || dt > 3000)
+        FAILF("idle connection closed after %.0f ms with idle_timeout_ms 200",
+              dt);
+    hams_free(h);
+}
+
+static void test_config_yaml_errors(void) {
+    static const struct {
+        const char *yaml;
+        const char *needle; /* line:column: key: problem */
+    } cases[] = {
+        {"", "missing field `service`"},
+        {"server:\n  address: 127.0.0.1:0\n", "missing field `service`"},
+        {"service:\n  name: demo\n", ":2:3: service: missing field `version`"},
+        {"service:\n  name: demo\n  version: 1.0.0\n  colour: red\n",
+         ":4:3: service: unknown field `colour`"},
+        {YAML_SERVICE "server:\n  address: nowhere\n",
+         ":5:3: server.address: invalid address \"nowhere\""},
+        {YAML_SERVICE "server:\n  max_connections: 0\n",
+         ":5:3: server.max_connections: must be greater than zero"},
+        {YAML_SERVICE "server:\n  prefix: hams/\n", ":5:3: server.prefix:"},
+        {YAML_SERVICE "shutdown:\n  drain_ms: -1\n", ":5:"},
+        {YAML_SERVICE "shutdown:\n  handle_signals: maybe\n",
+         ":5:19: shutdown.handle_signals:"},
+        {YAML_SERVICE "shutdown:\n  token: \"a b\"\n", ":5:3: shutdown.token:"},
+        {YAML_SERVICE "shutdown:\n  endpoint_wait_ms: 0\n",
+         ":5:3: shutdown.endpoint_wait_ms: must be greater than zero"},
+        {YAML_SERVICE "shutdown:\n  drain: 5\n",
+         ":5:3: shutdown: unknown field `drain`"},
+        {YAML_SERVICE "probes:\n  - name: a\n    type: timer\n    checks: [alive]\n",
+         ":6:11: probes[0].type: unknown variant `timer`"},
+        {YAML_SERVICE "probes:\n  - name: a\n    type: kick\n    checks: [alive]\n",
+         "probes[0]: a: a kick probe needs margin_ms"},
+        {YAML_SERVICE "probes:\n  - name: a\n    type: manual\n    checks: [lively]\n",
+         ":7:13: probes[0].checks: unknown check \"lively\""},
+        {YAML_SERVICE "probes:\n  - name: a\n    type: manual\n    checks: [alive]\n"
+                      "  - name: a\n    type: manual\n    checks: [ready]\n",
+         "declared twice"},
+        {"service: [\n", ":1:"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        hams_t *h = hams_new_from_yaml(cases[i].yaml);
+        if (h != NULL) {
+            FAILF("case %zu accepted:\n%s", i, cases[i].yaml);
+            hams_free(h);
+            continue;
+        }
+        if (!contains(safe_last_error(), cases[i].needle))
+            FAILF("case %zu: hams_last_error() \"%s\" lacks \"%s\"", i,
+                  safe_last_error(), cases[i].needle);
+    }
+}
+
+static void test_config_invalid_utf8(void) {
+    CHECK_NULL_ERR(hams_new_from_yaml("service:\n  name: \xff\xfe\n  version: 1\n"));
+    CHECK_NULL_ERR(hams_new_from_yaml("\xc3\x28"));
+    CHECK_NULL_ERR(hams_new_from_file("/nonexistent-\xff\xfe.yaml"));
+    hams_t *h = hams_new_from_yaml(YAML_SERVICE);
+    REQUIRE(h != NULL);
+    CHECK_NULL_ERR(hams_probe_get(h, "\xff\xfe"));
+    hams_free(h);
+}
+
+static void test_config_file(void) {
+    CHECK_NULL_ERR(hams_new_from_file("hams-no-such-dir/missing.yaml"));
+    CHECK_ERR_HAS("cannot read config file hams-no-such-dir/missing.yaml");
+
+    const char *tmpdir = getenv("TMPDIR");
+    if (tmpdir == NULL || *tmpdir == '\0') tmpdir = "/tmp";
+    char path[512];
+    snprintf(path, sizeof(path), "%s/hams-c-test-XXXXXX", tmpdir);
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    static const char good[] =
+        "service:\n  name: file-svc\n  version: 3.1.4\n" YAML_LOCAL
+        "probes:\n  - name: db\n    type: manual\n    checks: [ready]\n"
+        "    healthy: true\n";
+    ssize_t w = write(fd, good, sizeof(good) - 1);
+    close(fd);
+    CHECK(w == (ssize_t)(sizeof(good) - 1));
+
+    hams_t *h = hams_new_from_file(path);
+    if (h == NULL) FAILF("hams_new_from_file(%s): %s", path, safe_last_error());
+    if (h != NULL) {
+        CHECK(hams_probe_get(h, "db") != NULL);
+        CHECK_OK(hams_start(h));
+        int port = hams_port(h);
+        CHECK_GET(port, "/hams/version", 200);
+        CHECK_BODY_HAS("\"service\":\"file-svc\"");
+        CHECK_GET(port, "/hams/ready?verbose", 200);
+        CHECK_BODY_HAS("[+]db ok");
+        hams_free(h);
+    }
+
+    /* An error in a file names the file, line and key. */
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fputs("service:\n  name: x\n  version: 1\nserver:\n  adress: 127.0.0.1:0\n", f);
+    fclose(f);
+    CHECK_NULL_ERR(hams_new_from_file(path));
+    char want[600];
+    snprintf(want, sizeof(want), "%s:5:3: server: unknown field `adress`", path);
+    CHECK_ERR_HAS(want);
+    unlink(path);
+}
+
+static void test_config_environment(void) {
+    static const char *vars[] = {"HAMS_SERVICE_NAME", "HAMS_ADDRESS",
+                                 "HAMS_DRAIN_MS", "HAMS_HANDLE_SIGNALS",
+                                 "HAMS_PREFIX"};
+    /* Overrides win over the text. */
+    setenv("HAMS_SERVICE_NAME", "from-env", 1);
+    setenv("HAMS_ADDRESS", "127.0.0.1:0", 1);
+    setenv("HAMS_PREFIX", "/env", 1);
+    int port = 0;
+    hams_t *h = start_yaml(YAML_SERVICE "server:\n  address: 127.0.0.1:1\n",
+                           &port);
+    if (h != NULL) {
+        CHECK_GET(port, "/env/version", 200);
+        CHECK_BODY_HAS("\"service\":\"from-env\"");
+        CHECK_BODY_HAS("\"version\":\"2.0.0\"");
+        hams_free(h);
+    }
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        unsetenv(vars[i]);
+
+    /* Bad values are errors naming the variable. */
+    setenv("HAMS_DRAIN_MS", "5s", 1);
+    CHECK_NULL_ERR(hams_new_from_yaml(YAML_SERVICE));
+    CHECK_ERR_HAS("HAMS_DRAIN_MS");
+    unsetenv("HAMS_DRAIN_MS");
+    setenv("HAMS_ADDRESS", "nope", 1);
+    CHECK_NULL_ERR(hams_new_from_yaml(YAML_SERVICE));
+    CHECK_ERR_HAS("environment variable HAMS_ADDRESS=\"nope\"");
+    unsetenv("HAMS_ADDRESS");
+    setenv("HAMS_HANDLE_SIGNALS", "maybe", 1);
+    CHECK_NULL_ERR(hams_new_from_yaml(YAML_SERVICE));
+    CHECK_ERR_HAS("HAMS_HANDLE_SIGNALS");
+    unsetenv("HAMS_HANDLE_SIGNALS");
+
+    /* Clean again: the same text works. */
+    h = hams_new_from_yaml(YAML_SERVICE);
+    CHECK(h != NULL);
+    hams_free(h);
+}
+
+static void test_wait_timeouts(void) {
+    hams_t *h = hams_new_from_yaml(YAML_SERVICE);
+    REQUIRE(h != NULL);
+    CHECK_INT(hams_wait(h, 0), 0);
+    double t0 = now_ms();
+    CHECK_INT(hams_wait(h, 150), 0);
+    double dt = now_ms() - t0;
+    if (dt < 140 || dt > 3000) FAILF("hams_wait(h, 150) took %.0f ms", dt);
+    CHECK_ERR(hams_wait(h, -5), HAMS_ERR_INVALID);
+    CHECK_ERR(hams_wait(h, -2), HAMS_ERR_INVALID);
+    CHECK_ERR(hams_wait(h, INT64_MIN), HAMS_ERR_INVALID);
+    hams_free(h);
+}
+
+typedef struct {
+    hams_t *h;
+    int rc;
+} waiter_arg;
+
+static void *waiter_thread(void *arg) {
+    waiter_arg *w = (waiter_arg *)arg;
+    w->rc = hams_wait(w->h, -1);
+    return NULL;
+}
+
+static void test_shutdown_sequence(void) {
+    static const char yaml[] =
+        YAML_SERVICE YAML_LOCAL
+        "shutdown:\n  drain_ms: 300\n"
+        "probes:\n  - name: db\n    type: manual\n    checks: [ready]\n"
+        "    healthy: true\n";
+    int port = 0;
+    hams_t *h = start_yaml(yaml, &port);
+    REQUIRE(h != NULL);
+    sd_state s;
+    memset(&s, 0, sizeof(s));
+    sd_arg a1 = {&s, 1}, a2 = {&s, 2}, a3 = {&s, 3};
+    CHECK_OK(hams_on_shutdown(h, on_shutdown_cb, &a1));
+    CHECK_OK(hams_on_shutdown(h, on_shutdown_cb, &a2));
+    CHECK_GET(port, "/hams/ready", 200);
+    CHECK_INT(hams_wait(h, 0), 0);
+
+    waiter_arg w = {h, -100};
+    pthread_t t;
+    REQUIRE(pthread_create(&t, NULL, waiter_thread, &w) == 0);
+
+    double t0 = now_ms();
+    CHECK_OK(hams_shutdown(h));
+    /* Readiness fails at once; the shutdown line comes first. */
+    CHECK_GET(port, "/hams/ready", 503);
+    CHECK_GET(port, "/hams/ready?verbose", 503);
+    CHECK_SHUTDOWN_FIRST_LINE();
+    CHECK_BODY_HAS("[+]db ok");
+    CHECK_GET(port, "/hams/ready/db", 200);
+    /* Liveness and the rest keep answering. */
+    CHECK_GET(port, "/hams/alive", 200);
+    CHECK_GET(port, "/hams/startup", 200);
+    CHECK_GET(port, "/hams/version", 200);
+    CHECK_GET(port, "/hams/nope", 404);
+    get_json(port, "/hams/ready");
+    CHECK_INT(g_resp.status, 503);
+    CHECK_BODY_HAS("\"shutdown\"");
+    /* Repeat calls are harmless; callbacks may still be added while draining. */
+    CHECK_OK(hams_shutdown(h));
+    CHECK_OK(hams_on_shutdown(h, on_shutdown_cb, &a3));
+    if (now_ms() - t0 < 250) CHECK_INT(atomic_load(&s.calls), 0);
+
+    CHECK_INT(hams_wait(h, 5000), 1);
+    double dt = now_ms() - t0;
+    if (dt < 295) FAILF("hams_wait returned %.0f ms after hams_shutdown, drain is 300 ms", dt);
+    CHECK_INT(atomic_load(&s.calls), 3);
+    CHECK_INT(atomic_load(&s.order[0]), 1);
+    CHECK_INT(atomic_load(&s.order[1]), 2);
+    CHECK_INT(atomic_load(&s.order[2]), 3);
+    CHECK(!pthread_equal(s.thread, pthread_self()));
+    pthread_join(t, NULL);
+    CHECK_INT(w.rc, 1);
+
+    /* Done: waits return at once, callbacks are refused, no second run. */
+    CHECK_INT(hams_wait(h, 0), 1);
+    CHECK_INT(hams_wait(h, -1), 1);
+    CHECK_ERR(hams_on_shutdown(h, on_shutdown_cb, &a1), HAMS_ERR_STATE);
+    CHECK_OK(hams_shutdown(h));
+    sleep_ms(50);
+    CHECK_INT(atomic_load(&s.calls), 3);
+    /* Still serving until the application stops it. */
+    CHECK_GET(port, "/hams/ready?verbose", 503);
+    CHECK_SHUTDOWN_FIRST_LINE();
+    CHECK_GET(port, "/hams/alive", 200);
+    CHECK_OK(hams_stop(h));
+    hams_free(h);
+}
+
+static void test_shutdown_drain_zero_and_stopped(void) {
+    /* drain_ms 0, not even started: the callbacks run at once. */
+    hams_t *h = hams_new_from_yaml(YAML_SERVICE "shutdown:\n  drain_ms: 0\n");
+    REQUIRE(h != NULL);
+    sd_state s;
+    memset(&s, 0, sizeof(s));
+    sd_arg a = {&s, 1};
+    CHECK_OK(hams_on_shutdown(h, on_shutdown_cb, &a));
+    double t0 = now_ms();
+    CHECK_OK(hams_shutdown(h));
+    CHECK_INT(hams_wait(h, 2000), 1);
+    if (now_ms() - t0 > 1000) FAILF("drain 0 took %.0f ms", now_ms() - t0);
+    CHECK_INT(atomic_load(&s.calls), 1);
+    hams_free(h);
+
+    /* hams_new() servers have the sequence too (default drain 5 s):
+     * hams_free during the drain does not wait for it. */
+    h = hams_new("plain", "1.0");
+    REQUIRE(h != NULL);
+    memset(&s, 0, sizeof(s));
+    CHECK_OK(hams_on_shutdown(h, on_shutdown_cb, &a));
+    CHECK_OK(hams_shutdown(h));
+    CHECK_INT(hams_wait(h, 0), 0);
+    t0 = now_ms();
+    hams_free(h);
+    if (now_ms() - t0 > 2000)
+        FAILF("hams_free during the drain took %.0f ms", now_ms() - t0);
+}
+
+static void test_shutdown_endpoint_202(void) {
+    /* The sequence outlasts endpoint_wait_ms in the drain: 202 draining. */
+    int port = 0;
+    hams_t *h = start_yaml(YAML_SERVICE YAML_LOCAL
+                           "shutdown:\n"
+                           "  drain_ms: 1500\n"
+                           "  endpoint: true\n"
+                           "  endpoint_wait_ms: 100\n",
+                           &port);
+    REQUIRE(h != NULL);
+    http_resp *r = &g_resp;
+    http_req(port, "GET", "/hams/shutdown", NULL, r, 3000);
+    CHECK_INT(r->status, 405);
+    CHECK(contains(r->headers, "allow: post"));
+    double t0 = now_ms();
+    http_req(port, "POST", "/hams/shutdown", NULL, r, 5000);
+    double dt = now_ms() - t0;
+    CHECK_INT(r->status, 202);
+    CHECK(contains(r->headers, "content-type: application/json"));
+    CHECK_BODY_HAS("\"status\":\"draining\"");
+    CHECK_BODY_HAS("\"origin\":\"http\"");
+    CHECK_BODY_HAS("\"drain_ms\":1500");
+    CHECK_BODY_HAS("\"callbacks_run\":0");
+    if (dt < 90 || dt > 1400) FAILF("202 after %.0f ms, endpoint_wait_ms 100", dt);
+    CHECK_GET(port, "/hams/ready?verbose", 503);
+    CHECK_SHUTDOWN_FIRST_LINE();
+    CHECK_INT(hams_wait(h, 5000), 1);
+    hams_free(h);
+
+    /* ... or in the callbacks: 202 callbacks. */
+    h = start_yaml(YAML_SERVICE YAML_LOCAL
+                   "shutdown:\n"
+                   "  drain_ms: 0\n"
+                   "  endpoint: true\n"
+                   "  endpoint_wait_ms: 100\n",
+                   &port);
+    REQUIRE(h != NULL);
+    sd_state s;
+    memset(&s, 0, sizeof(s));
+    s.sleep_ms = 1000;
+    sd_arg a = {&s, 1};
+    CHECK_OK(hams_on_shutdown(h, on_shutdown_cb, &a));
+    http_req(port, "POST", "/hams/shutdown", NULL, r, 5000);
+    CHECK_INT(r->status, 202);
+    CHECK_BODY_HAS("\"status\":\"callbacks\"");
+    CHECK_INT(hams_wait(h, 5000), 1);
+    CHECK_INT(atomic_load(&s.calls), 1);
+    hams_free(h);
+
+    /* Done in time: 200 with the summary, after the callbacks. */
+    h = start_yaml(YAML_SERVICE YAML_LOCAL
+                   "shutdown:\n"
+                   "  drain_ms: 100\n"
+                   "  endpoint: true\n",
+                   &port);
+    REQUIRE(h != NULL);
+    memset(&s, 0, sizeof(s));
+    CHECK_OK(hams_on_shutdown(h, on_shutdown_cb, &a));
+    http_req(port, "POST", "/hams/shutdown", NULL, r, 5000);
+    CHECK_INT(r->status, 200);
+    CHECK_BODY_HAS("\"status\":\"done\"");
+    CHECK_BODY_HAS("\"callbacks_run\":1");
+    CHECK_INT(atomic_load(&s.calls), 1);
+    CHECK_INT(hams_wait(h, 0), 1);
+    hams_free(h);
+}
+
+/* ---- signals ---- */
+
+static volatile sig_atomic_t g_term_count;
+static volatile sig_atomic_t g_int_count;
+static volatile sig_atomic_t g_int_signo;
+
+static void count_term(int sig) {
+    (void)sig;
+    g_term_count++;
+}
+
+static void count_int_info(int sig, siginfo_t *info, void *ctx) {
+    (void)ctx;
+    g_int_count++;
+    g_int_signo = info != NULL ? info->si_signo : -sig;
+}
+
+static bool same_disposition(const struct sigaction *a,
+                             const struct sigaction *b) {
+    if ((a->sa_flags & SA_SIGINFO) != (b->sa_flags & SA_SIGINFO)) return false;
+    if (a->sa_flags & SA_SIGINFO) return a->sa_sigaction == b->sa_sigaction;
+    return a->sa_handler == b->sa_handler;
+}
+
+static void test_signals_untouched_by_default(void) {
+    struct sigaction term0, int0, term1, int1;
+    sigaction(SIGTERM, NULL, &term0);
+    sigaction(SIGINT, NULL, &int0);
+
+    int port = 0;
+    hams_t *h = start_server("nosignals", &port);
+    REQUIRE(h != NULL);
+    hams_t *y = start_yaml(YAML_SERVICE YAML_LOCAL
+                           "shutdown:\n  handle_signals: false\n",
+                           &port);
+    hams_t *z = hams_new_from_yaml(YAML_SERVICE);
+    /* A config that asks for signals but fails elsewhere applies nothing. */
+    CHECK_NULL_ERR(hams_new_from_yaml(YAML_SERVICE
+                                      "server:\n  address: nowhere\n"
+                                      "shutdown:\n  handle_signals: true\n"));
+    sigaction(SIGTERM, NULL, &term1);
+    sigaction(SIGINT, NULL, &int1);
+    CHECK(same_disposition(&term0, &term1));
+    CHECK(same_disposition(&int0, &int1));
+    CHECK(term1.sa_handler == SIG_DFL);
+    hams_free(z);
+    hams_free(y);
+    hams_free(h);
+    sigaction(SIGTERM, NULL, &term1);
+    CHECK(same_disposition(&term0, &term1));
+}
+
+static void test_handle_signals_one_owner(void) {
+    struct sigaction term0, now;
+    sigaction(SIGTERM, NULL, &term0);
+    hams_t *a = hams_new("sig-a", "1");
+    hams_t *b = hams_new("sig-b", "1");
+    REQUIRE(a != NULL && b != NULL);
+    CHECK_OK(hams_handle_signals(a, true));
+    CHECK_OK(hams_handle_signals(a, true)); /* twice is fine */
+    sigaction(SIGTERM, NULL, &now);
+    CHECK(!same_disposition(&term0, &now));
+    CHECK_ERR(hams_handle_signals(b, true), HAMS_ERR_STATE);
+    CHECK_OK(hams_handle_signals(b, false)); /* not owned: nothing to do */
+    /* A config asking for signals cannot have them either. */
+    CHECK_NULL_ERR(hams_new_from_yaml(YAML_SERVICE "shutdown:\n  handle_signals: true\n"));
+    /* Still a's. */
+    sigaction(SIGTERM, NULL, &now);
+    CHECK(!same_disposition(&term0, &now));
+
+    /* Turned off: restored, and another may take them. */
+    CHECK_OK(hams_handle_signals(a, false));
+    CHECK_OK(hams_handle_signals(a, false));
+    sigaction(SIGTERM, NULL, &now);
+    CHECK(same_disposition(&term0, &now));
+    CHECK_OK(hams_handle_signals(b, true));
+    CHECK_ERR(hams_handle_signals(a, true), HAMS_ERR_STATE);
+    hams_free(b); /* releases them */
+    sigaction(SIGTERM, NULL, &now);
+    CHECK(same_disposition(&term0, &now));
+    hams_t *c = hams_new_from_yaml(YAML_SERVICE "shutdown:\n  handle_signals: true\n");
+    CHECK(c != NULL);
+    CHECK_OK(hams_handle_signals(a, false));
+    CHECK_ERR(hams_handle_signals(a, true), HAMS_ERR_STATE);
+    hams_free(c);
+    CHECK_OK(hams_handle_signals(a, true));
+    hams_free(a);
+    sigaction(SIGTERM, NULL, &now);
+    CHECK(same_disposition(&term0, &now));
+}
+
+static void test_signals_chain_and_restore(void) {
+    struct sigaction orig_term, orig_int, mine_term, mine_int, now;
+    sigaction(SIGTERM, NULL, &orig_term);
+    sigaction(SIGINT, NULL, &orig_int);
+
+    /* The application's own handlers, installed first. */
+    memset(&mine_term, 0, sizeof(mine_term));
+    mine_term.sa_handler = count_term;
+    sigemptyset(&mine_term.sa_mask);
+    REQUIRE(sigaction(SIGTERM, &mine_term, NULL) == 0);
+    memset(&mine_int, 0, sizeof(mine_int));
+    mine_int.sa_sigaction = count_int_info;
+    mine_int.sa_flags = SA_SIGINFO;
+    sigemptyset(&mine_int.sa_mask);
+    REQUIRE(sigaction(SIGINT, &mine_int, NULL) == 0);
+    g_term_count = 0;
+    g_int_count = 0;
+
+    int port = 0;
+    hams_t *h = start_yaml(YAML_SERVICE YAML_LOCAL "shutdown:\n  drain_ms: 60000\n",
+                           &port);
+    if (h != NULL) {
+        sigaction(SIGTERM, NULL, &now);
+        CHECK(now.sa_handler == count_term); /* not opted in yet */
+        CHECK_OK(hams_handle_signals(h, true));
+        sigaction(SIGTERM, NULL, &now);
+        CHECK(now.sa_handler != count_term);
+        CHECK_GET(port, "/hams/ready", 200);
+
+        CHECK(raise(SIGTERM) == 0);
+        CHECK_INT(g_term_count, 1); /* chained to, once */
+        CHECK(wait_for(port, "/hams/ready?verbose", 503,
+                       "[-]shutdown failed: shutting down", 2000));
+        CHECK_SHUTDOWN_FIRST_LINE();
+        CHECK_GET(port, "/hams/alive", 200);
+        CHECK_INT(hams_wait(h, 0), 0); /* draining for 60 s */
+
+        /* A second signal (SIGINT here) skips the rest of the drain. */
+        CHECK(raise(SIGINT) == 0);
+        CHECK_INT(g_int_count, 1);
+        CHECK_INT(g_int_signo, SIGINT);
+        CHECK_INT(g_term_count, 1);
+        CHECK_INT(hams_wait(h, 5000), 1);
+
+        hams_free(h);
+        sigaction(SIGTERM, NULL, &now);
+        CHECK(now.sa_handler == count_term);
+        CHECK((now.sa_flags & SA_SIGINFO) == 0);
+        sigaction(SIGINT, NULL, &now);
+        CHECK((now.sa_flags & SA_SIGINFO) != 0);
+        CHECK(now.sa_sigaction == count_int_info);
+
+        /* Restored: a signal now reaches only the application's handler. */
+        CHECK(raise(SIGTERM) == 0);
+        CHECK_INT(g_term_count, 2);
+    }
+
+    /* Opted in through the configuration: SIGINT starts the sequence. */
+    h = start_yaml(YAML_SERVICE YAML_LOCAL
+                   "shutdown:\n  drain_ms: 100\n  handle_signals: true\n",
+                   &port);
+    if (h != NULL) {
+        sigaction(SIGINT, NULL, &now);
+        CHECK(now.sa_sigaction != count_int_info);
+        sd_state s;
+        memset(&s, 0, sizeof(s));
+        sd_arg a = {&s, 1};
+        CHECK_OK(hams_on_shutdown(h, on_shutdown_cb, &a));
+        CHECK(raise(SIGINT) == 0);
+        CHECK_INT(g_int_count, 2);
+        CHECK_INT(hams_wait(h, 5000), 1);
+        CHECK_INT(atomic_load(&s.calls), 1);
+        CHECK_GET(port, "/hams/ready?verbose", 503);
+        CHECK_SHUTDOWN_FIRST_LINE();
+        /* Turned off explicitly: restored before hams_free. */
+        CHECK_OK(hams_handle_signals(h, false));
+        sigaction(SIGINT, NULL, &now);
+        CHECK(now.sa_sigaction == count_int_info);
+        hams_free(h);
+    }
+
+    sigaction(SIGTERM, &orig_term, NULL);
+    sigaction(SIGINT, &orig_int, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
 
 int main(void) {
     struct sigaction sa;
@@ -1754,6 +2482,20 @@ int main(void) {
     RUN(test_free_with_probes);
     RUN(test_logger);
     RUN(test_concurrency);
+    RUN(test_lifecycle_null_arguments);
+    RUN(test_config_yaml_probes);
+    RUN(test_config_yaml_server_keys);
+    RUN(test_config_yaml_errors);
+    RUN(test_config_invalid_utf8);
+    RUN(test_config_file);
+    RUN(test_config_environment);
+    RUN(test_wait_timeouts);
+    RUN(test_shutdown_sequence);
+    RUN(test_shutdown_drain_zero_and_stopped);
+    RUN(test_shutdown_endpoint_202);
+    RUN(test_signals_untouched_by_default);
+    RUN(test_handle_signals_one_owner);
+    RUN(test_signals_chain_and_restore);
     fprintf(stderr, "(total %.0f ms)\n", now_ms() - t0);
 
     printf("c-api: %d passed, %d failed\n", g_passed, g_failed);
