@@ -6,6 +6,7 @@ use crate::config::{parse_address, Config, ProbeKind};
 use crate::lifecycle::notify::{Notifier, Target};
 use crate::lifecycle::shutdown::{Origin, Phase, Shutdown};
 use crate::lifecycle::signals;
+use crate::metrics::{Kind as MetricKind, Metric, collector::MetricsFn};
 use crate::service::ShutdownEndpoint;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -52,7 +53,14 @@ impl Hams {
             .shutdown
             .endpoint
             .then(|| ShutdownEndpoint { token: config.shutdown.token.clone(), wait: config.shutdown.endpoint_wait });
+        let metrics = Arc::new(crate::metrics::Registry::default());
+        let m2 = metrics.clone();
+        let taken = Arc::new(move |name: &str| crate::metrics::RESERVED.contains(&name) || m2.has_family(name));
         let svc = Service {
+            metrics,
+            http: Default::default(),
+            collector: crate::metrics::collector::Collector::new(config.metrics_callback_timeout),
+            taken,
             name: config.service_name,
             version: config.service_version,
             prefix: config.prefix,
@@ -236,6 +244,28 @@ impl Hams {
         let state = Arc::new(state);
         self.svc.registry.add(state.clone())?;
         Ok(Probe { state, svc: Arc::downgrade(&self.svc), checker: Arc::downgrade(&self.checker) })
+    }
+
+    /// A counter (name ending in `_total`) with a fixed label set.
+    pub fn counter(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Metric> {
+        Metric::new(&self.svc.metrics, name, help, MetricKind::Counter, labels, None)
+    }
+
+    /// A gauge with a fixed label set.
+    pub fn gauge(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Metric> {
+        Metric::new(&self.svc.metrics, name, help, MetricKind::Gauge, labels, None)
+    }
+
+    /// A histogram with the given (finite, increasing) bucket bounds; +Inf is implied.
+    pub fn histogram(&self, name: &str, help: &str, buckets: &[f64], labels: &[(&str, &str)]) -> Result<Metric> {
+        Metric::new(&self.svc.metrics, name, help, MetricKind::Histogram, labels, Some(buckets))
+    }
+
+    /// Installs (or removes) a function that appends exposition text to each
+    /// scrape; it runs off the serving thread with the configured timeout,
+    /// and output that is not valid is dropped and counted.
+    pub fn set_metrics_callback(&self, f: Option<MetricsFn>) {
+        self.svc.collector.set(f);
     }
 
     /// The check as `GET <prefix>/<check>?verbose` would answer it:

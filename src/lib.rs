@@ -23,6 +23,7 @@ mod handle;
 mod health;
 mod lifecycle;
 pub mod logging;
+mod metrics;
 mod server;
 mod service;
 mod sync;
@@ -34,6 +35,8 @@ pub use error::{Error, ErrorKind, Result};
 pub use handle::{Hams, Probe};
 pub use health::{Check, Checks, MAX_NAME_LEN, MAX_REASON_LEN};
 pub use lifecycle::shutdown::{Origin, Phase};
+pub use metrics::collector::MetricsFn;
+pub use metrics::{Kind as MetricKind, Metric};
 pub use server::Limits;
 
 /// The library's version.

@@ -3,6 +3,8 @@
 
 use crate::health::registry::Registry;
 use crate::lifecycle::shutdown::Shutdown;
+use crate::metrics::builtin::HttpCounters;
+use crate::metrics::collector::Collector;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +20,14 @@ pub(crate) struct Service {
     pub endpoint: Option<ShutdownEndpoint>,
     /// Whether this instance owns SIGTERM/SIGINT (its event loop reads them).
     pub signals: AtomicBool,
+    /// The application's metrics.
+    pub metrics: Arc<crate::metrics::Registry>,
+    /// Requests served, by route and status.
+    pub http: HttpCounters,
+    /// The application's metrics callback.
+    pub collector: Arc<Collector>,
+    /// Whether a metric family name is taken (built-in or registered).
+    pub taken: Arc<dyn Fn(&str) -> bool + Send + Sync>,
 }
 
 pub(crate) struct ShutdownEndpoint {

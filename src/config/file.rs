@@ -21,6 +21,14 @@ struct File {
     shutdown: ShutdownSection,
     #[serde(default)]
     probes: Vec<ProbeSection>,
+    #[serde(default)]
+    metrics: MetricsSection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct MetricsSection {
+    callback_timeout_ms: Option<CallbackTimeout>,
 }
 
 #[derive(Deserialize)]
@@ -139,6 +147,7 @@ positive!(HeaderTimeout, "header_timeout_ms");
 positive!(IdleTimeout, "idle_timeout_ms");
 positive!(EndpointWait, "endpoint_wait_ms");
 positive!(Margin, "margin_ms");
+positive!(CallbackTimeout, "callback_timeout_ms");
 
 fn config_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Config, message)
@@ -192,6 +201,9 @@ pub(crate) fn parse(text: &str, source: &str, env: &dyn Fn(&str) -> Option<Strin
     if let Some(ms) = sh.endpoint_wait_ms {
         c.shutdown.endpoint_wait = Duration::from_millis(ms.0);
     }
+    if let Some(ms) = file.metrics.callback_timeout_ms {
+        c.metrics_callback_timeout = Duration::from_millis(ms.0);
+    }
     for (i, p) in file.probes.into_iter().enumerate() {
         c.probes.push(probe_decl(i, p).map_err(|m| config_error(format!("{source}: probes[{i}]: {m}")))?);
     }
@@ -235,6 +247,7 @@ pub const ENV_VARS: &[&str] = &[
     "HAMS_SHUTDOWN_ENDPOINT",
     "HAMS_SHUTDOWN_TOKEN",
     "HAMS_SHUTDOWN_WAIT_MS",
+    "HAMS_METRICS_CALLBACK_TIMEOUT_MS",
 ];
 
 fn apply_env(c: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
@@ -265,6 +278,7 @@ fn apply_env(c: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Result<()>
             "HAMS_SHUTDOWN_ENDPOINT" => c.shutdown.endpoint = flag(&v)?,
             "HAMS_SHUTDOWN_TOKEN" => c.shutdown.token = Some(v.clone()),
             "HAMS_SHUTDOWN_WAIT_MS" => c.shutdown.endpoint_wait = Duration::from_millis(ms(&v)?),
+            "HAMS_METRICS_CALLBACK_TIMEOUT_MS" => c.metrics_callback_timeout = Duration::from_millis(ms(&v)?),
             _ => {}
         }
         c.validate().map_err(|e| bad(e.message()))?;

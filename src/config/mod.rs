@@ -25,6 +25,8 @@ pub struct Config {
     pub shutdown: ShutdownConfig,
     /// Probes created with the server (the application gets them by name).
     pub probes: Vec<ProbeDecl>,
+    /// How long a scrape waits for the metrics callback (default 2 s).
+    pub metrics_callback_timeout: Duration,
 }
 
 /// How the graceful shutdown sequence behaves.
@@ -82,6 +84,7 @@ impl Config {
             limits: Limits::default(),
             shutdown: ShutdownConfig::default(),
             probes: Vec::new(),
+            metrics_callback_timeout: Duration::from_secs(2),
         }
     }
 
@@ -91,6 +94,9 @@ impl Config {
         validate_label("service version", &self.service_version)?;
         validate_prefix(&self.prefix)?;
         validate_limits(&self.limits)?;
+        if self.metrics_callback_timeout.is_zero() {
+            return Err(Error::invalid("metrics callback timeout must be greater than zero"));
+        }
         if let Some(token) = &self.shutdown.token {
             validate_token(token)?;
         }

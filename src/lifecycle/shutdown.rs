@@ -8,7 +8,7 @@
 //! The sequence runs on a thread that exists only while it runs.
 
 use crate::health::registry::Registry;
-use crate::sync::lock;
+use crate::sync::{lock, Listeners};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{JoinHandle, ThreadId};
@@ -45,7 +45,7 @@ impl Origin {
 
 type Callback = Box<dyn FnOnce() + Send>;
 /// Told of every phase change (wakes the server, tells systemd).
-pub(crate) type Listener = Arc<dyn Fn(Phase) + Send + Sync>;
+pub(crate) type Listener = crate::sync::Listener<Phase>;
 
 /// A summary of a sequence, for the shutdown endpoint's answer.
 #[derive(Debug, Clone, Copy)]
@@ -64,8 +64,6 @@ struct State {
     cancelled: bool,
     callbacks: Vec<Callback>,
     callbacks_run: usize,
-    listeners: Vec<(u64, Listener)>,
-    next_listener: u64,
     thread: Option<JoinHandle<()>>,
     thread_id: Option<ThreadId>,
 }
@@ -73,6 +71,7 @@ struct State {
 struct Inner {
     state: Mutex<State>,
     changed: Condvar,
+    listeners: Listeners<Phase>,
     drain: Duration,
     registry: Arc<Registry>,
 }
@@ -91,12 +90,12 @@ impl Shutdown {
             cancelled: false,
             callbacks: Vec::new(),
             callbacks_run: 0,
-            listeners: Vec::new(),
-            next_listener: 0,
             thread: None,
             thread_id: None,
         };
-        Shutdown { inner: Arc::new(Inner { state: Mutex::new(state), changed: Condvar::new(), drain, registry }) }
+        Shutdown {
+            inner: Arc::new(Inner { state: Mutex::new(state), changed: Condvar::new(), listeners: Listeners::default(), drain, registry }),
+        }
     }
 
     pub(crate) fn drain(&self) -> Duration {
@@ -114,15 +113,11 @@ impl Shutdown {
     }
 
     pub(crate) fn add_listener(&self, l: Listener) -> u64 {
-        let mut st = lock(&self.inner.state);
-        st.next_listener += 1;
-        let id = st.next_listener;
-        st.listeners.push((id, l));
-        id
+        self.inner.listeners.add(l)
     }
 
     pub(crate) fn remove_listener(&self, id: u64) {
-        lock(&self.inner.state).listeners.retain(|(i, _)| *i != id);
+        self.inner.listeners.remove(id);
     }
 
     /// Starts the sequence; false if it had already started.
@@ -223,10 +218,7 @@ impl Shutdown {
 }
 
 fn notify(inner: &Inner, phase: Phase) {
-    let listeners: Vec<Listener> = lock(&inner.state).listeners.iter().map(|(_, l)| l.clone()).collect();
-    for l in listeners {
-        l(phase);
-    }
+    inner.listeners.notify(phase);
 }
 
 fn run(inner: &Inner) {

@@ -8,7 +8,7 @@
 //! connection's own buffers.
 
 use super::http::{self, Parsed};
-use super::route;
+use super::route::{self, Reply, Wait};
 use super::Limits;
 use crate::service::Service;
 use mio::net::TcpStream;
@@ -68,8 +68,8 @@ pub(crate) enum End {
     Backpressure,
     /// The connection closes after the output; `linger` after a refusal.
     Close { linger: bool },
-    /// A shutdown request must wait for its answer.
-    Park,
+    /// A request must wait for its answer.
+    Park(Wait),
 }
 
 /// Serves the complete requests at the start of `input`, appending their
@@ -87,14 +87,15 @@ pub(crate) fn serve(svc: &Service, input: &[u8], now_ns: u64, body: &mut Vec<u8>
         match http::parse(rest) {
             Parsed::Partial => return (consumed, End::NeedMore),
             Parsed::Refused(refusal) => {
+                svc.http.record(crate::metrics::builtin::RouteLabel::Other, refusal.status);
                 route::refuse(refusal, out);
                 return (input.len(), End::Close { linger: true });
             }
             Parsed::Request(req, len) => {
                 let reply = route::respond(svc, &req, now_ns, body, out);
                 consumed += len;
-                if reply == route::Reply::Park {
-                    return (input.len(), End::Park);
+                if let Reply::Park(wait) = reply {
+                    return (if wait.keeps_input() { consumed } else { input.len() }, End::Park(wait));
                 }
                 if !req.keep_alive {
                     return (input.len(), End::Close { linger: false });
@@ -112,6 +113,8 @@ pub(crate) struct Conn {
     /// Input is waiting in `inbuf` because of backpressure.
     stalled: bool,
     phase: Phase,
+    /// What a parked request waits for.
+    wait: Option<Wait>,
     pub deadline: Instant,
 }
 
@@ -124,6 +127,7 @@ impl Conn {
             out_pos: 0,
             stalled: false,
             phase: Phase::Head,
+            wait: None,
             deadline: now + limits.header_timeout,
         }
     }
@@ -164,7 +168,7 @@ impl Conn {
                 // The common case: serve straight from the shared buffer.
                 let rbuf = std::mem::take(&mut scratch.rbuf);
                 let consumed = self.serve_and_write(svc, &rbuf[..n], scratch, limits);
-                if consumed < n && !matches!(self.phase, Phase::Closing { .. } | Phase::Parked) {
+                if consumed < n && !matches!(self.phase, Phase::Closing { .. }) {
                     self.inbuf.extend_from_slice(&rbuf[consumed..n]);
                 }
                 scratch.rbuf = rbuf;
@@ -178,7 +182,7 @@ impl Conn {
     fn serve_inbuf(&mut self, svc: &Service, scratch: &mut Scratch, limits: &Limits) {
         let mut input = std::mem::take(&mut self.inbuf);
         let consumed = self.serve_and_write(svc, &input, scratch, limits);
-        if matches!(self.phase, Phase::Closing { .. } | Phase::Parked) {
+        if matches!(self.phase, Phase::Closing { .. }) {
             input.clear();
         } else {
             input.drain(..consumed);
@@ -197,9 +201,14 @@ impl Conn {
         let now = Instant::now();
         match end {
             End::Close { linger } => self.phase = Phase::Closing { linger },
-            End::Park => {
+            End::Park(wait) => {
                 self.phase = Phase::Parked;
-                self.deadline = now + svc.endpoint.as_ref().map_or(Duration::ZERO, |e| e.wait);
+                self.wait = Some(wait);
+                self.deadline = now
+                    + match wait {
+                        Wait::Shutdown => svc.endpoint.as_ref().map_or(Duration::ZERO, |e| e.wait),
+                        Wait::Metrics { .. } => svc.collector.timeout,
+                    };
             }
             End::Backpressure => self.stalled = true,
             End::NeedMore if consumed == input.len() => {
@@ -270,16 +279,35 @@ impl Conn {
         }
     }
 
-    pub(crate) fn is_parked(&self) -> bool {
-        self.phase == Phase::Parked
+    /// What a parked request waits for (None when not parked).
+    pub(crate) fn waiting_for(&self) -> Option<Wait> {
+        if self.phase == Phase::Parked {
+            self.wait
+        } else {
+            None
+        }
     }
 
-    /// Answers a parked shutdown request (see `route::shutdown_answer`);
-    /// the connection closes after it.
-    pub(crate) fn answer_parked(&mut self, svc: &Service, scratch: &mut Scratch, limits: &Limits) {
+    /// Answers the parked request; `timed_out` when its wait ran out.
+    pub(crate) fn answer_parked(&mut self, svc: &Service, scratch: &mut Scratch, limits: &Limits, timed_out: bool) {
+        let Some(wait) = self.wait.take() else { return };
         scratch.wbuf.clear();
-        route::shutdown_answer(svc, &mut scratch.wbuf);
-        self.phase = Phase::Closing { linger: true };
+        match wait {
+            Wait::Shutdown => {
+                route::shutdown_answer(svc, &mut scratch.wbuf);
+                self.phase = Phase::Closing { linger: true };
+            }
+            Wait::Metrics { connection, .. } => {
+                route::metrics_answer(svc, wait, timed_out, &mut scratch.body, &mut scratch.wbuf);
+                if connection == http::Connection::Close {
+                    self.phase = Phase::Closing { linger: false };
+                } else {
+                    self.phase = Phase::Idle;
+                    self.deadline = Instant::now() + limits.idle_timeout;
+                    self.stalled = !self.inbuf.is_empty();
+                }
+            }
+        }
         let wbuf = std::mem::take(&mut scratch.wbuf);
         self.queue_output(&wbuf, Instant::now(), limits);
         scratch.wbuf = wbuf;

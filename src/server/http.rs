@@ -26,6 +26,7 @@ pub(crate) struct Request<'a> {
     /// HTTP/1.0 keep-alive must be confirmed with a `Connection: keep-alive` header.
     pub http10: bool,
     pub accept_json: bool,
+    pub accept_openmetrics: bool,
     /// The `Authorization` header's value (empty when absent).
     pub authorization: &'a [u8],
 }
@@ -86,6 +87,7 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
     let mut content_length: Option<u64> = None;
     let mut chunked = false;
     let mut accept_json = false;
+    let mut accept_openmetrics = false;
     let mut authorization: &[u8] = &[];
     for h in req.headers.iter() {
         let name = h.name;
@@ -109,6 +111,7 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
             chunked = true;
         } else if name.eq_ignore_ascii_case("accept") {
             accept_json |= contains_ignore_case(h.value, b"application/json");
+            accept_openmetrics |= contains_ignore_case(h.value, b"application/openmetrics-text");
         } else if name.eq_ignore_ascii_case("authorization") {
             authorization = h.value;
         }
@@ -123,7 +126,7 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
         return Parsed::Refused(refuse(413, "request bodies are not accepted"));
     }
     let keep_alive = if http10 { keep_alive && !close } else { !close };
-    Parsed::Request(Request { method, path, query, keep_alive, http10, accept_json, authorization }, len)
+    Parsed::Request(Request { method, path, query, keep_alive, http10, accept_json, accept_openmetrics, authorization }, len)
 }
 
 fn parse_decimal(v: &[u8]) -> Option<u64> {

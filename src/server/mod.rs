@@ -51,8 +51,8 @@ pub(crate) struct Running {
     waker: Arc<Waker>,
     thread: Option<JoinHandle<()>>,
     svc: Arc<Service>,
-    /// The shutdown-sequence listener that wakes this loop.
-    listener: u64,
+    /// The shutdown and collector listeners that wake this loop.
+    listeners: (u64, u64),
 }
 
 impl Running {
@@ -71,7 +71,8 @@ impl Running {
     }
 
     fn shut_down(&mut self) {
-        self.svc.shutdown.remove_listener(self.listener);
+        self.svc.shutdown.remove_listener(self.listeners.0);
+        self.svc.collector.listeners.remove(self.listeners.1);
         self.stop.store(true, Ordering::Release);
         let _ = self.waker.wake();
         if let Some(t) = self.thread.take() {
@@ -99,6 +100,10 @@ pub(crate) fn start(svc: Arc<Service>, addr: SocketAddr, limits: Limits) -> Resu
     let stop = Arc::new(AtomicBool::new(false));
     let wake = waker.clone();
     let shutdown_listener = svc.shutdown.add_listener(Arc::new(move |_| {
+        let _ = wake.wake();
+    }));
+    let wake = waker.clone();
+    let collector_listener = svc.collector.listeners.add(Arc::new(move |()| {
         let _ = wake.wake();
     }));
     let mut server = Server {
@@ -129,10 +134,12 @@ pub(crate) fn start(svc: Arc<Service>, addr: SocketAddr, limits: Limits) -> Resu
         Ok(t) => t,
         Err(e) => {
             svc.shutdown.remove_listener(shutdown_listener);
+            svc.collector.listeners.remove(collector_listener);
             return Err(Error::io("cannot start the server thread", e));
         }
     };
-    Ok(Running { port, stop, waker, thread: Some(thread), svc, listener: shutdown_listener })
+    let listeners = (shutdown_listener, collector_listener);
+    Ok(Running { port, stop, waker, thread: Some(thread), svc, listeners })
 }
 
 struct Server {
@@ -234,7 +241,7 @@ impl Server {
         match conn.drive(&self.svc, &mut self.scratch, &self.limits) {
             Next::Keep => {
                 let deadline = conn.deadline;
-                if conn.is_parked() && !self.parked.contains(&idx) {
+                if conn.waiting_for().is_some() && !self.parked.contains(&idx) {
                     self.parked.push(idx);
                     // The sequence may have finished before we parked.
                     self.answer_parked(false);
@@ -245,22 +252,25 @@ impl Server {
         }
     }
 
-    /// Answers parked shutdown requests once the sequence is done, or all
-    /// those whose wait passed (202) when `deadlines` is set.
+    /// Answers parked requests whose wait is over, and, when `deadlines`
+    /// is set, those whose time ran out.
     fn answer_parked(&mut self, deadlines: bool) {
         if self.parked.is_empty() {
             return;
         }
-        let done = self.svc.shutdown.phase() == crate::lifecycle::shutdown::Phase::Done;
+        let shutdown_done = self.svc.shutdown.phase() == crate::lifecycle::shutdown::Phase::Done;
+        let collected = self.svc.collector.finished();
         let now = Instant::now();
         let parked = std::mem::take(&mut self.parked);
         for idx in parked {
             let Some(Some(conn)) = self.conns.get_mut(idx) else { continue };
-            if !conn.is_parked() {
-                continue;
-            }
-            if done || (deadlines && conn.deadline <= now) {
-                conn.answer_parked(&self.svc, &mut self.scratch, &self.limits);
+            let Some(wait) = conn.waiting_for() else { continue };
+            let ready = match wait {
+                route::Wait::Shutdown => shutdown_done,
+                route::Wait::Metrics { target, .. } => collected >= target,
+            };
+            if ready || (deadlines && conn.deadline <= now) {
+                conn.answer_parked(&self.svc, &mut self.scratch, &self.limits, !ready);
                 self.drive(idx);
             } else {
                 self.parked.push(idx);
@@ -314,7 +324,7 @@ impl Server {
         self.answer_parked(true);
         for idx in 0..self.conns.len() {
             let Some(conn) = self.conns[idx].as_mut() else { continue };
-            if conn.deadline <= now && !conn.is_parked() {
+            if conn.deadline <= now && conn.waiting_for().is_none() {
                 conn.expire();
                 self.close(idx);
             } else if next.map_or(true, |n| conn.deadline < n) {

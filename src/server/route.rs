@@ -4,6 +4,10 @@ use super::http::{self, Connection, Head, Method, Request};
 use crate::health::report::{self, json_str, Format, Options};
 use crate::health::Check;
 use crate::lifecycle::shutdown::{Origin, Phase};
+use crate::metrics::builtin::{self, RouteLabel};
+use crate::metrics::collector::Failure;
+use crate::metrics::expose::{self, Writer};
+use crate::metrics::validate;
 use crate::service::Service;
 use std::io::Write;
 
@@ -13,6 +17,7 @@ pub(crate) enum Route<'a> {
     Check(Check),
     Probe(Check, &'a str),
     Version,
+    Metrics,
     Shutdown,
     NotFound,
 }
@@ -24,6 +29,7 @@ pub(crate) fn route<'a>(prefix: &str, path: &'a str) -> Route<'a> {
     };
     match rest {
         "version" => return Route::Version,
+        "metrics" => return Route::Metrics,
         "shutdown" => return Route::Shutdown,
         _ => {}
     }
@@ -38,11 +44,27 @@ pub(crate) fn route<'a>(prefix: &str, path: &'a str) -> Route<'a> {
     }
 }
 
-/// Whether the response was written, or must wait for the shutdown sequence.
+/// Whether the response was written, or must wait for something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reply {
     Sent,
-    Park,
+    Park(Wait),
+}
+
+/// What a parked request waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// The shutdown sequence to finish; the connection closes after.
+    Shutdown,
+    /// The metrics callback's run number `target` to finish.
+    Metrics { target: u64, format: expose::Format, head_only: bool, connection: Connection },
+}
+
+impl Wait {
+    /// Whether input after the parked request is served afterwards.
+    pub(crate) fn keeps_input(self) -> bool {
+        matches!(self, Wait::Metrics { connection, .. } if connection != Connection::Close)
+    }
 }
 
 const ALLOW_GET: &str = "Allow: GET, HEAD";
@@ -56,8 +78,33 @@ fn connection_header(req: &Request) -> Connection {
     }
 }
 
-/// Appends the response to `req` to `out`, using `body` as scratch space.
+fn label(route: Route) -> RouteLabel {
+    match route {
+        Route::Check(c) => RouteLabel::for_check(c, false),
+        Route::Probe(c, _) => RouteLabel::for_check(c, true),
+        Route::Version => RouteLabel::Version,
+        Route::Metrics => RouteLabel::Metrics,
+        Route::Shutdown => RouteLabel::Shutdown,
+        Route::NotFound => RouteLabel::Other,
+    }
+}
+
+/// Appends the response to `req` to `out`, using `body` as scratch space,
+/// and counts it.
 pub(crate) fn respond(svc: &Service, req: &Request, now_ns: u64, body: &mut Vec<u8>, out: &mut Vec<u8>) -> Reply {
+    let route = match route(&svc.prefix, req.path) {
+        Route::Shutdown if svc.endpoint.is_none() => Route::NotFound,
+        r => r,
+    };
+    let (reply, status) = answer(svc, route, req, now_ns, body, out);
+    if let Some(status) = status {
+        svc.http.record(label(route), status);
+    }
+    reply
+}
+
+/// Writes the answer; returns the status written (none when parked).
+fn answer(svc: &Service, route: Route, req: &Request, now_ns: u64, body: &mut Vec<u8>, out: &mut Vec<u8>) -> (Reply, Option<u16>) {
     let mut head = Head {
         status: 200,
         content_type: http::TEXT,
@@ -66,10 +113,6 @@ pub(crate) fn respond(svc: &Service, req: &Request, now_ns: u64, body: &mut Vec<
         head_only: req.method == Method::Head,
     };
     body.clear();
-    let route = match route(&svc.prefix, req.path) {
-        Route::Shutdown if svc.endpoint.is_none() => Route::NotFound,
-        r => r,
-    };
     let reads = matches!(req.method, Method::Get | Method::Head);
     match route {
         Route::NotFound => {
@@ -87,6 +130,15 @@ pub(crate) fn respond(svc: &Service, req: &Request, now_ns: u64, body: &mut Vec<
             head.extra = Some(ALLOW_GET);
             body.extend_from_slice(b"method not allowed\n");
         }
+        Route::Metrics => {
+            let format = if req.accept_openmetrics { expose::Format::OpenMetrics } else { expose::Format::Text };
+            if let Some(target) = svc.collector.request(svc.taken.clone()) {
+                let wait = Wait::Metrics { target, format, head_only: head.head_only, connection: head.connection };
+                return (Reply::Park(wait), None);
+            }
+            head.content_type = format.content_type();
+            render_metrics(svc, format, now_ns, false, body);
+        }
         _ => {
             let format = if req.accept_json { Format::Json } else { Format::Text };
             let opts = match Options::new(format).parse_query(req.query) {
@@ -96,7 +148,7 @@ pub(crate) fn respond(svc: &Service, req: &Request, now_ns: u64, body: &mut Vec<
                     body.extend_from_slice(message.as_bytes());
                     body.push(b'\n');
                     http::write_response(out, &head, body);
-                    return Reply::Sent;
+                    return (Reply::Sent, Some(400));
                 }
             };
             if format == Format::Json {
@@ -124,12 +176,47 @@ pub(crate) fn respond(svc: &Service, req: &Request, now_ns: u64, body: &mut Vec<
         }
     }
     http::write_response(out, &head, body);
-    Reply::Sent
+    (Reply::Sent, Some(head.status))
+}
+
+/// The metrics document: hams' families, the application's, then the
+/// callback's last valid output when `with_callback`.
+fn render_metrics(svc: &Service, format: expose::Format, now_ns: u64, with_callback: bool, body: &mut Vec<u8>) {
+    body.clear();
+    let mut w = Writer { out: body, format };
+    let mut path = [0u8; 160];
+    builtin::render(svc, &mut w, now_ns, &mut path);
+    svc.metrics.with_families(|f| w.families(f));
+    if with_callback {
+        svc.collector.with_output(|text| match format {
+            expose::Format::Text => {
+                w.out.extend_from_slice(text.as_bytes());
+                if !text.is_empty() && !text.ends_with('\n') {
+                    w.out.push(b'\n');
+                }
+            }
+            expose::Format::OpenMetrics => validate::to_openmetrics(text, w.out),
+        });
+    }
+    w.finish();
+}
+
+/// Answers a parked metrics request: with the callback's output, or without
+/// it (counted) when the collection did not finish in time.
+pub(crate) fn metrics_answer(svc: &Service, wait: Wait, timed_out: bool, body: &mut Vec<u8>, out: &mut Vec<u8>) {
+    let Wait::Metrics { format, head_only, connection, .. } = wait else { return };
+    if timed_out {
+        svc.collector.count(Failure::Timeout);
+    }
+    render_metrics(svc, format, crate::clock::now_ns(), !timed_out, body);
+    let head = Head { status: 200, content_type: format.content_type(), connection, extra: None, head_only };
+    http::write_response(out, &head, body);
+    svc.http.record(RouteLabel::Metrics, 200);
 }
 
 /// `POST <prefix>/shutdown`: checks the token, starts the sequence, and
 /// parks the connection until it is done (see `shutdown_answer`).
-fn shutdown(svc: &Service, req: &Request, mut head: Head, body: &mut Vec<u8>, out: &mut Vec<u8>) -> Reply {
+fn shutdown(svc: &Service, req: &Request, mut head: Head, body: &mut Vec<u8>, out: &mut Vec<u8>) -> (Reply, Option<u16>) {
     let token = svc.endpoint.as_ref().and_then(|e| e.token.as_deref());
     if let Some(token) = token {
         if !bearer_matches(req.authorization, token.as_bytes()) {
@@ -137,11 +224,11 @@ fn shutdown(svc: &Service, req: &Request, mut head: Head, body: &mut Vec<u8>, ou
             head.extra = Some("WWW-Authenticate: Bearer");
             body.extend_from_slice(b"a valid bearer token is required\n");
             http::write_response(out, &head, body);
-            return Reply::Sent;
+            return (Reply::Sent, Some(401));
         }
     }
     svc.shutdown.request(Origin::Http);
-    Reply::Park
+    (Reply::Park(Wait::Shutdown), None)
 }
 
 /// Writes the answer to a parked shutdown request: 200 when the sequence is
@@ -174,6 +261,7 @@ pub(crate) fn shutdown_answer(svc: &Service, out: &mut Vec<u8>) {
         head_only: false,
     };
     http::write_response(out, &head, &body);
+    svc.http.record(RouteLabel::Shutdown, head.status);
 }
 
 /// Compares `Authorization: Bearer <token>` in time independent of where
@@ -214,6 +302,7 @@ mod tests {
         assert_eq!(route(p, "/hams/startup"), Route::Check(Check::Startup));
         assert_eq!(route(p, "/hams/version"), Route::Version);
         assert_eq!(route(p, "/hams/shutdown"), Route::Shutdown);
+        assert_eq!(route(p, "/hams/metrics"), Route::Metrics);
         assert_eq!(route(p, "/hams/ready/db"), Route::Probe(Check::Ready, "db"));
         for nf in ["/hams", "/hams/", "/hams/alive/", "/hams/alive/a/b", "/hamsalive", "/hams/alivex", "/other/alive", "/hams/version/x"] {
             assert_eq!(route(p, nf), Route::NotFound, "{nf}");

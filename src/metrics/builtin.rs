@@ -1,0 +1,209 @@
+//! hams' own metrics: build info, check and probe health, HTTP requests by
+//! route and status, and the standard process metrics read from /proc.
+
+use super::collector::Failure;
+use super::expose::{Type, Writer};
+use crate::health::Check;
+use crate::service::Service;
+use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+/// The routes requests are counted by (bounded label values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RouteLabel {
+    Alive,
+    Ready,
+    Startup,
+    AliveProbe,
+    ReadyProbe,
+    StartupProbe,
+    Version,
+    Metrics,
+    Shutdown,
+    Other,
+}
+
+const ROUTES: [(RouteLabel, &str); 10] = [
+    (RouteLabel::Alive, "/alive"),
+    (RouteLabel::Ready, "/ready"),
+    (RouteLabel::Startup, "/startup"),
+    (RouteLabel::AliveProbe, "/alive/{probe}"),
+    (RouteLabel::ReadyProbe, "/ready/{probe}"),
+    (RouteLabel::StartupProbe, "/startup/{probe}"),
+    (RouteLabel::Version, "/version"),
+    (RouteLabel::Metrics, "/metrics"),
+    (RouteLabel::Shutdown, "/shutdown"),
+    (RouteLabel::Other, ""),
+];
+
+const CODES: [u16; 12] = [200, 202, 400, 401, 404, 405, 408, 413, 431, 500, 503, 0];
+
+impl RouteLabel {
+    pub(crate) fn for_check(check: Check, probe: bool) -> RouteLabel {
+        match (check, probe) {
+            (Check::Alive, false) => RouteLabel::Alive,
+            (Check::Ready, false) => RouteLabel::Ready,
+            (Check::Startup, false) => RouteLabel::Startup,
+            (Check::Alive, true) => RouteLabel::AliveProbe,
+            (Check::Ready, true) => RouteLabel::ReadyProbe,
+            (Check::Startup, true) => RouteLabel::StartupProbe,
+        }
+    }
+}
+
+/// Requests counted per route and status, with atomics only.
+pub(crate) struct HttpCounters {
+    counts: [[AtomicU64; CODES.len()]; ROUTES.len()],
+}
+
+impl Default for HttpCounters {
+    fn default() -> Self {
+        HttpCounters { counts: std::array::from_fn(|_| std::array::from_fn(|_| AtomicU64::new(0))) }
+    }
+}
+
+impl HttpCounters {
+    pub(crate) fn record(&self, route: RouteLabel, status: u16) {
+        let r = ROUTES.iter().position(|(l, _)| *l == route).unwrap_or(ROUTES.len() - 1);
+        let c = CODES.iter().position(|&c| c == status).unwrap_or(CODES.len() - 1);
+        self.counts[r][c].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Writes the built-in families.
+pub(crate) fn render(svc: &Service, w: &mut Writer, now_ns: u64, path: &mut [u8; 160]) {
+    w.header("hams_build_info", "hams library build information.", Type::Info);
+    w.sample("hams_build_info", "", [("version", crate::VERSION)].into_iter(), None, 1.0);
+
+    let reg = &svc.registry;
+    w.header("hams_check_healthy", "Whether a health check passes (1) or fails (0).", Type::Gauge);
+    for check in Check::ALL {
+        let ok = match check {
+            Check::Ready => reg.startup_complete(now_ns) && !reg.is_shutting_down() && reg.all_healthy(check, now_ns),
+            Check::Startup => reg.startup_complete(now_ns),
+            Check::Alive => reg.all_healthy(check, now_ns),
+        };
+        w.sample("hams_check_healthy", "", [("check", check.name())].into_iter(), None, f64::from(u8::from(ok)));
+    }
+    w.header("hams_probe_healthy", "Whether a probe passes (1) or fails (0), per check it takes part in.", Type::Gauge);
+    reg.with_probes(|probes| {
+        for p in probes {
+            let v = f64::from(u8::from(p.is_healthy(now_ns)));
+            for check in Check::ALL.into_iter().filter(|c| p.checks().contains(*c)) {
+                w.sample("hams_probe_healthy", "", [("check", check.name()), ("probe", p.name())].into_iter(), None, v);
+            }
+        }
+    });
+
+    w.header("hams_http_requests_total", "HTTP requests served by hams, by route and status code.", Type::Counter);
+    for (r, (_, route)) in ROUTES.iter().enumerate() {
+        let route_path = if route.is_empty() { "other" } else { join(path, &svc.prefix, route) };
+        for (c, code) in CODES.iter().enumerate() {
+            let n = svc.http.counts[r][c].load(Ordering::Relaxed);
+            if n > 0 {
+                let mut digits = [0u8; 5];
+                let code = if *code == 0 { "other" } else { fmt_u16(*code, &mut digits) };
+                w.sample("hams_http_requests_total", "", [("path", route_path), ("code", code)].into_iter(), None, n as f64);
+            }
+        }
+    }
+
+    w.header("hams_metrics_callback_failures_total", "Scrapes served without the metrics callback's output, by reason.", Type::Counter);
+    for f in Failure::ALL {
+        let n = svc.collector.failures[f as usize].load(Ordering::Relaxed);
+        w.sample("hams_metrics_callback_failures_total", "", [("reason", f.label())].into_iter(), None, n as f64);
+    }
+
+    process(w);
+}
+
+/// `prefix + route` in a stack buffer (routes are short and fixed).
+fn join<'a>(buf: &'a mut [u8; 160], prefix: &str, route: &str) -> &'a str {
+    let n = (prefix.len() + route.len()).min(buf.len());
+    let p = prefix.len().min(n);
+    buf[..p].copy_from_slice(&prefix.as_bytes()[..p]);
+    buf[p..n].copy_from_slice(&route.as_bytes()[..n - p]);
+    std::str::from_utf8(&buf[..n]).unwrap_or("")
+}
+
+fn fmt_u16(v: u16, buf: &mut [u8; 5]) -> &str {
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("0")
+}
+
+fn sysconf(name: libc::c_int) -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let v = unsafe { libc::sysconf(name) };
+    if v > 0 { v as f64 } else { 0.0 }
+}
+
+/// Seconds since the epoch at boot, from /proc/stat (read once).
+fn boot_time() -> f64 {
+    static BTIME: OnceLock<f64> = OnceLock::new();
+    *BTIME.get_or_init(|| {
+        std::fs::read_to_string("/proc/stat")
+            .ok()
+            .and_then(|s| s.lines().find_map(|l| l.strip_prefix("btime ").and_then(|v| v.trim().parse().ok())))
+            .unwrap_or(0.0)
+    })
+}
+
+fn process(w: &mut Writer) {
+    let mut stat = [0u8; 1024];
+    let n = std::fs::File::open("/proc/self/stat").and_then(|mut f| f.read(&mut stat)).unwrap_or(0);
+    let text = std::str::from_utf8(&stat[..n]).unwrap_or("");
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let after = text.rfind(')').map_or("", |i| &text[i + 1..]);
+    let field = |k: usize| after.split_ascii_whitespace().nth(k).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // stat(5) numbering: utime 14, stime 15, starttime 22, vsize 23, rss 24; `after` starts at field 3.
+    let ticks = sysconf(libc::_SC_CLK_TCK).max(1.0);
+    let cpu = (field(11) + field(12)) / ticks;
+    let start = boot_time() + field(19) / ticks;
+    let vsize = field(20);
+    let rss = field(21) * sysconf(libc::_SC_PAGESIZE);
+
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes into `lim`.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+
+    let none = || std::iter::empty::<(&str, &str)>();
+    w.header("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", Type::Counter);
+    w.sample("process_cpu_seconds_total", "", none(), None, cpu);
+    w.header("process_resident_memory_bytes", "Resident memory size in bytes.", Type::Gauge);
+    w.sample("process_resident_memory_bytes", "", none(), None, rss);
+    w.header("process_virtual_memory_bytes", "Virtual memory size in bytes.", Type::Gauge);
+    w.sample("process_virtual_memory_bytes", "", none(), None, vsize);
+    w.header("process_open_fds", "Number of open file descriptors.", Type::Gauge);
+    w.sample("process_open_fds", "", none(), None, open_fds());
+    w.header("process_max_fds", "Maximum number of open file descriptors.", Type::Gauge);
+    w.sample("process_max_fds", "", none(), None, lim.rlim_cur as f64);
+    w.header("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", Type::Gauge);
+    w.sample("process_start_time_seconds", "", none(), None, start);
+}
+
+fn open_fds() -> f64 {
+    // SAFETY: opendir/readdir/closedir on a fixed path; entries are not kept.
+    unsafe {
+        let dir = libc::opendir(c"/proc/self/fd".as_ptr());
+        if dir.is_null() {
+            return 0.0;
+        }
+        let mut n = 0;
+        while !libc::readdir(dir).is_null() {
+            n += 1;
+        }
+        libc::closedir(dir);
+        // ".", ".." and the directory's own descriptor.
+        (n - 3).max(0) as f64
+    }
+}

@@ -1,0 +1,143 @@
+//! The application's metrics callback: text in the exposition format,
+//! produced on demand off the serving thread.
+//!
+//! A scrape asks for a fresh collection and waits (parked, without blocking
+//! the server) until it completes or its timeout passes; a run happens on a
+//! short-lived thread. Output that fails validation is dropped and counted.
+
+use super::validate;
+use crate::sync::{lock, Listeners};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Appends exposition text to the buffer.
+pub type MetricsFn = Box<dyn FnMut(&mut String) + Send>;
+
+/// Why a scrape was served without the callback's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    Invalid = 0,
+    Timeout = 1,
+    Panic = 2,
+}
+
+impl Failure {
+    pub(crate) const ALL: [Failure; 3] = [Failure::Invalid, Failure::Timeout, Failure::Panic];
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Failure::Invalid => "invalid",
+            Failure::Timeout => "timeout",
+            Failure::Panic => "panic",
+        }
+    }
+}
+
+struct State {
+    installed: bool,
+    running: bool,
+    /// Runs started and finished; a scrape waits for `finished >= target`.
+    started: u64,
+    finished: u64,
+    /// The last valid output (empty when the last run failed).
+    output: String,
+}
+
+pub(crate) struct Collector {
+    state: Mutex<State>,
+    /// Held while the callback runs; replacing the callback waits for it.
+    func: Arc<Mutex<Option<MetricsFn>>>,
+    pub(crate) timeout: Duration,
+    pub(crate) failures: [AtomicU64; 3],
+    pub(crate) listeners: Listeners<()>,
+}
+
+impl Collector {
+    pub(crate) fn new(timeout: Duration) -> Arc<Collector> {
+        Arc::new(Collector {
+            state: Mutex::new(State { installed: false, running: false, started: 0, finished: 0, output: String::new() }),
+            func: Arc::new(Mutex::new(None)),
+            timeout,
+            failures: Default::default(),
+            listeners: Listeners::default(),
+        })
+    }
+
+    /// Installs (or with `None` removes) the callback. Waits for a run in
+    /// progress, so the old callback is never called after this returns.
+    pub(crate) fn set(&self, f: Option<MetricsFn>) {
+        let installed = f.is_some();
+        *lock(&self.func) = f;
+        let mut st = lock(&self.state);
+        st.installed = installed;
+        st.output.clear();
+    }
+
+    pub(crate) fn count(&self, f: Failure) {
+        self.failures[f as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Starts a collection unless one is running; returns the run count to
+    /// wait for, or `None` when no callback is installed.
+    pub(crate) fn request(self: &Arc<Self>, taken: Arc<dyn Fn(&str) -> bool + Send + Sync>) -> Option<u64> {
+        let mut st = lock(&self.state);
+        if !st.installed {
+            return None;
+        }
+        if st.running {
+            return Some(st.started);
+        }
+        st.running = true;
+        st.started += 1;
+        let target = st.started;
+        drop(st);
+        let me = self.clone();
+        let spawned = std::thread::Builder::new().name("hams-metrics".into()).spawn(move || me.run(&*taken));
+        if spawned.is_err() {
+            let mut st = lock(&self.state);
+            st.running = false;
+            st.finished = target;
+            st.output.clear();
+        }
+        Some(target)
+    }
+
+    fn run(&self, taken: &dyn Fn(&str) -> bool) {
+        let mut text = String::new();
+        let outcome = {
+            let mut func = lock(&self.func);
+            match func.as_mut() {
+                Some(f) => catch_unwind(AssertUnwindSafe(|| f(&mut text))).map_err(|_| Failure::Panic),
+                None => Ok(()),
+            }
+        };
+        let outcome = outcome.and_then(|()| {
+            validate::check(&text, taken).map_err(|why| {
+                log::warn!(target: "hams::metrics", "metrics callback output dropped: {why}");
+                Failure::Invalid
+            })
+        });
+        let mut st = lock(&self.state);
+        match outcome {
+            Ok(()) => st.output = text,
+            Err(f) => {
+                st.output.clear();
+                self.count(f);
+            }
+        }
+        st.running = false;
+        st.finished = st.started;
+        drop(st);
+        self.listeners.notify(());
+    }
+
+    pub(crate) fn finished(&self) -> u64 {
+        lock(&self.state).finished
+    }
+
+    /// Calls `f` with the last valid output.
+    pub(crate) fn with_output<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        f(&lock(&self.state).output)
+    }
+}

@@ -1,0 +1,199 @@
+//! Writing the Prometheus text format 0.0.4 and OpenMetrics 1.0 into a
+//! reused buffer.
+
+use super::{Family, Kind, Values};
+use std::io::Write;
+use std::sync::atomic::Ordering;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// `text/plain; version=0.0.4`
+    Text,
+    /// `application/openmetrics-text; version=1.0.0`
+    OpenMetrics,
+}
+
+impl Format {
+    pub(crate) fn content_type(self) -> &'static str {
+        match self {
+            Format::Text => "text/plain; version=0.0.4; charset=utf-8",
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
+}
+
+pub(crate) struct Writer<'a> {
+    pub out: &'a mut Vec<u8>,
+    pub format: Format,
+}
+
+/// A family's type as the format names it (`info` exists only in OpenMetrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Type {
+    Counter,
+    Gauge,
+    Histogram,
+    /// A `<name>_info` gauge of value 1 carrying labels.
+    Info,
+}
+
+impl From<Kind> for Type {
+    fn from(k: Kind) -> Type {
+        match k {
+            Kind::Counter => Type::Counter,
+            Kind::Gauge => Type::Gauge,
+            Kind::Histogram => Type::Histogram,
+        }
+    }
+}
+
+impl Writer<'_> {
+    /// `# HELP` and `# TYPE` for the family whose samples are named `name`
+    /// (`foo_total` for a counter, `foo_info` for an info metric).
+    pub(crate) fn header(&mut self, name: &str, help: &str, t: Type) {
+        let (family, type_name) = match (self.format, t) {
+            (Format::OpenMetrics, Type::Counter) => (name.strip_suffix("_total").unwrap_or(name), "counter"),
+            (Format::OpenMetrics, Type::Info) => (name.strip_suffix("_info").unwrap_or(name), "info"),
+            (_, Type::Counter) => (name, "counter"),
+            (_, Type::Gauge) | (Format::Text, Type::Info) => (name, "gauge"),
+            (_, Type::Histogram) => (name, "histogram"),
+        };
+        self.out.extend_from_slice(b"# HELP ");
+        self.out.extend_from_slice(family.as_bytes());
+        self.out.push(b' ');
+        escape_help(self.out, help);
+        let _ = writeln!(self.out, "\n# TYPE {family} {type_name}");
+    }
+
+    /// One sample line: `name{k="v",...[,le="x"]} value`.
+    pub(crate) fn sample<'l>(&mut self, name: &str, suffix: &str, labels: impl Iterator<Item = (&'l str, &'l str)>, le: Option<f64>, value: f64) {
+        let out = &mut *self.out;
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(suffix.as_bytes());
+        let mut first = true;
+        for (k, v) in labels {
+            out.push(if first { b'{' } else { b',' });
+            first = false;
+            out.extend_from_slice(k.as_bytes());
+            out.extend_from_slice(b"=\"");
+            escape_label_value(out, v);
+            out.push(b'"');
+        }
+        if let Some(le) = le {
+            out.extend_from_slice(if first { b"{le=\"" } else { b",le=\"" });
+            write_float(out, le, self.format);
+            out.push(b'"');
+            first = false;
+        }
+        if !first {
+            out.push(b'}');
+        }
+        out.push(b' ');
+        write_float(out, value, Format::Text);
+        out.push(b'\n');
+    }
+
+    /// All the application's families.
+    pub(crate) fn families(&mut self, families: &[Family]) {
+        for f in families {
+            self.header(&f.name, &f.help, f.kind.into());
+            for s in &f.series {
+                let labels = || s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                match &s.values {
+                    Values::Scalar(v) => self.sample(&f.name, "", labels(), None, v.get()),
+                    Values::Histogram { bounds, counts, sum } => {
+                        let mut cumulative = 0u64;
+                        for (i, c) in counts.iter().enumerate() {
+                            cumulative += c.load(Ordering::Relaxed);
+                            let le = bounds.get(i).copied().unwrap_or(f64::INFINITY);
+                            self.sample(&f.name, "_bucket", labels(), Some(le), cumulative as f64);
+                        }
+                        self.sample(&f.name, "_sum", labels(), None, sum.get());
+                        // _count equals the +Inf bucket by construction.
+                        self.sample(&f.name, "_count", labels(), None, cumulative as f64);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn finish(&mut self) {
+        if self.format == Format::OpenMetrics {
+            self.out.extend_from_slice(b"# EOF\n");
+        }
+    }
+}
+
+/// Floats as Prometheus parses them; OpenMetrics bucket bounds keep a `.0`.
+pub(crate) fn write_float(out: &mut Vec<u8>, v: f64, format: Format) {
+    if v.is_nan() {
+        out.extend_from_slice(b"NaN");
+    } else if v.is_infinite() {
+        out.extend_from_slice(if v > 0.0 { b"+Inf" } else { b"-Inf" });
+    } else if format == Format::OpenMetrics && v.fract() == 0.0 && v.abs() < 1e15 {
+        let _ = write!(out, "{v:.1}");
+    } else {
+        let _ = write!(out, "{v}");
+    }
+}
+
+fn escape_help(out: &mut Vec<u8>, s: &str) {
+    for b in s.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            _ => out.push(b),
+        }
+    }
+}
+
+pub(crate) fn escape_label_value(out: &mut Vec<u8>, s: &str) {
+    for b in s.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            _ => out.push(b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Metric, Registry};
+    use super::*;
+    use std::sync::Arc;
+
+    fn render(r: &Registry, format: Format) -> String {
+        let mut out = Vec::new();
+        let mut w = Writer { out: &mut out, format };
+        r.with_families(|f| w.families(f));
+        w.finish();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn text_and_openmetrics() {
+        let r = Arc::new(Registry::default());
+        let c = Metric::new(&r, "jobs_total", "Jobs done\\ \nnow", Kind::Counter, &[("q", "a\"b\\c\nd")], None).unwrap();
+        c.add(2.0).unwrap();
+        let h = Metric::new(&r, "lat_seconds", "Latency", Kind::Histogram, &[], Some(&[0.1, 1.0])).unwrap();
+        for v in [0.05, 0.5, 5.0] {
+            h.observe(v).unwrap();
+        }
+        let g = Metric::new(&r, "temp", "T", Kind::Gauge, &[], None).unwrap();
+        g.set(f64::NEG_INFINITY).unwrap();
+        assert_eq!(
+            render(&r, Format::Text),
+            "# HELP jobs_total Jobs done\\\\ \\nnow\n# TYPE jobs_total counter\njobs_total{q=\"a\\\"b\\\\c\\nd\"} 2\n\
+             # HELP lat_seconds Latency\n# TYPE lat_seconds histogram\nlat_seconds_bucket{le=\"0.1\"} 1\nlat_seconds_bucket{le=\"1\"} 2\n\
+             lat_seconds_bucket{le=\"+Inf\"} 3\nlat_seconds_sum 5.55\nlat_seconds_count 3\n\
+             # HELP temp T\n# TYPE temp gauge\ntemp -Inf\n"
+        );
+        let om = render(&r, Format::OpenMetrics);
+        assert!(om.starts_with("# HELP jobs Jobs done\\\\ \\nnow\n# TYPE jobs counter\njobs_total{"), "{om}");
+        assert!(om.contains("lat_seconds_bucket{le=\"1.0\"} 2\n"), "{om}");
+        assert!(om.ends_with("# EOF\n"));
+        drop((c, h, g));
+    }
+}
