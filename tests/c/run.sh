@@ -9,6 +9,9 @@
 #        HAMS_SKIP_BUILD=1     do not run cargo build
 #        HAMS_SKIP_DEMO=1      skip the demo smoke test and the shutdown tests
 #        HAMS_SKIP_SHUTDOWN=1  skip the shutdown tests only
+#        HAMS_LIB_DIR=DIR      use the libhams.so in DIR (default target/release);
+#                              `make check` passes its build tree's, with HAMS_SKIP_BUILD=1
+#        HAMS_OUT_DIR=DIR      write the test programs to DIR (default target/c-tests)
 # Exit code: 0 if everything passed, non-zero otherwise.
 set -euo pipefail
 
@@ -17,8 +20,8 @@ root="$(cd "$script_dir/../.." && pwd)"
 cd "$root"
 
 CC="${CC:-cc}"
-out="target/c-tests"
-lib_dir="target/release"
+out="${HAMS_OUT_DIR:-target/c-tests}"
+lib_dir="${HAMS_LIB_DIR:-target/release}"
 
 if [ "${HAMS_SKIP_BUILD:-0}" != "1" ]; then
     echo "==> cargo build --release" >&2
@@ -35,6 +38,7 @@ if ! ls "$lib_dir"/libhams.* >/dev/null 2>&1; then
 fi
 
 mkdir -p "$out"
+lib_path="$(cd "$lib_dir" && pwd)"
 # The library's SONAME is libhams.so.0: give the loader that name in the build tree.
 ln -sf libhams.so "$lib_dir/libhams.so.0"
 
@@ -46,9 +50,9 @@ echo "==> compiling examples/c/demo.c" >&2
 "$CC" -std=c11 -Wall -Wextra -Werror -Iinclude examples/c/demo.c \
     -L"$lib_dir" -lhams -o "$out/demo"
 
-export LD_LIBRARY_PATH="$root/$lib_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export LD_LIBRARY_PATH="$lib_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # macOS equivalent, harmless elsewhere.
-export DYLD_LIBRARY_PATH="$root/$lib_dir${DYLD_LIBRARY_PATH:+:$DYLD_LIBRARY_PATH}"
+export DYLD_LIBRARY_PATH="$lib_path${DYLD_LIBRARY_PATH:+:$DYLD_LIBRARY_PATH}"
 
 status=0
 
