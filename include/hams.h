@@ -73,6 +73,16 @@ enum hams_result {
 struct hams;
 
 /**
+ * One application metric (opaque), owned by the hams_t it was created on.
+ */
+struct hams_metric;
+
+/**
+ * The text buffer a metrics callback appends to (opaque).
+ */
+struct hams_metrics_buffer;
+
+/**
  * One probe (opaque), owned by the hams_t it was created on.
  */
 struct hams_probe;
@@ -92,6 +102,21 @@ typedef void (*hams_shutdown_fn)(void *user);
  * (e.g. "hams::server"), `message` the text. Called from any hams thread.
  */
 typedef void (*hams_log_fn)(void *user, int level, const char *target, const char *message);
+
+/**
+ * The type applications name: `hams_metric_t *m = hams_counter_new(...)`.
+ */
+typedef struct hams_metric hams_metric_t;
+
+/**
+ * The type applications name in a metrics callback.
+ */
+typedef struct hams_metrics_buffer hams_metrics_buffer_t;
+
+/**
+ * Produces exposition text for a scrape by calling hams_metrics_append().
+ */
+typedef void (*hams_metrics_fn)(void *user, hams_metrics_buffer_t *out);
 
 /**
  * The type applications name: `hams_probe_t *p = hams_probe_new_manual(...)`.
@@ -203,6 +228,95 @@ int hams_handle_signals(hams_t *h, bool on);
  * `callback` NULL, records go to stderr prefixed "hams: " (the default, at level 2).
  */
 int hams_set_logger(hams_log_fn callback, void *user, int max_level);
+
+/**
+ * Creates a counter `name` (ending in `_total`) with `help` text. NULL on error.
+ */
+hams_metric_t *hams_counter_new(hams_t *h, const char *name, const char *help);
+
+/**
+ * Like hams_counter_new(), with a fixed label set: `labels` is NULL or a
+ * NULL-terminated array of name, value pairs, e.g. {"queue", "mail", NULL}.
+ * Series of one family share the name, help and label names.
+ */
+hams_metric_t *hams_counter_new_labeled(hams_t *h,
+                                        const char *name,
+                                        const char *help,
+                                        const char *const *labels);
+
+/**
+ * Creates a gauge. NULL on error.
+ */
+hams_metric_t *hams_gauge_new(hams_t *h, const char *name, const char *help);
+
+/**
+ * Like hams_gauge_new(), with a fixed label set (see hams_counter_new_labeled()).
+ */
+hams_metric_t *hams_gauge_new_labeled(hams_t *h,
+                                      const char *name,
+                                      const char *help,
+                                      const char *const *labels);
+
+/**
+ * Creates a histogram with `n` bucket upper bounds (finite, strictly
+ * increasing; +Inf is implied). NULL on error.
+ */
+hams_metric_t *hams_histogram_new(hams_t *h,
+                                  const char *name,
+                                  const char *help,
+                                  const double *buckets,
+                                  size_t n);
+
+/**
+ * Like hams_histogram_new(), with a fixed label set (see hams_counter_new_labeled()).
+ */
+hams_metric_t *hams_histogram_new_labeled(hams_t *h,
+                                          const char *name,
+                                          const char *help,
+                                          const double *buckets,
+                                          size_t n,
+                                          const char *const *labels);
+
+/**
+ * Adds `v` (finite, >= 0) to a counter. Lock-free; any thread.
+ */
+int hams_counter_add(hams_metric_t *m, double v);
+
+/**
+ * Sets a gauge (NaN and infinities allowed). Lock-free; any thread.
+ */
+int hams_gauge_set(hams_metric_t *m, double v);
+
+/**
+ * Adds `v` (may be negative, not NaN) to a gauge. Lock-free; any thread.
+ */
+int hams_gauge_add(hams_metric_t *m, double v);
+
+/**
+ * Records one finite observation in a histogram. Lock-free; any thread.
+ */
+int hams_histogram_observe(hams_metric_t *m, double v);
+
+/**
+ * Removes a metric from the exposition and frees it.
+ */
+int hams_metric_free(hams_metric_t *m);
+
+/**
+ * Appends exposition text (Prometheus text format 0.0.4, no timestamps)
+ * to the buffer of a running metrics callback.
+ */
+int hams_metrics_append(hams_metrics_buffer_t *out, const char *text);
+
+/**
+ * Installs `callback(user, out)`, run on a hams thread for each scrape of
+ * /hams/metrics; what it appends is validated and served after hams' own
+ * metrics. A run longer than the callback timeout (default 2 s) is served
+ * without; invalid output is dropped. Both are counted in
+ * hams_metrics_callback_failures_total. NULL `callback` removes it; this
+ * waits for a run in progress.
+ */
+int hams_set_metrics_callback(hams_t *h, hams_metrics_fn callback, void *user);
 
 /**
  * Creates a probe that the application sets with hams_probe_set(),

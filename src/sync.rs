@@ -22,8 +22,11 @@ use std::sync::Arc;
 /// Callbacks told when something happens elsewhere (a sequence moves on, a
 /// collection finishes); each gets an id to be removed with.
 pub(crate) struct Listeners<E: Copy> {
-    list: Mutex<(u64, Vec<(u64, Listener<E>)>)>,
+    /// The last id given, and the listeners by id.
+    list: Mutex<(u64, ListenerList<E>)>,
 }
+
+type ListenerList<E> = Vec<(u64, Listener<E>)>;
 
 pub(crate) type Listener<E> = Arc<dyn Fn(E) + Send + Sync>;
 

@@ -10,11 +10,13 @@
 mod server;
 mod lifecycle;
 mod log;
+mod metrics;
 mod probe;
 
 pub use self::server::*;
 pub use self::lifecycle::*;
 pub use self::log::*;
+pub use self::metrics::*;
 pub use self::probe::*;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -125,6 +127,71 @@ trait Handle {
     const MAGIC: u64;
     const WHAT: &'static str;
     fn magic(&self) -> u64;
+}
+
+/// A handle owned by a `hams_t` (probes, metrics).
+trait Child: Handle {
+    fn owner(&self) -> *const server::hams_t;
+    /// The owner's list this kind of handle lives in.
+    fn siblings(owner: &server::hams_t) -> &Owned<Self>
+    where
+        Self: Sized;
+    fn invalidate(&mut self);
+}
+
+/// The handles of one kind a `hams_t` owns; hams_free frees what is left.
+struct Owned<T>(std::sync::Mutex<Vec<*mut T>>);
+
+// SAFETY: the pointers are only dereferenced by the thread that removes them
+// from the list (under its lock) or by callers holding a live handle.
+unsafe impl<T> Send for Owned<T> {}
+unsafe impl<T> Sync for Owned<T> {}
+
+impl<T> Default for Owned<T> {
+    fn default() -> Self {
+        Owned(std::sync::Mutex::new(Vec::new()))
+    }
+}
+
+impl<T: Child> Owned<T> {
+    /// Boxes `child`, keeps it, and returns the handle.
+    fn adopt(&self, child: T) -> *mut T {
+        let p = Box::into_raw(Box::new(child));
+        crate::sync::lock(&self.0).push(p);
+        p
+    }
+
+    fn find(&self, mut pred: impl FnMut(&T) -> bool) -> Option<*mut T> {
+        // SAFETY: pointers in the list are live.
+        crate::sync::lock(&self.0).iter().copied().find(|&p| pred(unsafe { &*p }))
+    }
+
+    /// Frees every handle left (when the owner is freed).
+    unsafe fn release_all(&self) {
+        let all = std::mem::take(&mut *crate::sync::lock(&self.0));
+        for p in all {
+            destroy(p);
+        }
+    }
+}
+
+unsafe fn destroy<T: Child>(p: *mut T) {
+    (*p).invalidate();
+    drop(Box::from_raw(p));
+}
+
+/// Frees one child handle: checks it, takes it off its owner's list, and
+/// drops it outside the lock (dropping may wait for a running callback).
+unsafe fn free_child<T: Child>(p: *mut T) -> Result<c_int> {
+    let owner = handle(handle(p)?.owner())?;
+    let mut list = crate::sync::lock(&T::siblings(owner).0);
+    let Some(pos) = list.iter().position(|&q| q == p) else {
+        return Err(Error::invalid(format!("{} does not belong to its hams_t (already freed?)", T::WHAT)));
+    };
+    list.swap_remove(pos);
+    drop(list);
+    destroy(p);
+    Ok(HAMS_OK)
 }
 
 unsafe fn handle<'a, T: Handle>(p: *const T) -> Result<&'a T> {

@@ -5,7 +5,6 @@ use super::{guard, guard_ptr, handle, null, str_arg, Handle, HAMS_OK};
 use crate::error::{Error, Result};
 use crate::handle::Probe;
 use crate::health::Checks;
-use crate::sync::lock;
 use std::ffi::{c_char, c_int, c_uint, c_void};
 
 /// One probe (opaque), owned by the hams_t it was created on.
@@ -26,23 +25,21 @@ impl Handle for hams_probe {
     }
 }
 
-/// A probe pointer kept by its owner (raw pointers are not `Send`).
-pub(super) struct ProbePtr(*mut hams_probe);
-// SAFETY: the pointee is only touched through the owner's lock or by the
-// thread that frees it; `Probe` itself is Send + Sync.
-unsafe impl Send for ProbePtr {}
-
-impl ProbePtr {
-    /// Boxes `probe` as a handle owned by `owner`.
-    pub(super) fn new(owner: *const hams_t, probe: Probe) -> ProbePtr {
-        ProbePtr(Box::into_raw(Box::new(hams_probe { magic: hams_probe::MAGIC, owner, probe })))
+impl super::Child for hams_probe {
+    fn owner(&self) -> *const hams_t {
+        self.owner
+    }
+    fn siblings(owner: &hams_t) -> &super::Owned<Self> {
+        &owner.probes
+    }
+    fn invalidate(&mut self) {
+        self.magic = 0;
     }
 }
 
-/// Invalidates and frees a probe that was already taken off its owner's list.
-pub(super) unsafe fn destroy(p: ProbePtr) {
-    (*p.0).magic = 0;
-    drop(Box::from_raw(p.0));
+/// Makes a probe handle owned by `owner`.
+pub(super) fn adopt(owner: &hams_t, owner_ptr: *const hams_t, probe: Probe) -> *mut hams_probe_t {
+    owner.probes.adopt(hams_probe { magic: hams_probe::MAGIC, owner: owner_ptr, probe })
 }
 
 /// A check callback: returns true when healthy. It may write a NUL-terminated
@@ -57,10 +54,7 @@ unsafe fn add(h: *mut hams_t, name: *const c_char, checks: c_uint, make: impl Fn
     let name = str_arg(name, "name")?;
     let checks = Checks::from_bits(checks)?;
     let probe = make(&owner.core, name, checks)?;
-    let p = ProbePtr::new(h, probe);
-    let raw = p.0;
-    lock(&owner.probes).push(p);
-    Ok(raw)
+    Ok(adopt(owner, h, probe))
 }
 
 /// Creates a probe that the application sets with hams_probe_set(),
@@ -159,13 +153,7 @@ pub unsafe extern "C" fn hams_probe_get(h: *mut hams_t, name: *const c_char) -> 
     guard_ptr(|| {
         let owner = handle(h)?;
         let name = str_arg(name, "name")?;
-        let probes = lock(&owner.probes);
-        probes
-            .iter()
-            .map(|p| p.0)
-            // SAFETY: handles in the owner's list are live.
-            .find(|&p| unsafe { (*p).probe.name() } == name)
-            .ok_or_else(|| Error::invalid(format!("no probe named '{name}'")))
+        owner.probes.find(|p| p.probe.name() == name).ok_or_else(|| Error::invalid(format!("no probe named '{name}'")))
     })
 }
 
@@ -174,16 +162,5 @@ pub unsafe extern "C" fn hams_probe_get(h: *mut hams_t, name: *const c_char) -> 
 /// called after this returns.
 #[no_mangle]
 pub unsafe extern "C" fn hams_probe_free(p: *mut hams_probe_t) -> c_int {
-    guard(|| {
-        let probe = handle(p)?;
-        let owner = handle(probe.owner)?;
-        let mut probes = lock(&owner.probes);
-        let Some(pos) = probes.iter().position(|q| q.0 == p) else {
-            return Err(Error::invalid("probe does not belong to its hams_t (already freed?)"));
-        };
-        let taken = probes.swap_remove(pos);
-        drop(probes);
-        destroy(taken);
-        Ok(HAMS_OK)
-    })
+    guard(|| super::free_child(p))
 }

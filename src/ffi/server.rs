@@ -2,16 +2,16 @@
 
 use super::{guard, guard_ptr, handle, str_arg, Handle, HAMS_OK};
 use crate::handle::Hams;
-use crate::sync::lock;
 use std::ffi::{c_char, c_int};
-use std::sync::Mutex;
 
 /// One health server (opaque). Create with hams_new(), free with hams_free().
 pub struct hams {
     magic: u64,
     pub(super) core: Hams,
     /// The probes created through this handle; hams_free frees them.
-    pub(super) probes: Mutex<Vec<super::probe::ProbePtr>>,
+    pub(super) probes: super::Owned<super::probe::hams_probe>,
+    /// Likewise the metrics.
+    pub(super) metrics: super::Owned<super::metrics::hams_metric>,
 }
 
 /// The type applications name: `hams_t *h = hams_new(...)`.
@@ -42,12 +42,12 @@ pub unsafe extern "C" fn hams_new(service_name: *const c_char, service_version: 
 /// Boxes `core` as a handle, with handles for its declared probes.
 pub(super) fn wrap(core: Hams) -> *mut hams_t {
     let declared: Vec<String> = core.declared_probe_names();
-    let h = Box::into_raw(Box::new(hams { magic: hams::MAGIC, core, probes: Mutex::new(Vec::new()) }));
+    let h = Box::into_raw(Box::new(hams { magic: hams::MAGIC, core, probes: Default::default(), metrics: Default::default() }));
     // SAFETY: `h` was just created and is not shared yet.
     let owner = unsafe { &*h };
     for name in declared {
         if let Some(probe) = owner.core.take_probe(&name) {
-            lock(&owner.probes).push(super::probe::ProbePtr::new(h, probe));
+            super::probe::adopt(owner, h, probe);
         }
     }
     h
@@ -100,10 +100,8 @@ pub unsafe extern "C" fn hams_free(h: *mut hams_t) {
     }
     guard(|| {
         handle(h)?;
-        let probes = std::mem::take(&mut *lock(&(*h).probes));
-        for p in probes {
-            super::probe::destroy(p);
-        }
+        (*h).probes.release_all();
+        (*h).metrics.release_all();
         (*h).magic = 0;
         drop(Box::from_raw(h));
         Ok(HAMS_OK)

@@ -75,7 +75,7 @@ pub(crate) fn check(text: &str, taken: &dyn Fn(&str) -> bool) -> Result<(), Stri
 }
 
 fn split_name(line: &str) -> (&str, &str) {
-    let end = line.find(|c: char| c == '{' || c == ' ' || c == '\t').unwrap_or(line.len());
+    let end = line.find(['{', ' ', '\t']).unwrap_or(line.len());
     line.split_at(end)
 }
 
