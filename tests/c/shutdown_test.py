@@ -18,6 +18,7 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -531,6 +532,100 @@ def test_example_config():
     return "overrides applied"
 
 
+class NotifySocket:
+    """A stand-in for systemd's notification socket."""
+
+    def __init__(self, tmp, abstract):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        if abstract:
+            name = "hams-test-%d-%d" % (os.getpid(), int(time.monotonic() * 1e6))
+            self.sock.bind("\0" + name)
+            self.env = "@" + name
+        else:
+            path = os.path.join(tmp, "notify.sock")
+            self.sock.bind(path)
+            self.env = path
+        self.messages = []  # (monotonic time received, text)
+
+    def pump(self, timeout=0.0):
+        end = time.monotonic() + timeout
+        while True:
+            left = max(0.0, end - time.monotonic())
+            ready, _, _ = select.select([self.sock], [], [], left)
+            if not ready:
+                return
+            self.messages.append((time.monotonic(), self.sock.recv(4096).decode(errors="replace")))
+            end = time.monotonic()
+
+    def find(self, text, after=0.0):
+        for t, m in self.messages:
+            if m == text and t >= after:
+                return t
+        return None
+
+    def close(self):
+        self.sock.close()
+
+
+def notify_scenario(abstract):
+    with tempfile.TemporaryDirectory() as tmp:
+        ns = NotifySocket(tmp, abstract)
+        env = {"NOTIFY_SOCKET": ns.env, "WATCHDOG_USEC": "400000"}
+        if abstract:
+            env["WATCHDOG_PID"] = "1"  # the watchdog is someone else's
+        d = Demo("--address", "127.0.0.1:0", "--warmup-ms", "400", "--drain-ms", "300", env=env)
+        try:
+            d.start()
+            t_serving = time.monotonic()
+
+            def pump_both(seconds):
+                end = time.monotonic() + seconds
+                while time.monotonic() < end:
+                    ns.pump(0.02)
+                    d.pump(0)
+
+            pump_both(0.2)
+            check(ns.find("READY=1\nSTATUS=ready") is None, f"READY=1 during warm-up: {ns.messages}")
+            deadline = time.monotonic() + 5
+            while ns.find("READY=1\nSTATUS=ready") is None:
+                check(time.monotonic() < deadline, f"no READY=1 5 s after start: {ns.messages}")
+                pump_both(0.05)
+            check(status(d.port, "/hams/ready") == 200, "READY=1 sent but ready is not 200")
+            pump_both(1.0)
+            pings = [m for _, m in ns.messages if m == "WATCHDOG=1"]
+            if abstract:
+                check(not pings, f"WATCHDOG=1 sent with WATCHDOG_PID of another process: {ns.messages}")
+            else:
+                check(len(pings) >= 3, f"{len(pings)} WATCHDOG=1 in ~1.4 s with WATCHDOG_USEC=400000: {ns.messages}")
+            t0 = time.monotonic()
+            os.kill(d.proc.pid, signal.SIGTERM)
+            while ns.find("STOPPING=1\nSTATUS=shutting down") is None:
+                check(time.monotonic() - t0 < 2, f"no STOPPING=1 2 s after SIGTERM: {ns.messages}")
+                pump_both(0.02)
+            took = ns.find("STOPPING=1\nSTATUS=shutting down") - t0
+            rc = d.wait_exit(10)
+            check(rc == 0, f"exit status {rc}, expected 0")
+            unknown = [m for _, m in ns.messages
+                       if m not in ("READY=1\nSTATUS=ready", "WATCHDOG=1", "STOPPING=1\nSTATUS=shutting down")
+                       and not m.startswith("STATUS=")]
+            check(not unknown, f"unexpected notifications: {unknown}")
+            return f"READY=1 {(ns.find('READY=1' + chr(10) + 'STATUS=ready') - t_serving) * 1000:.0f} ms after start, " \
+                   f"{len(pings)} pings, STOPPING=1 {took * 1000:.0f} ms after SIGTERM"
+        except Fail as e:
+            raise Fail(f"{e}\n{d.transcript()}")
+        finally:
+            d.kill()
+            ns.close()
+
+
+def test_notify_socket_path():
+    return notify_scenario(abstract=False)
+
+
+def test_notify_socket_abstract():
+    return notify_scenario(abstract=True)
+
+
 SCENARIOS = [
     ("sigterm_drain", test_sigterm),
     ("second_sigterm_skips_drain", test_second_sigterm_skips_drain),
@@ -542,6 +637,8 @@ SCENARIOS = [
     ("config_errors", test_config_errors),
     ("config_file", test_config_file),
     ("example_config", test_example_config),
+    ("notify_socket_path", test_notify_socket_path),
+    ("notify_socket_abstract", test_notify_socket_abstract),
 ]
 
 
