@@ -126,7 +126,7 @@ impl Shutdown {
         if st.phase != Phase::Running || st.cancelled {
             return false;
         }
-        log::warn!(target: "hams::shutdown", "shutdown requested ({}); readiness now fails, callbacks in {:?}", origin.describe(), self.inner.drain);
+        log::info!(target: "hams::shutdown", "shutdown requested ({}); readiness now fails, callbacks in {:?}", origin.describe(), self.inner.drain);
         self.inner.registry.set_shutting_down();
         st.phase = Phase::Draining;
         st.origin = Some(origin);

@@ -1,0 +1,220 @@
+// hams.hpp: a header-only C++17 RAII wrapper over the hams C API.
+//
+// Handles are move-only; errors throw hamspp::error carrying
+// hams_last_error() and the code. Callbacks are std::function objects owned
+// by the wrapper for as long as hams may call them. The namespace is hamspp
+// because C++ already knows `hams` as the C API's struct tag.
+//
+//   hamspp::server h("orders", "1.0");
+//   h.set_address("0.0.0.0:8079");
+//   auto db = h.probe_manual("db", HAMS_READY, false);
+//   h.start();
+//   db.set(true);
+#pragma once
+
+#include <hams.h>
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <initializer_list>
+#include <list>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hamspp {
+
+class error : public std::runtime_error {
+public:
+    error(int code, const char *message) : std::runtime_error(message), code_(code) {}
+    int code() const noexcept { return code_; }
+
+private:
+    int code_;
+};
+
+namespace detail {
+inline int check(int rc) {
+    if (rc < 0) throw error(rc, hams_last_error());
+    return rc;
+}
+template <class T> T *check(T *p) {
+    if (p == nullptr) throw error(HAMS_ERR_INVALID, hams_last_error());
+    return p;
+}
+}  // namespace detail
+
+// A probe handle; owned by its server. Moving transfers it; destruction frees it.
+class probe {
+public:
+    probe() = default;
+    explicit probe(hams_probe_t *p) : p_(p) {}
+    probe(probe &&o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+    probe &operator=(probe &&o) noexcept {
+        if (this != &o) {
+            reset();
+            p_ = std::exchange(o.p_, nullptr);
+        }
+        return *this;
+    }
+    probe(const probe &) = delete;
+    probe &operator=(const probe &) = delete;
+    ~probe() { reset(); }
+
+    void set(bool healthy, const char *reason = nullptr) { detail::check(hams_probe_set(p_, healthy, reason)); }
+    void kick() { detail::check(hams_probe_kick(p_)); }
+    // Gives the handle back to its server (which frees it with itself).
+    hams_probe_t *release() noexcept { return std::exchange(p_, nullptr); }
+
+private:
+    void reset() noexcept {
+        if (p_ != nullptr) hams_probe_free(std::exchange(p_, nullptr));
+    }
+    hams_probe_t *p_ = nullptr;
+};
+
+// A metric handle (counter, gauge or histogram).
+class metric {
+public:
+    metric() = default;
+    explicit metric(hams_metric_t *m) : m_(m) {}
+    metric(metric &&o) noexcept : m_(std::exchange(o.m_, nullptr)) {}
+    metric &operator=(metric &&o) noexcept {
+        if (this != &o) {
+            reset();
+            m_ = std::exchange(o.m_, nullptr);
+        }
+        return *this;
+    }
+    metric(const metric &) = delete;
+    metric &operator=(const metric &) = delete;
+    ~metric() { reset(); }
+
+    void inc(double v = 1.0) { detail::check(hams_counter_add(m_, v)); }
+    void set(double v) { detail::check(hams_gauge_set(m_, v)); }
+    void add(double v) { detail::check(hams_gauge_add(m_, v)); }
+    void observe(double v) { detail::check(hams_histogram_observe(m_, v)); }
+
+private:
+    void reset() noexcept {
+        if (m_ != nullptr) hams_metric_free(std::exchange(m_, nullptr));
+    }
+    hams_metric_t *m_ = nullptr;
+};
+
+struct check_result {
+    bool healthy;
+    std::string reason;
+};
+
+// One health server. Destruction stops and frees it, after the probes and
+// metrics this object handed out have been destroyed or released.
+class server {
+public:
+    server(const char *name, const char *version) : h_(detail::check(hams_new(name, version))) {}
+    static server from_yaml(const char *text) { return server(detail::check(hams_new_from_yaml(text))); }
+    static server from_file(const char *path) { return server(detail::check(hams_new_from_file(path))); }
+    server(server &&) noexcept = default;
+    server &operator=(server &&) noexcept = default;
+    server(const server &) = delete;
+    server &operator=(const server &) = delete;
+    ~server() = default;
+
+    hams_t *get() const noexcept { return h_.get(); }
+    void set_address(const char *host_port) { detail::check(hams_set_address(get(), host_port)); }
+    void start() { detail::check(hams_start(get())); }
+    void stop() { detail::check(hams_stop(get())); }
+    int port() const { return detail::check(hams_port(get())); }
+    void handle_signals(bool on) { detail::check(hams_handle_signals(get(), on)); }
+    void shutdown() { detail::check(hams_shutdown(get())); }
+    // True when the shutdown sequence is done; false on timeout.
+    bool wait(std::chrono::milliseconds timeout) { return detail::check(hams_wait(get(), timeout.count())) == 1; }
+    bool wait() { return detail::check(hams_wait(get(), -1)) == 1; }
+
+    probe probe_manual(const char *name, unsigned checks, bool healthy) {
+        return probe(detail::check(hams_probe_new_manual(get(), name, checks, healthy)));
+    }
+    probe probe_kick(const char *name, unsigned checks, std::chrono::milliseconds margin) {
+        return probe(detail::check(hams_probe_new_kick(get(), name, checks, static_cast<uint64_t>(margin.count()))));
+    }
+    // A declared probe (from a configuration); it stays owned by the server.
+    hams_probe_t *declared(const char *name) { return detail::check(hams_probe_get(get(), name)); }
+
+    probe check(const char *name, unsigned checks, std::function<check_result()> fn,
+                std::chrono::milliseconds interval, std::chrono::milliseconds timeout) {
+        auto &slot = state_->checks.emplace_back(std::move(fn));
+        return probe(detail::check(hams_probe_new_callback(get(), name, checks, &server::run_check, &slot,
+                                                           static_cast<uint64_t>(interval.count()),
+                                                           static_cast<uint64_t>(timeout.count()))));
+    }
+
+    void on_shutdown(std::function<void()> fn) {
+        auto &slot = state_->shutdowns.emplace_back(std::move(fn));
+        detail::check(hams_on_shutdown(get(), &server::run_shutdown, &slot));
+    }
+
+    metric counter(const char *name, const char *help, std::initializer_list<const char *> labels = {}) {
+        auto l = terminated(labels);
+        return metric(detail::check(hams_counter_new_labeled(get(), name, help, l.data())));
+    }
+    metric gauge(const char *name, const char *help, std::initializer_list<const char *> labels = {}) {
+        auto l = terminated(labels);
+        return metric(detail::check(hams_gauge_new_labeled(get(), name, help, l.data())));
+    }
+    metric histogram(const char *name, const char *help, const std::vector<double> &buckets,
+                     std::initializer_list<const char *> labels = {}) {
+        auto l = terminated(labels);
+        return metric(detail::check(
+            hams_histogram_new_labeled(get(), name, help, buckets.data(), buckets.size(), l.data())));
+    }
+
+private:
+    explicit server(hams_t *h) : h_(h) {}
+    struct deleter {
+        void operator()(hams_t *h) const noexcept { hams_free(h); }
+    };
+    // Callbacks live in lists (stable addresses) in a heap block that moves
+    // with the server; it is destroyed after hams_free (members are
+    // destroyed in reverse order of declaration).
+    struct callbacks {
+        std::list<std::function<check_result()>> checks;
+        std::list<std::function<void()>> shutdowns;
+    };
+    std::unique_ptr<callbacks> state_ = std::make_unique<callbacks>();
+    std::unique_ptr<hams_t, deleter> h_;
+
+    static std::vector<const char *> terminated(std::initializer_list<const char *> labels) {
+        std::vector<const char *> v(labels);
+        v.push_back(nullptr);
+        return v;
+    }
+    static bool run_check(void *user, char *reason, size_t len) {
+        try {
+            auto r = (*static_cast<std::function<check_result()> *>(user))();
+            if (!r.healthy && len > 0) {
+                std::strncpy(reason, r.reason.c_str(), len - 1);
+                reason[len - 1] = '\0';
+            }
+            return r.healthy;
+        } catch (const std::exception &e) {  // never let an exception cross into C
+            std::strncpy(reason, e.what(), len - 1);
+            reason[len - 1] = '\0';
+            return false;
+        } catch (...) {
+            return false;
+        }
+    }
+    static void run_shutdown(void *user) {
+        try {
+            (*static_cast<std::function<void()> *>(user))();
+        } catch (...) {
+        }
+    }
+};
+
+inline const char *version() noexcept { return hams_version(); }
+
+}  // namespace hamspp

