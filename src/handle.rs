@@ -100,6 +100,10 @@ impl Hams {
         Some(declared.remove(pos))
     }
 
+    pub(crate) fn service(&self) -> &Service {
+        &self.svc
+    }
+
     pub fn service_name(&self) -> &str {
         &self.svc.name
     }

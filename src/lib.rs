@@ -29,6 +29,8 @@ mod service;
 mod sync;
 
 pub mod ffi;
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use config::{parse_address, Config, ProbeDecl, ProbeKind, ShutdownConfig, DEFAULT_ADDRESS, DEFAULT_PREFIX};
 pub use error::{Error, ErrorKind, Result};

@@ -164,6 +164,11 @@ pub fn from_yaml(text: &str) -> Result<Config> {
     parse(text, "<yaml>", &|k| std::env::var(k).ok())
 }
 
+/// Parses `text` ignoring the environment.
+pub(crate) fn parse_without_env(text: &str) -> Result<Config> {
+    parse(text, "<yaml>", &|_| None)
+}
+
 pub(crate) fn parse(text: &str, source: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
     let file: File = serde_norway::from_str(text).map_err(|e| {
         let msg = e.to_string();

@@ -5,6 +5,7 @@
 mod file;
 
 pub use file::{from_file, from_yaml, ENV_VARS};
+pub(crate) use file::parse_without_env;
 
 use crate::error::{Error, Result};
 use crate::health::Checks;
