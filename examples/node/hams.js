@@ -1,0 +1,798 @@
+'use strict';
+/**
+ * hams for Node.js: health, lifecycle and metrics endpoints through libhams,
+ * loaded with koffi (a CommonJS module; from ESM, `import hams from './hams.js'`
+ * or `import { Hams } from './hams.js'` both work).
+ *
+ *   const { Hams } = require('./hams');
+ *   const h = new Hams('orders', '1.4.2', { address: '0.0.0.0:8079' });
+ *   const db = h.probeManual('db', { checks: ['ready'] });
+ *   const loop = h.probeKick('main-loop', { marginMs: 5000 });
+ *   h.start();
+ *   db.set(true);
+ *   setInterval(() => loop.kick(), 1000);
+ *
+ * The library is found by the platform's normal lookup (libhams.so.0, then
+ * libhams.so; libhams.0.dylib / libhams.dylib on macOS), or at the path in
+ * the HAMS_LIBRARY environment variable.
+ *
+ * JavaScript runs on one thread, and koffi can call a JavaScript function from
+ * a hams thread only by queueing it to the event loop while the hams thread
+ * waits. A hams call that itself waits for that hams thread (hams_free,
+ * hams_stop, hams_probe_free, hams_wait) would then deadlock the process.
+ * So no JavaScript function is ever handed to hams on the main thread:
+ *  - check(name, fn) is a manual probe that a JavaScript timer updates with
+ *    fn's result; fn may be synchronous or return a Promise (timed out after
+ *    timeoutMs);
+ *  - onShutdown(fn) callbacks run on the JavaScript thread once hams' shutdown
+ *    sequence is done (drain passed, native callbacks ran), seen by polling
+ *    hams_wait(h, 0) every 50 ms, or at once when wait() returns true;
+ *  - Hams.setLogger() receives hams' log records in a worker thread whose
+ *    only job is that, which passes them on asynchronously.
+ */
+
+const koffi = require('koffi');
+const { EventEmitter } = require('node:events');
+const path = require('node:path');
+
+// ---------------------------------------------------------------------------
+// Loading the library
+
+function candidates() {
+  if (process.env.HAMS_LIBRARY) return [process.env.HAMS_LIBRARY];
+  if (process.platform === 'darwin') return ['libhams.0.dylib', 'libhams.dylib'];
+  if (process.platform === 'win32') return ['hams.dll', 'libhams.dll'];
+  return ['libhams.so.0', 'libhams.so'];
+}
+
+function loadLibrary() {
+  const errors = [];
+  for (const name of candidates()) {
+    try {
+      return { lib: koffi.load(name), path: name };
+    } catch (e) {
+      errors.push(`${name}: ${e.message}`);
+    }
+  }
+  throw new Error(
+    'hams: cannot load libhams (install it, or set HAMS_LIBRARY to its path): ' +
+      errors.join('; '),
+  );
+}
+
+const { lib, path: libraryPath } = loadLibrary();
+
+koffi.opaque('hams_t');
+koffi.opaque('hams_probe_t');
+koffi.opaque('hams_metric_t');
+
+const C = {
+  version: lib.func('const char *hams_version(void)'),
+  lastError: lib.func('const char *hams_last_error(void)'),
+  new: lib.func('hams_t *hams_new(const char *service_name, const char *service_version)'),
+  setAddress: lib.func('int hams_set_address(hams_t *h, const char *host_port)'),
+  start: lib.func('int hams_start(hams_t *h)'),
+  port: lib.func('int hams_port(const hams_t *h)'),
+  stop: lib.func('int hams_stop(hams_t *h)'),
+  free: lib.func('void hams_free(hams_t *h)'),
+  newFromFile: lib.func('hams_t *hams_new_from_file(const char *path)'),
+  newFromYaml: lib.func('hams_t *hams_new_from_yaml(const char *text)'),
+  shutdown: lib.func('int hams_shutdown(hams_t *h)'),
+  wait: lib.func('int hams_wait(hams_t *h, int64_t timeout_ms)'),
+  handleSignals: lib.func('int hams_handle_signals(hams_t *h, bool on)'),
+  setLoggerOff: lib.func('int hams_set_logger(void *callback, void *user, int max_level)'),
+  counterNew: lib.func(
+    'hams_metric_t *hams_counter_new_labeled(hams_t *h, const char *name, const char *help, const char **labels)',
+  ),
+  gaugeNew: lib.func(
+    'hams_metric_t *hams_gauge_new_labeled(hams_t *h, const char *name, const char *help, const char **labels)',
+  ),
+  histogramNew: lib.func(
+    'hams_metric_t *hams_histogram_new_labeled(hams_t *h, const char *name, const char *help, const double *buckets, size_t n, const char **labels)',
+  ),
+  counterAdd: lib.func('int hams_counter_add(hams_metric_t *m, double v)'),
+  gaugeSet: lib.func('int hams_gauge_set(hams_metric_t *m, double v)'),
+  gaugeAdd: lib.func('int hams_gauge_add(hams_metric_t *m, double v)'),
+  observe: lib.func('int hams_histogram_observe(hams_metric_t *m, double v)'),
+  metricFree: lib.func('int hams_metric_free(hams_metric_t *m)'),
+  probeManual: lib.func(
+    'hams_probe_t *hams_probe_new_manual(hams_t *h, const char *name, unsigned int checks, bool healthy)',
+  ),
+  probeKick: lib.func(
+    'hams_probe_t *hams_probe_new_kick(hams_t *h, const char *name, unsigned int checks, uint64_t margin_ms)',
+  ),
+  probeSet: lib.func('int hams_probe_set(hams_probe_t *p, bool healthy, const char *reason)'),
+  probeKickNow: lib.func('int hams_probe_kick(hams_probe_t *p)'),
+  probeGet: lib.func('hams_probe_t *hams_probe_get(hams_t *h, const char *name)'),
+  probeFree: lib.func('int hams_probe_free(hams_probe_t *p)'),
+};
+
+// ---------------------------------------------------------------------------
+// Errors
+
+const CODES = {
+  0: 'HAMS_OK',
+  [-1]: 'HAMS_ERR_NULL',
+  [-2]: 'HAMS_ERR_INVALID',
+  [-3]: 'HAMS_ERR_STATE',
+  [-4]: 'HAMS_ERR_IO',
+  [-5]: 'HAMS_ERR_CONFIG',
+  [-6]: 'HAMS_ERR_PANIC',
+};
+
+/**
+ * A failed hams call. `message` is hams_last_error()'s text; `code` the
+ * negative HAMS_ERR_* number when the C function returned one (functions
+ * returning a pointer return none: `code` is null), `codeName` its name.
+ */
+class HamsError extends Error {
+  constructor(message, code = null, call = null) {
+    super(message);
+    this.name = 'HamsError';
+    this.code = code;
+    this.codeName = code == null ? null : CODES[code] || `HAMS_ERR(${code})`;
+    this.call = call;
+  }
+}
+
+function lastError(call, code = null) {
+  const text = C.lastError() || 'unknown error';
+  return new HamsError(text, code, call);
+}
+
+function check(rc, call) {
+  if (rc < 0) throw lastError(call, rc);
+  return rc;
+}
+
+function cstr(value, what) {
+  if (typeof value !== 'string') throw new TypeError(`${what} must be a string`);
+  if (value.includes('\0')) {
+    throw new HamsError(`${what} contains a NUL character`, -2, null);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------
+// Signals
+
+let libc;
+
+/**
+ * Node installs handlers for SIGINT and SIGTERM that restore the terminal and
+ * re-raise the signal, relying on SA_RESETHAND to die by it. hams chains to
+ * the previous handler, and its own handler is still in place, so the re-raise
+ * reaches hams again: an endless loop. Such one-shot handlers are replaced by
+ * the default disposition before hams takes the signals (Linux only).
+ */
+function dropOneShotSignalHandlers() {
+  if (process.platform !== 'linux') return;
+  if (!libc) {
+    libc = koffi.load('libc.so.6');
+    libc.sigaction = libc.func('int sigaction(int sig, const void *act, _Out_ void *oldact)');
+    libc.signal = libc.func('void *signal(int sig, void *handler)');
+  }
+  const SA_RESETHAND = 0x80000000;
+  const FLAGS_OFFSET = 8 + 128; // struct sigaction: handler, sigset_t (1024 bits), int sa_flags
+  for (const sig of [2 /* SIGINT */, 15 /* SIGTERM */]) {
+    const old = Buffer.alloc(256);
+    if (libc.sigaction(sig, null, old) !== 0) continue;
+    const handler = old.readBigUInt64LE(0);
+    const flags = old.readUInt32LE(FLAGS_OFFSET);
+    if (handler > 1n && (flags & SA_RESETHAND) !== 0) libc.signal(sig, null /* SIG_DFL */);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Checks bits
+
+const ALIVE = 1;
+const READY = 2;
+const STARTUP = 4;
+const CHECK_BITS = { alive: ALIVE, ready: READY, startup: STARTUP };
+
+/** Accepts a number (OR of ALIVE, READY, STARTUP), a name, or an array of names. */
+function checksBits(checks, fallback) {
+  if (checks == null) return fallback;
+  if (typeof checks === 'number') return checks;
+  const names = typeof checks === 'string' ? [checks] : checks;
+  if (!Array.isArray(names)) throw new TypeError('checks must be a number, a name or an array of names');
+  let bits = 0;
+  for (const n of names) {
+    const b = typeof n === 'number' ? n : CHECK_BITS[String(n).toLowerCase()];
+    if (b === undefined) throw new HamsError(`unknown check "${n}" (alive, ready, startup)`, -2, null);
+    bits |= b;
+  }
+  return bits;
+}
+
+function labelArray(labels) {
+  if (labels == null) return null;
+  let pairs;
+  if (Array.isArray(labels)) {
+    pairs = labels.slice();
+  } else if (labels instanceof Map) {
+    pairs = [...labels].flat();
+  } else if (typeof labels === 'object') {
+    pairs = Object.entries(labels).flat();
+  } else {
+    throw new TypeError('labels must be an object, a Map or an array of name, value pairs');
+  }
+  pairs = pairs.map((s, i) => cstr(String(s), i % 2 ? 'label value' : 'label name'));
+  pairs.push(null);
+  return pairs;
+}
+
+// ---------------------------------------------------------------------------
+// Probes and metrics
+
+/** A probe, owned by its Hams: invalid once freed or once the Hams is closed. */
+class Probe {
+  constructor(owner, ptr, name) {
+    this._owner = owner;
+    this._ptr = ptr;
+    this.name = name;
+  }
+
+  _handle() {
+    if (this._ptr === null) throw new HamsError(`probe "${this.name}" was freed`, -3, null);
+    this._owner._handle();
+    return this._ptr;
+  }
+
+  /** Sets a manual probe: healthy, or unhealthy with a reason. */
+  set(healthy, reason = null) {
+    if (reason != null) cstr(String(reason), 'reason');
+    check(C.probeSet(this._handle(), Boolean(healthy), reason == null ? null : String(reason)), 'hams_probe_set');
+    return this;
+  }
+
+  /** Kicks a kick probe: healthy for its margin from now. */
+  kick() {
+    check(C.probeKickNow(this._handle()), 'hams_probe_kick');
+    return this;
+  }
+
+  /** Unregisters and frees the probe. */
+  free() {
+    if (this._ptr === null) return;
+    const ptr = this._handle();
+    this._stop();
+    check(C.probeFree(ptr), 'hams_probe_free');
+    this._ptr = null;
+    this._owner._probes.delete(this.name);
+  }
+
+  _stop() {}
+}
+
+/**
+ * A probe whose health is fn's result, run on the JavaScript thread: at once,
+ * then intervalMs after each run ends (hams' callback semantics, on a manual
+ * probe). fn returns a boolean, [boolean, reason], {healthy, reason}, or a
+ * Promise of one; a thrown error or rejection fails the probe with its
+ * message; a Promise still pending after timeoutMs fails the probe with
+ * "check timed out after N ms" until it settles.
+ */
+class CheckProbe extends Probe {
+  constructor(owner, ptr, name, fn, intervalMs, timeoutMs) {
+    super(owner, ptr, name);
+    this._fn = fn;
+    this._interval = intervalMs;
+    this._timeout = timeoutMs;
+    this._timer = null;
+    this._stopped = false;
+    this.runs = 0;
+  }
+
+  _schedule(ms) {
+    if (this._stopped) return;
+    this._timer = setTimeout(() => this._run(), ms);
+    this._timer.unref();
+  }
+
+  _report(result) {
+    if (this._stopped || this._ptr === null || this._owner._ptr === null) return;
+    let healthy = result;
+    let reason = null;
+    if (Array.isArray(result)) {
+      [healthy, reason] = result;
+    } else if (result !== null && typeof result === 'object' && 'healthy' in result) {
+      ({ healthy, reason } = result);
+    }
+    healthy = Boolean(healthy);
+    if (!healthy && (reason == null || reason === '')) reason = 'check failed';
+    reason = reason == null ? null : String(reason).replace(/\0/g, ' ');
+    try {
+      C.probeSet(this._ptr, healthy, healthy ? null : reason);
+    } catch (_) {
+      /* the probe went away meanwhile */
+    }
+  }
+
+  _run() {
+    if (this._stopped) return;
+    this.runs++;
+    let value;
+    try {
+      value = this._fn();
+    } catch (e) {
+      this._report([false, errorText(e)]);
+      this._schedule(this._interval);
+      return;
+    }
+    if (value === null || typeof value !== 'object' || typeof value.then !== 'function') {
+      this._report(value);
+      this._schedule(this._interval);
+      return;
+    }
+    const timer = setTimeout(() => this._report([false, `check timed out after ${this._timeout} ms`]), this._timeout);
+    timer.unref();
+    Promise.resolve(value).then(
+      (v) => this._report(v),
+      (e) => this._report([false, errorText(e)]),
+    ).finally(() => {
+      clearTimeout(timer);
+      this._schedule(this._interval);
+    });
+  }
+
+  _stop() {
+    this._stopped = true;
+    if (this._timer) clearTimeout(this._timer);
+    this._timer = null;
+  }
+}
+
+function errorText(e) {
+  if (e instanceof Error) return e.message || e.name;
+  return String(e);
+}
+
+/** A counter, gauge or histogram, owned by its Hams. */
+class Metric {
+  constructor(owner, ptr, name, kind) {
+    this._owner = owner;
+    this._ptr = ptr;
+    this.name = name;
+    this.kind = kind;
+  }
+
+  _handle() {
+    if (this._ptr === null) throw new HamsError(`metric "${this.name}" was freed`, -3, null);
+    this._owner._handle();
+    return this._ptr;
+  }
+
+  /** Removes the metric from the exposition and frees it. */
+  free() {
+    if (this._ptr === null) return;
+    check(C.metricFree(this._handle()), 'hams_metric_free');
+    this._ptr = null;
+    this._owner._metrics.delete(this);
+  }
+}
+
+class Counter extends Metric {
+  /** Adds n (finite, >= 0; default 1). */
+  inc(n = 1) {
+    check(C.counterAdd(this._handle(), n), 'hams_counter_add');
+    return this;
+  }
+}
+
+class Gauge extends Metric {
+  set(v) {
+    check(C.gaugeSet(this._handle(), v), 'hams_gauge_set');
+    return this;
+  }
+
+  add(v) {
+    check(C.gaugeAdd(this._handle(), v), 'hams_gauge_add');
+    return this;
+  }
+}
+
+class Histogram extends Metric {
+  observe(v) {
+    check(C.observe(this._handle(), v), 'hams_histogram_observe');
+    return this;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The server
+
+/**
+ * One health server. Events: 'shutdown' once the shutdown sequence is done
+ * (after the onShutdown callbacks ran).
+ */
+class Hams extends EventEmitter {
+  /**
+   * A stopped server for service `name` at `version`; options.address is
+   * "IP:PORT" (default "0.0.0.0:8079"; port 0 picks a free one).
+   */
+  constructor(name, version, options = {}) {
+    super();
+    let ptr;
+    if (name === Hams._adopt) {
+      ptr = version;
+    } else {
+      ptr = C.new(cstr(name, 'name'), cstr(version, 'version'));
+      if (ptr === null) throw lastError('hams_new');
+    }
+    this._ptr = ptr;
+    this._probes = new Map();
+    this._metrics = new Set();
+    this._shutdownFns = [];
+    this._shutdownRan = false;
+    this._poll = null;
+    if (name !== Hams._adopt && options && options.address != null) {
+      try {
+        this.setAddress(options.address);
+      } catch (e) {
+        this.close();
+        throw e;
+      }
+    }
+  }
+
+  /** A server from YAML configuration text (see hams_config(5)); HAMS_* variables override it. */
+  static fromYaml(text) {
+    const ptr = C.newFromYaml(cstr(text, 'text'));
+    if (ptr === null) throw lastError('hams_new_from_yaml');
+    return new Hams(Hams._adopt, ptr);
+  }
+
+  /** A server from a YAML configuration file. */
+  static fromFile(file) {
+    const ptr = C.newFromFile(cstr(path.resolve(file), 'path'));
+    if (ptr === null) throw lastError('hams_new_from_file');
+    return new Hams(Hams._adopt, ptr);
+  }
+
+  /** libhams' version, e.g. "0.1.0". */
+  static get libraryVersion() {
+    return C.version();
+  }
+
+  /** Where the library was loaded from (the name or the HAMS_LIBRARY path). */
+  static get libraryPath() {
+    return libraryPath;
+  }
+
+  _handle() {
+    if (this._ptr === null) throw new HamsError('this hams server was closed', -3, null);
+    return this._ptr;
+  }
+
+  get closed() {
+    return this._ptr === null;
+  }
+
+  setAddress(hostPort) {
+    check(C.setAddress(this._handle(), cstr(hostPort, 'address')), 'hams_set_address');
+    return this;
+  }
+
+  /** Binds (before returning: a port in use throws) and serves on a hams thread. */
+  start() {
+    check(C.start(this._handle()), 'hams_start');
+    return this;
+  }
+
+  /** Stops serving; the server may be started again. */
+  stop() {
+    check(C.stop(this._handle()), 'hams_stop');
+    return this;
+  }
+
+  /** The bound port; throws (HAMS_ERR_STATE) when not started. */
+  get port() {
+    return check(C.port(this._handle()), 'hams_port');
+  }
+
+  _addProbe(name, ptr, Klass = Probe, ...extra) {
+    const p = new Klass(this, ptr, name, ...extra);
+    this._probes.set(name, p);
+    return p;
+  }
+
+  /** A probe the application sets; options.checks (default ['ready']), options.healthy (default false). */
+  probeManual(name, { checks, healthy = false } = {}) {
+    const ptr = C.probeManual(this._handle(), cstr(name, 'name'), checksBits(checks, READY), Boolean(healthy));
+    if (ptr === null) throw lastError('hams_probe_new_manual');
+    return this._addProbe(name, ptr);
+  }
+
+  /** A probe healthy while kicked within options.marginMs; options.checks (default ['alive']). */
+  probeKick(name, { checks, marginMs } = {}) {
+    if (!Number.isInteger(marginMs) || marginMs < 0) throw new TypeError('marginMs must be a non-negative integer');
+    const ptr = C.probeKick(this._handle(), cstr(name, 'name'), checksBits(checks, ALIVE), marginMs);
+    if (ptr === null) throw lastError('hams_probe_new_kick');
+    return this._addProbe(name, ptr);
+  }
+
+  /**
+   * A probe whose health is fn()'s result (see CheckProbe), failing with
+   * "not checked yet" until the first run completes. options: intervalMs
+   * (default 5000), timeoutMs (default 1000), checks (default ['ready']).
+   */
+  check(name, fn, { intervalMs = 5000, timeoutMs = 1000, checks } = {}) {
+    if (typeof fn !== 'function') throw new TypeError('fn must be a function');
+    for (const [k, v] of [['intervalMs', intervalMs], ['timeoutMs', timeoutMs]]) {
+      if (!Number.isInteger(v) || v <= 0) throw new HamsError(`${k} must be a positive integer, got ${v}`, -2, null);
+    }
+    const ptr = C.probeManual(this._handle(), cstr(name, 'name'), checksBits(checks, READY), false);
+    if (ptr === null) throw lastError('hams_probe_new_manual');
+    C.probeSet(ptr, false, 'not checked yet');
+    const p = this._addProbe(name, ptr, CheckProbe, fn, intervalMs, timeoutMs);
+    p._schedule(0);
+    return p;
+  }
+
+  /**
+   * The probe named `name` (declared in the configuration, or created here),
+   * the same object each time; null when there is none.
+   */
+  probe(name) {
+    const known = this._probes.get(name);
+    if (known) return known;
+    const ptr = C.probeGet(this._handle(), cstr(name, 'name'));
+    if (ptr === null) return null;
+    return this._addProbe(name, ptr);
+  }
+
+  _metric(Klass, kind, ptr, name, call) {
+    if (ptr === null) throw lastError(call);
+    const m = new Klass(this, ptr, name, kind);
+    this._metrics.add(m);
+    return m;
+  }
+
+  /** A counter (name ending in _total); labels: {name: value} or [name, value, ...]. */
+  counter(name, help, labels = null) {
+    const ptr = C.counterNew(this._handle(), cstr(name, 'name'), cstr(help, 'help'), labelArray(labels));
+    return this._metric(Counter, 'counter', ptr, name, 'hams_counter_new');
+  }
+
+  gauge(name, help, labels = null) {
+    const ptr = C.gaugeNew(this._handle(), cstr(name, 'name'), cstr(help, 'help'), labelArray(labels));
+    return this._metric(Gauge, 'gauge', ptr, name, 'hams_gauge_new');
+  }
+
+  /** A histogram with bucket upper bounds (finite, strictly increasing; +Inf implied). */
+  histogram(name, help, buckets, labels = null) {
+    if (!Array.isArray(buckets) && !(buckets instanceof Float64Array)) {
+      throw new TypeError('buckets must be an array of numbers');
+    }
+    const b = Float64Array.from(buckets);
+    const ptr = C.histogramNew(this._handle(), cstr(name, 'name'), cstr(help, 'help'), b, b.length, labelArray(labels));
+    return this._metric(Histogram, 'histogram', ptr, name, 'hams_histogram_new');
+  }
+
+  /**
+   * Adds fn, run once on the JavaScript thread after the shutdown sequence
+   * (drain and hams' own callbacks) is done, in the order added, before
+   * wait() returns true and before the 'shutdown' event.
+   */
+  onShutdown(fn) {
+    if (typeof fn !== 'function') throw new TypeError('fn must be a function');
+    this._handle();
+    this._shutdownFns.push(fn);
+    if (this._poll === null && !this._shutdownRan) {
+      this._poll = setInterval(() => {
+        if (this._ptr === null) return this._stopPoll();
+        let rc;
+        try {
+          rc = C.wait(this._ptr, 0);
+        } catch (_) {
+          rc = 0;
+        }
+        if (rc === 1) this._runShutdown();
+      }, 50);
+      this._poll.unref();
+    }
+    return this;
+  }
+
+  _stopPoll() {
+    if (this._poll !== null) clearInterval(this._poll);
+    this._poll = null;
+  }
+
+  _runShutdown() {
+    if (this._shutdownRan) return;
+    this._shutdownRan = true;
+    this._stopPoll();
+    for (const fn of this._shutdownFns) {
+      try {
+        fn();
+      } catch (e) {
+        process.emitWarning(`hams: shutdown callback threw: ${errorText(e)}`);
+      }
+    }
+    this.emit('shutdown');
+  }
+
+  /** Starts the shutdown sequence: readiness fails at once. Harmless when repeated. */
+  shutdown() {
+    check(C.shutdown(this._handle()), 'hams_shutdown');
+    return this;
+  }
+
+  /**
+   * Blocks up to timeoutMs (-1: without limit, 0: only looks) for the
+   * shutdown sequence to be done; true when it is (the onShutdown callbacks
+   * have then run). Blocking stops the event loop: poll with short waits.
+   */
+  wait(timeoutMs = -1) {
+    const rc = check(C.wait(this._handle(), timeoutMs), 'hams_wait');
+    if (rc === 1) {
+      this._runShutdown();
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Lets hams handle SIGTERM and SIGINT (true) or restores the previous
+   * handlers. hams chains to the handler installed before it; Node installs
+   * one-shot handlers (SA_RESETHAND) that re-raise the signal to end the
+   * process, which would loop, so those are first reset to the default (see
+   * README). Handlers of process.on('SIGTERM') registered before this call
+   * still run; ones registered after it replace hams' handler.
+   */
+  handleSignals(on = true) {
+    if (on) dropOneShotSignalHandlers();
+    check(C.handleSignals(this._handle(), Boolean(on)), 'hams_handle_signals');
+    return this;
+  }
+
+  /** Stops and frees the server and its probes and metrics. Idempotent. */
+  close() {
+    if (this._ptr === null) return;
+    this._stopPoll();
+    for (const p of this._probes.values()) p._stop();
+    const ptr = this._ptr;
+    this._ptr = null;
+    C.free(ptr);
+    for (const p of this._probes.values()) p._ptr = null;
+    for (const m of this._metrics) m._ptr = null;
+    this._probes.clear();
+    this._metrics.clear();
+  }
+
+  [Symbol.dispose]() {
+    this.close();
+  }
+}
+Hams._adopt = Symbol('adopt');
+Hams.ALIVE = ALIVE;
+Hams.READY = READY;
+Hams.STARTUP = STARTUP;
+
+// ---------------------------------------------------------------------------
+// Logging
+
+const LEVELS = { off: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 };
+const LEVEL_NAMES = ['off', 'error', 'warn', 'info', 'debug', 'trace'];
+let logWorker = null;
+let logFn = null;
+
+function consoleLog(level, target, message) {
+  const line = `hams: ${LEVEL_NAMES[level]}: ${target}: ${message}`;
+  if (level <= 1) console.error(line);
+  else if (level === 2) console.warn(line);
+  else if (level === 3) console.info(line);
+  else console.debug(line);
+}
+
+/**
+ * Routes hams' log records (process-wide) up to `level` ('error', 'warn',
+ * 'info', 'debug', 'trace' or 0..5) to fn(level, target, message), with
+ * level a number 1 (error) .. 5 (trace) and levelName its name; fn
+ * 'console' writes them with console.error/warn/info/debug; fn null restores
+ * hams' default (warnings and errors on stderr). Records are delivered
+ * asynchronously on the event loop. Blocks until the logger is installed.
+ */
+function setLogger(fn, level = 'warn') {
+  const max = typeof level === 'number' ? level : LEVELS[level];
+  if (!Number.isInteger(max) || max < 0 || max > 5) throw new HamsError(`bad log level ${level}`, -2, null);
+  if (fn === 'console') fn = consoleLog;
+  if (fn != null && typeof fn !== 'function') throw new TypeError("fn must be a function, 'console' or null");
+  if (fn == null) {
+    check(C.setLoggerOff(null, null, max), 'hams_set_logger');
+    logFn = null;
+    return;
+  }
+  logFn = fn;
+  if (logWorker === null) startLogWorker();
+  const ack = new Int32Array(new SharedArrayBuffer(8));
+  logWorker.postMessage({ level: max, ack });
+  Atomics.wait(ack, 0, 0, 10000);
+  if (Atomics.load(ack, 0) !== 1) {
+    const code = Atomics.load(ack, 1) || null;
+    throw new HamsError(`hams_set_logger failed: ${logWorkerError || (code ? CODES[code] : 'the log worker did not answer')}`, code, 'hams_set_logger');
+  }
+}
+
+let logWorkerError = null;
+
+function startLogWorker() {
+  const { Worker } = require('node:worker_threads');
+  // The worker registers the koffi callback and installs it with
+  // hams_set_logger: hams threads then queue records to the worker's event
+  // loop, which is never blocked in a hams call, and the worker posts them on.
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const koffi = require(workerData.koffi);
+    const lib = koffi.load(workerData.lib);
+    const LogFn = koffi.proto('void hams_log_fn(void *user, int level, const char *target, const char *message)');
+    const setLogger = lib.func('int hams_set_logger(hams_log_fn *cb, void *user, int max_level)');
+    const lastError = lib.func('const char *hams_last_error(void)');
+    const cb = koffi.register((user, level, target, message) => {
+      parentPort.postMessage([level, target, message]);
+    }, koffi.pointer(LogFn));
+    parentPort.on('message', ({ level, ack }) => {
+      const rc = setLogger(cb, null, level);
+      if (rc !== 0) parentPort.postMessage({ error: lastError() });
+      Atomics.store(ack, 1, rc);
+      Atomics.store(ack, 0, rc === 0 ? 1 : 2);
+      Atomics.notify(ack, 0);
+    });
+  `;
+  logWorker = new Worker(source, {
+    eval: true,
+    workerData: { koffi: require.resolve('koffi'), lib: libraryPath },
+  });
+  logWorker.on('message', (m) => {
+    if (Array.isArray(m)) {
+      if (logFn) {
+        try {
+          logFn(m[0], m[1], m[2]);
+        } catch (e) {
+          process.emitWarning(`hams: log callback threw: ${errorText(e)}`);
+        }
+      }
+    } else if (m && m.error) {
+      logWorkerError = m.error;
+    }
+  });
+  logWorker.on('error', (e) => {
+    logWorkerError = errorText(e);
+  });
+  logWorker.unref();
+  // Before the worker goes away with the process, hand logging back to
+  // stderr: hams_set_logger waits for records being delivered, which the
+  // still running worker completes.
+  process.once('exit', () => {
+    try {
+      C.setLoggerOff(null, null, 2);
+    } catch (_) {
+      /* nothing to do at exit */
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+
+Hams.setLogger = setLogger;
+Hams.HamsError = HamsError;
+
+module.exports = {
+  Hams,
+  HamsError,
+  Probe,
+  CheckProbe,
+  Metric,
+  Counter,
+  Gauge,
+  Histogram,
+  ALIVE,
+  READY,
+  STARTUP,
+  setLogger,
+  libraryVersion: C.version(),
+  default: Hams,
+};
