@@ -2260,6 +2260,53 @@ static void test_shutdown_endpoint_202(void) {
     hams_free(h);
 }
 
+/* The application's natural sequence, hams_wait() then at once hams_free(),
+ * must not cut off the answer to POST /hams/shutdown: the spec says the
+ * endpoint answers once the callbacks completed, and the application stops
+ * hams once hams_wait() returned 1. */
+typedef struct {
+    int port;
+    http_resp resp;
+} poster_arg;
+
+static void *shutdown_poster(void *arg) {
+    poster_arg *p = (poster_arg *)arg;
+    http_req(p->port, "POST", "/hams/shutdown", NULL, &p->resp, 5000);
+    return NULL;
+}
+
+static void test_shutdown_endpoint_answer_before_free(void) {
+    static poster_arg p; /* large: not on the stack */
+    int lost = 0, first_bad = -1, first_status = 0;
+    enum { ROUNDS = 50 };
+    for (int i = 0; i < ROUNDS; i++) {
+        int port = 0;
+        hams_t *h = start_yaml(YAML_SERVICE YAML_LOCAL
+                               "shutdown:\n  drain_ms: 0\n  endpoint: true\n",
+                               &port);
+        REQUIRE(h != NULL);
+        memset(&p, 0, sizeof(p));
+        p.port = port;
+        pthread_t t;
+        REQUIRE(pthread_create(&t, NULL, shutdown_poster, &p) == 0);
+        int w = hams_wait(h, 5000);
+        hams_free(h); /* what an application does once hams_wait says so */
+        pthread_join(t, NULL);
+        CHECK_INT(w, 1);
+        if (p.resp.status != 200 || !contains(p.resp.body, "\"status\":\"done\"")) {
+            if (lost++ == 0) {
+                first_bad = i;
+                first_status = p.resp.status;
+            }
+        }
+    }
+    if (lost > 0)
+        FAILF("POST /hams/shutdown got no 200 answer in %d of %d rounds of "
+              "hams_wait() then hams_free() (first: round %d, status %d, "
+              "-1 = connection closed without a response)",
+              lost, ROUNDS, first_bad, first_status);
+}
+
 /* ---- signals ---- */
 
 static volatile sig_atomic_t g_term_count;
@@ -2493,6 +2540,7 @@ int main(void) {
     RUN(test_shutdown_sequence);
     RUN(test_shutdown_drain_zero_and_stopped);
     RUN(test_shutdown_endpoint_202);
+    RUN(test_shutdown_endpoint_answer_before_free);
     RUN(test_signals_untouched_by_default);
     RUN(test_handle_signals_one_owner);
     RUN(test_signals_chain_and_restore);
