@@ -17,11 +17,20 @@
  * examples/config.yaml). HAMS_* environment variables override either (see
  * hams_config(5)).
  *
+ * It follows the demo contract of the conformance kit (tests/tck/README.md).
+ *
  * Probes:
  *   loop    ALIVE, kick probe (margin 1000 ms), kicked by the main loop
- *           every 100 ms
+ *           every 100 ms (while kicking is on)
  *   warmup  READY|STARTUP, manual probe, healthy after --warmup-ms
- *   disk    READY, callback probe every 1000 ms: can we stat "."?
+ *   disk    READY, callback probe every 200 ms (timeout 1000 ms): can we
+ *           stat "."? (fails with "disk full (tck)" after `fail-disk`)
+ * Metric:
+ *   demo_loops_total  counter, +1 per main-loop iteration (/hams/metrics)
+ *
+ * Commands on stdin, one per line: stop-kicking, start-kicking, fail-disk,
+ * heal-disk, invalid-call (prints "hams demo: error: <hams' message>").
+ * End of stdin is not a command.
  *
  * Shutdown: SIGTERM or SIGINT (handled by hams), POST /hams/shutdown (with
  * --shutdown-endpoint), or --run-ms start the sequence: readiness fails at
@@ -35,6 +44,8 @@
 #include "hams.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +53,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static uint64_t now_ms(void) {
     struct timespec ts;
@@ -49,10 +61,18 @@ static uint64_t now_ms(void) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Set by the `fail-disk` command (main thread), read by disk_check (a hams
+ * thread). */
+static atomic_bool g_disk_fail;
+
 /* The "disk" check: the working directory can be stat'ed. */
 static bool disk_check(void *user, char *reason, size_t reason_len) {
     const char *path = (const char *)user;
     struct stat st;
+    if (atomic_load(&g_disk_fail)) {
+        snprintf(reason, reason_len, "disk full (tck)");
+        return false;
+    }
     if (stat(path, &st) != 0) {
         snprintf(reason, reason_len, "cannot stat %s: %s", path,
                  strerror(errno));
@@ -87,7 +107,10 @@ static void usage(const char *argv0) {
             "  --config             read the configuration from FILE instead\n"
             "                       (it must declare the probes 'loop' and\n"
             "                       'warmup'; not with --address, --drain-ms,\n"
-            "                       --shutdown-endpoint, --shutdown-token)\n",
+            "                       --shutdown-endpoint, --shutdown-token)\n"
+            "commands on stdin: stop-kicking, start-kicking, fail-disk, "
+            "heal-disk,\n"
+            "  invalid-call\n",
             argv0);
 }
 
@@ -156,7 +179,7 @@ static char *demo_yaml(const char *address, uint64_t drain_ms, bool endpoint,
                        const char *token) {
     buf_t b = {NULL, 0, 0};
     char num[32];
-    buf_str(&b, "service:\n  name: hams-c-demo\n  version: ");
+    buf_str(&b, "service:\n  name: hams-demo\n  version: ");
     buf_quoted(&b, hams_version());
     buf_str(&b, "\nserver:\n  address: ");
     buf_quoted(&b, address);
@@ -180,6 +203,77 @@ static char *demo_yaml(const char *address, uint64_t drain_ms, bool endpoint,
             "    checks: [ready, startup]\n"
             "    healthy: false\n");
     return b.p;
+}
+
+/* Commands from stdin, read without blocking the main loop. */
+typedef struct {
+    char line[256];
+    size_t len;
+    bool eof;
+    bool overlong; /* the current line did not fit: ignore it */
+} input_t;
+
+typedef struct {
+    hams_t *h;
+    bool kicking;
+} demo_t;
+
+static void run_command(demo_t *d, const char *cmd) {
+    if (strcmp(cmd, "stop-kicking") == 0) {
+        d->kicking = false;
+    } else if (strcmp(cmd, "start-kicking") == 0) {
+        d->kicking = true;
+    } else if (strcmp(cmd, "fail-disk") == 0) {
+        atomic_store(&g_disk_fail, true);
+    } else if (strcmp(cmd, "heal-disk") == 0) {
+        atomic_store(&g_disk_fail, false);
+    } else if (strcmp(cmd, "invalid-call") == 0) {
+        /* An invalid name: shows how hams reports errors. */
+        hams_probe_t *p = hams_probe_new_manual(d->h, "bad name", HAMS_READY, true);
+        if (p == NULL) {
+            printf("hams demo: error: %s\n", hams_last_error());
+        } else {
+            printf("hams demo: invalid-call unexpectedly succeeded\n");
+            hams_probe_free(p);
+        }
+        fflush(stdout);
+    } else if (*cmd != '\0') {
+        fprintf(stderr, "hams demo: unknown command: %s\n", cmd);
+    }
+}
+
+/* Runs the complete lines waiting on stdin, if any. */
+static void read_commands(demo_t *d, input_t *in) {
+    while (!in->eof) {
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN, .revents = 0};
+        if (poll(&pfd, 1, 0) <= 0) return;
+        if ((pfd.revents & (POLLIN | POLLHUP)) == 0) {
+            in->eof = true; /* POLLNVAL (stdin closed) or POLLERR */
+            return;
+        }
+        char buf[256];
+        ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            in->eof = true;
+            return;
+        }
+        for (ssize_t i = 0; i < n; i++) {
+            char c = buf[i];
+            if (c == '\n') {
+                in->line[in->len] = '\0';
+                if (in->len > 0 && in->line[in->len - 1] == '\r')
+                    in->line[in->len - 1] = '\0';
+                if (!in->overlong) run_command(d, in->line);
+                in->len = 0;
+                in->overlong = false;
+            } else if (in->len + 1 < sizeof(in->line)) {
+                in->line[in->len++] = c;
+            } else {
+                in->overlong = true;
+            }
+        }
+    }
 }
 
 int main(int argc, char **argv) {
@@ -272,8 +366,11 @@ int main(int argc, char **argv) {
         die_hams("hams_probe_set(warmup)");
     static const char disk_path[] = ".";
     hams_probe_t *disk = hams_probe_new_callback(
-        h, "disk", HAMS_READY, disk_check, (void *)disk_path, 1000, 500);
+        h, "disk", HAMS_READY, disk_check, (void *)disk_path, 200, 1000);
     if (disk == NULL) die_hams("hams_probe_new_callback(disk)");
+    hams_metric_t *loops = hams_counter_new(
+        h, "demo_loops_total", "Iterations of the demo's main loop.");
+    if (loops == NULL) die_hams("hams_counter_new(demo_loops_total)");
     if (hams_on_shutdown(h, on_shutdown, NULL) != HAMS_OK)
         die_hams("hams_on_shutdown");
 
@@ -284,15 +381,22 @@ int main(int argc, char **argv) {
     printf("hams demo: serving on http://127.0.0.1:%d/hams/ready\n", port);
     fflush(stdout);
 
+    demo_t demo = {h, true};
+    input_t input;
+    memset(&input, 0, sizeof(input));
     uint64_t start = now_ms();
     bool warmed = false;
     bool requested = false;
     int rc = 0;
     do {
         uint64_t elapsed = now_ms() - start;
+        read_commands(&demo, &input);
+        if (hams_counter_add(loops, 1.0) != HAMS_OK)
+            fprintf(stderr, "hams demo: counter failed: %s\n",
+                    hams_last_error());
         /* Keep kicking during the drain: the service is alive until the
          * sequence ends, only not ready. */
-        if (hams_probe_kick(loop) != HAMS_OK)
+        if (demo.kicking && hams_probe_kick(loop) != HAMS_OK)
             fprintf(stderr, "hams demo: kick failed: %s\n", hams_last_error());
         if (!warmed && elapsed >= warmup_ms) {
             if (hams_probe_set(warmup, true, NULL) != HAMS_OK)

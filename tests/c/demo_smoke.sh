@@ -31,7 +31,8 @@ status() {
     echo "${2:-000}"
 }
 
-HAMS_DEMO_ADDRESS=127.0.0.1:0 "$demo" --warmup-ms 700 --drain-ms 0 >"$tmp/out" 2>"$tmp/err" &
+# stdin from /dev/null: the demo reads commands from stdin.
+HAMS_DEMO_ADDRESS=127.0.0.1:0 "$demo" --warmup-ms 700 --drain-ms 0 </dev/null >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 
 port=""
@@ -69,7 +70,7 @@ grep -q '^hams demo: stopped$' "$tmp/out" || fail "SIGTERM: no 'stopped' line"
 
 # --run-ms ends it on its own.
 rc=0
-"$demo" --address 127.0.0.1:0 --run-ms 300 --drain-ms 0 >"$tmp/out2" 2>"$tmp/err2" || rc=$?
+"$demo" --address 127.0.0.1:0 --run-ms 300 --drain-ms 0 </dev/null >"$tmp/out2" 2>"$tmp/err2" || rc=$?
 [ "$rc" = 0 ] || { cat "$tmp/err2" >&2; fail "--run-ms 300 exited with $rc"; }
 grep -q 'hams demo: serving on http://127.0.0.1:[0-9]*/hams/ready' "$tmp/out2" \
     || fail "--run-ms: no serving line"
