@@ -561,6 +561,9 @@ static void test_invalid_metric_names(void) {
     CHECK_NULL_ERR(hams_counter_new(h, "ok_total", ""));
     CHECK_NULL_ERR(hams_gauge_new(h, "ok", ""));
     CHECK_NULL_ERR(hams_histogram_new(h, "ok", "", B3, 3));
+    /* Control characters other than newline in help. */
+    CHECK_NULL_ERR(hams_counter_new(h, "ok_total", "tab\there"));
+    CHECK_NULL_ERR(hams_gauge_new(h, "ok", "bell\a"));
 
     /* Valid names. */
     CHECK_CREATES(hams_counter_new(h, "_private_total", "help"));
@@ -600,6 +603,18 @@ static void test_invalid_labels(void) {
     CHECK_NULL_ERR(hams_counter_new_labeled(h, "l_total", "help", dup));
     CHECK_NULL_ERR(hams_gauge_new_labeled(h, "l", "help", dup));
     CHECK_NULL_ERR(hams_histogram_new_labeled(h, "lh", "help", B3, 3, dup));
+    /* At most 64 labels. */
+    static char names[65][8];
+    const char *many[2 * 65 + 1];
+    for (int i = 0; i < 65; i++) {
+        snprintf(names[i], sizeof(names[i]), "l%d", i);
+        many[2 * i] = names[i];
+        many[2 * i + 1] = "v";
+    }
+    many[2 * 65] = NULL;
+    CHECK_NULL_ERR(hams_counter_new_labeled(h, "l_total", "help", many));
+    many[2 * 64] = NULL;
+    CHECK_CREATES(hams_counter_new_labeled(h, "l_total", "help", many));
     /* `le` is reserved for histogram buckets. */
     const char *le[] = {"le", "1", NULL};
     CHECK_NULL_ERR(hams_histogram_new_labeled(h, "lh", "help", B3, 3, le));
