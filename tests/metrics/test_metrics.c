@@ -1496,6 +1496,36 @@ static void test_callback_timeout(void) {
     hams_free(h);
 }
 
+static void test_free_waits_for_callback(void) {
+    /* Like hams_set_metrics_callback(h, NULL, NULL) and like callback probes,
+     * hams_free must not return while the metrics callback still runs: the
+     * application releases `user` after it. */
+    int port = 0;
+    hams_t *h = start_server(&port);
+    REQUIRE(h);
+    cb_reset(CB_SLOW, NULL);
+    atomic_store(&g_cb.sleep_ms, 600);
+    atomic_store(&g_cb.running, 0);
+    CHECK_OK(hams_set_metrics_callback(h, metrics_cb, NULL));
+    struct scrape_job job = {port, -1, 0, NULL};
+    pthread_t t;
+    REQUIRE(pthread_create(&t, NULL, scrape_thread, &job) == 0);
+    double deadline = now_ms() + 2000;
+    while (!atomic_load(&g_cb.running) && now_ms() < deadline) sleep_ms(2);
+    CHECK_INT(atomic_load(&g_cb.running), 1);
+    double t0 = now_ms();
+    hams_free(h);
+    double took = now_ms() - t0;
+    if (atomic_load(&g_cb.running))
+        FAILF("hams_free returned after %.0f ms while the metrics callback "
+              "was still running", took);
+    pthread_join(t, NULL);
+    free(job.body);
+    /* Leave nothing running for the next case. */
+    deadline = now_ms() + 3000;
+    while (atomic_load(&g_cb.running) && now_ms() < deadline) sleep_ms(10);
+}
+
 static void test_callback_timeout_env(void) {
     /* HAMS_METRICS_CALLBACK_TIMEOUT_MS overrides the configuration. */
     setenv("HAMS_METRICS_CALLBACK_TIMEOUT_MS", "150", 1);
@@ -1558,6 +1588,7 @@ int main(void) {
     RUN(test_callback_invalid);
     RUN(test_callback_timeout);
     RUN(test_callback_timeout_env);
+    RUN(test_free_waits_for_callback);
     fprintf(stderr, "(%.0f ms)\n", now_ms() - t0);
     printf("c-metrics: %d passed, %d failed\n", g_passed, g_failed);
     return g_failed == 0 ? 0 : 1;
