@@ -1,0 +1,110 @@
+package io.hams;
+
+import java.lang.foreign.MemorySegment;
+
+/** A counter, gauge or histogram, owned by its {@link Hams}. */
+public abstract class Metric {
+    private final Hams owner;
+    private final String name;
+    final MemorySegment ptr;
+    private final Guard guard;
+
+    Metric(Hams owner, String name, MemorySegment ptr) {
+        this.owner = owner;
+        this.name = name;
+        this.ptr = ptr;
+        this.guard = new Guard("metric \"" + name + "\"");
+    }
+
+    public String name() {
+        return name;
+    }
+
+    interface Op {
+        int apply(MemorySegment ptr) throws Throwable;
+    }
+
+    final void call(Op op, String call) {
+        owner.enter();
+        try {
+            guard.enter();
+            try {
+                Native.check(op.apply(ptr), call);
+            } catch (Throwable t) {
+                throw Native.rethrow(t);
+            } finally {
+                guard.exit();
+            }
+        } finally {
+            owner.exit();
+        }
+    }
+
+    /** Removes the metric from the exposition and frees it. */
+    public void free() {
+        owner.enter();
+        try {
+            if (!guard.close()) return;
+            try {
+                Native.check((int) Native.METRIC_FREE.invokeExact(ptr), "hams_metric_free");
+            } catch (Throwable t) {
+                throw Native.rethrow(t);
+            }
+            owner.forget(this);
+        } finally {
+            owner.exit();
+        }
+    }
+
+    void invalidate() {
+        guard.close();
+    }
+
+    /** A monotonic counter (name ending in _total). */
+    public static final class Counter extends Metric {
+        Counter(Hams owner, String name, MemorySegment ptr) {
+            super(owner, name, ptr);
+        }
+
+        public Counter inc() {
+            return inc(1.0);
+        }
+
+        /** Adds v (finite, >= 0). */
+        public Counter inc(double v) {
+            call(p -> (int) Native.COUNTER_ADD.invokeExact(p, v), "hams_counter_add");
+            return this;
+        }
+    }
+
+    /** A value that goes up and down. */
+    public static final class Gauge extends Metric {
+        Gauge(Hams owner, String name, MemorySegment ptr) {
+            super(owner, name, ptr);
+        }
+
+        public Gauge set(double v) {
+            call(p -> (int) Native.GAUGE_SET.invokeExact(p, v), "hams_gauge_set");
+            return this;
+        }
+
+        /** Adds v (may be negative, not NaN). */
+        public Gauge add(double v) {
+            call(p -> (int) Native.GAUGE_ADD.invokeExact(p, v), "hams_gauge_add");
+            return this;
+        }
+    }
+
+    /** Observations counted in buckets. */
+    public static final class Histogram extends Metric {
+        Histogram(Hams owner, String name, MemorySegment ptr) {
+            super(owner, name, ptr);
+        }
+
+        /** Records one finite observation. */
+        public Histogram observe(double v) {
+            call(p -> (int) Native.OBSERVE.invokeExact(p, v), "hams_histogram_observe");
+            return this;
+        }
+    }
+}
