@@ -375,10 +375,11 @@ public final class Hams implements AutoCloseable {
 
     public Metric.Histogram histogram(String name, String help, double[] buckets, Map<String, String> labels) {
         Objects.requireNonNull(buckets, "buckets");
-        MemorySegment m = callPtr("hams_histogram_new", a -> (MemorySegment) Native.HISTOGRAM_NEW.invokeExact(
-                ptr, Native.cstr(a, name, "name"), Native.cstr(a, help, "help"),
-                buckets.length == 0 ? MemorySegment.NULL : a.allocateFrom(JAVA_DOUBLE, buckets),
-                (long) buckets.length, labels(a, labels)));
+        MemorySegment m = callPtr("hams_histogram_new", a -> {
+            MemorySegment b = buckets.length == 0 ? MemorySegment.NULL : a.allocateFrom(JAVA_DOUBLE, buckets);
+            return (MemorySegment) Native.HISTOGRAM_NEW.invokeExact(ptr, Native.cstr(a, name, "name"),
+                    Native.cstr(a, help, "help"), b, (long) buckets.length, labels(a, labels));
+        });
         return add(new Metric.Histogram(this, name, m));
     }
 
