@@ -615,9 +615,15 @@ class Hams extends EventEmitter {
     this.emit('shutdown');
   }
 
-  /** Starts the shutdown sequence: readiness fails at once. Harmless when repeated. */
+  /**
+   * Starts the shutdown sequence: readiness fails at once. Harmless when
+   * repeated. The onShutdown poll then keeps the event loop alive until the
+   * callbacks ran (it does not before: hams alone never keeps Node running).
+   */
   shutdown() {
     check(C.shutdown(this._handle()), 'hams_shutdown');
+    // Once asked to stop, keep the event loop alive until the callbacks ran.
+    if (this._poll !== null) this._poll.ref();
     return this;
   }
 
