@@ -53,8 +53,8 @@ class TestCase(unittest.TestCase):
     """Counts outcomes for the summary line printed at exit."""
 
     def run(self, result=None):  # type: ignore[no-untyped-def]
-        if result is None:
-            return super().run(result)
+        if result is None or not isinstance(result, unittest.TestResult):
+            return super().run(result)  # e.g. pytest: it prints its own summary
         before = (len(result.failures) + len(result.errors) + len(getattr(result, "unexpectedSuccesses", [])),
                   len(result.skipped))
         out = super().run(result)

@@ -710,8 +710,11 @@ class ShutdownTest(TestCase):
         h.close()
 
 
+# Each child first installs Python's default SIGINT handler, as in a program
+# started from a terminal (a shell's background job inherits SIGINT ignored).
 SIGNAL_CHILD = r"""
 import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import hams
 h = hams.Hams.from_yaml("service: {name: s, version: '1'}\nserver: {address: '127.0.0.1:0'}\nshutdown: {drain_ms: 200}\n")
 h.on_shutdown(lambda: print("callback", flush=True))
@@ -732,6 +735,7 @@ h.close()
 
 SIGNAL_YAML_CHILD = r"""
 import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import hams
 h = hams.Hams.from_yaml("service: {name: s, version: '1'}\nserver: {address: '127.0.0.1:0'}\n"
                         "shutdown: {drain_ms: 0, handle_signals: true}\n")
