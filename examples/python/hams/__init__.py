@@ -919,16 +919,15 @@ class Hams:
         should now stop; False when ``timeout`` seconds passed first
         (``None`` waits forever). Releases the GIL; Python signal handlers
         still run every 100 ms."""
-        h = self._h()
         if timeout is None:
             while True:
-                if _check(_C.wait(h, 100), "hams_wait") == 1:
+                if _check(_C.wait(self._h(), 100), "hams_wait") == 1:
                     return True
         total = _ms(timeout, "timeout")
         deadline = _monotonic_ms() + total
         while True:
             left = max(0, deadline - _monotonic_ms())
-            if _check(_C.wait(h, min(left, 100)), "hams_wait") == 1:
+            if _check(_C.wait(self._h(), min(left, 100)), "hams_wait") == 1:
                 return True
             if left <= 100:
                 return False

@@ -825,7 +825,7 @@ class FromHandleTest(TestCase):
             side.set(True)
             calls: List[int] = []
             borrowed.probe_callback("py-check", lambda: calls.append(1) is None, interval=0.05)
-            self.assertIs(owner.probe("py-side").name, "py-side")
+            self.assertEqual(owner.probe("py-side").name, "py-side")
             self.assertTrue(eventually(lambda: "[+]py-check ok" in http_get(owner.port, "/hams/ready?verbose")[1]))
             self.assertIn("[+]py-side ok", http_get(owner.port, "/hams/ready?verbose")[1])
             borrowed.close()
