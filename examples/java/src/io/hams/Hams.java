@@ -104,7 +104,7 @@ public final class Hams implements AutoCloseable {
             MemorySegment v = Native.cstr(a, version, "version");
             return Native.checkPtr((MemorySegment) Native.NEW.invokeExact(n, v), "hams_new");
         } catch (Throwable t) {
-            throw Native.rethrow(t);
+            throw HamsException.rethrow(t);
         }
     }
 
@@ -114,7 +114,7 @@ public final class Hams implements AutoCloseable {
             MemorySegment t = Native.cstr(a, yaml, "yaml");
             return new Hams(Native.checkPtr((MemorySegment) Native.NEW_FROM_YAML.invokeExact(t), "hams_new_from_yaml"));
         } catch (Throwable t) {
-            throw Native.rethrow(t);
+            throw HamsException.rethrow(t);
         }
     }
 
@@ -124,7 +124,7 @@ public final class Hams implements AutoCloseable {
             MemorySegment p = Native.cstr(a, file.toString(), "path");
             return new Hams(Native.checkPtr((MemorySegment) Native.NEW_FROM_FILE.invokeExact(p), "hams_new_from_file"));
         } catch (Throwable t) {
-            throw Native.rethrow(t);
+            throw HamsException.rethrow(t);
         }
     }
 
@@ -133,7 +133,7 @@ public final class Hams implements AutoCloseable {
         try {
             return Native.string((MemorySegment) Native.VERSION.invokeExact());
         } catch (Throwable t) {
-            throw Native.rethrow(t);
+            throw HamsException.rethrow(t);
         }
     }
 
@@ -178,7 +178,7 @@ public final class Hams implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             return Native.check(c.call(a), name);
         } catch (Throwable t) {
-            throw Native.rethrow(t);
+            throw HamsException.rethrow(t);
         } finally {
             exit();
         }
@@ -193,7 +193,7 @@ public final class Hams implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             return Native.checkPtr(c.call(a), name);
         } catch (Throwable t) {
-            throw Native.rethrow(t);
+            throw HamsException.rethrow(t);
         } finally {
             exit();
         }
@@ -290,7 +290,7 @@ public final class Hams implements AutoCloseable {
             Probe prev = probes.putIfAbsent(name, probe);
             return prev != null && !prev.isFreed() ? prev : probe;
         } catch (Throwable t) {
-            throw Native.rethrow(t);
+            throw HamsException.rethrow(t);
         } finally {
             exit();
         }
@@ -431,7 +431,7 @@ public final class Hams implements AutoCloseable {
             MemorySegment stub = Native.LINKER.upcallStub(SHUTDOWN_UPCALL.bindTo(fn), Native.SHUTDOWN_FN, arena);
             Native.check((int) Native.ON_SHUTDOWN.invokeExact(ptr, stub, MemorySegment.NULL), "hams_on_shutdown");
         } catch (Throwable t) {
-            throw Native.rethrow(t);
+            throw HamsException.rethrow(t);
         } finally {
             exit();
         }
@@ -507,7 +507,7 @@ public final class Hams implements AutoCloseable {
         try {
             Native.FREE.invokeExact(ptr);
         } catch (Throwable t) {
-            throw Native.rethrow(t);
+            throw HamsException.rethrow(t);
         }
         for (Probe p : probes.values()) p.invalidate();
         for (Metric m : metrics) m.invalidate();

@@ -46,6 +46,13 @@ public class HamsException extends RuntimeException {
         }
     }
 
+    /** For catch blocks around method handle calls: unchecked exceptions and errors as they are. */
+    static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException) return (RuntimeException) t;
+        if (t instanceof Error) throw (Error) t;
+        return new IllegalStateException(t);
+    }
+
     /** The C function that failed, e.g. "hams_start", or null. */
     public String call() {
         return call;

@@ -44,7 +44,7 @@ final class Logging {
             }
             Native.check((int) Native.SET_LOGGER.invokeExact(stub, MemorySegment.NULL, maxLevel), "hams_set_logger");
         } catch (Throwable t) {
-            throw Native.rethrow(t);
+            throw HamsException.rethrow(t);
         }
     }
 
@@ -53,7 +53,7 @@ final class Logging {
             Native.check((int) Native.SET_LOGGER.invokeExact(MemorySegment.NULL, MemorySegment.NULL, maxLevel),
                     "hams_set_logger");
         } catch (Throwable t) {
-            throw Native.rethrow(t);
+            throw HamsException.rethrow(t);
         }
     }
 

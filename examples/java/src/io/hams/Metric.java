@@ -31,7 +31,7 @@ public abstract class Metric {
             try {
                 Native.check(op.apply(ptr), call);
             } catch (Throwable t) {
-                throw Native.rethrow(t);
+                throw HamsException.rethrow(t);
             } finally {
                 guard.exit();
             }
@@ -48,7 +48,7 @@ public abstract class Metric {
             try {
                 Native.check((int) Native.METRIC_FREE.invokeExact(ptr), "hams_metric_free");
             } catch (Throwable t) {
-                throw Native.rethrow(t);
+                throw HamsException.rethrow(t);
             }
             owner.forget(this);
         } finally {

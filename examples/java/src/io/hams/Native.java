@@ -135,7 +135,7 @@ final class Native {
             String s = string((MemorySegment) LAST_ERROR.invokeExact());
             return s == null || s.isEmpty() ? "unknown error" : s;
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw HamsException.rethrow(t);
         }
     }
 
@@ -151,9 +151,4 @@ final class Native {
         return p;
     }
 
-    static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException) return (RuntimeException) t;
-        if (t instanceof Error) throw (Error) t;
-        return new IllegalStateException(t);
-    }
 }

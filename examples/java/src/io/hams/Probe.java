@@ -37,7 +37,7 @@ public final class Probe {
                 MemorySegment r = reason == null ? MemorySegment.NULL : Native.cstr(a, reason, "reason");
                 Native.check((int) Native.PROBE_SET.invokeExact(ptr, healthy, r), "hams_probe_set");
             } catch (Throwable t) {
-                throw Native.rethrow(t);
+                throw HamsException.rethrow(t);
             } finally {
                 guard.exit();
             }
@@ -59,7 +59,7 @@ public final class Probe {
             try {
                 Native.check((int) Native.PROBE_KICK.invokeExact(ptr), "hams_probe_kick");
             } catch (Throwable t) {
-                throw Native.rethrow(t);
+                throw HamsException.rethrow(t);
             } finally {
                 guard.exit();
             }
@@ -80,7 +80,7 @@ public final class Probe {
             try {
                 Native.check((int) Native.PROBE_FREE.invokeExact(ptr), "hams_probe_free");
             } catch (Throwable t) {
-                throw Native.rethrow(t);
+                throw HamsException.rethrow(t);
             }
             owner.forget(this);
             if (arena != null) {
