@@ -145,6 +145,12 @@ const char *hams_version(void);
 const char *hams_last_error(void);
 
 /**
+ * The HAMS_ERR_* code of this thread's last failed hams call (HAMS_OK if
+ * none has failed): the code behind a NULL returned by a constructor.
+ */
+int hams_last_error_code(void);
+
+/**
  * Creates a stopped health server for the service `service_name` at
  * `service_version` (both non-empty UTF-8 without control characters), with
  * the default address "0.0.0.0:8079". Returns NULL on error. Free it with
@@ -214,6 +220,12 @@ int hams_shutdown(hams_t *h);
  * codes on error.
  */
 int hams_wait(hams_t *h, int64_t timeout_ms);
+
+/**
+ * 1 when `h` handles SIGTERM and SIGINT (see hams_handle_signals(); the
+ * configuration can turn it on), 0 when not, a negative code on error.
+ */
+int hams_handles_signals(const hams_t *h);
 
 /**
  * Makes hams handle SIGTERM and SIGINT (`on` true) or restores the previous

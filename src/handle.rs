@@ -189,6 +189,11 @@ impl Hams {
         Ok(())
     }
 
+    /// Whether this instance handles SIGTERM and SIGINT.
+    pub fn handles_signals(&self) -> bool {
+        self.svc.signals.load(Ordering::Acquire)
+    }
+
     /// Adds a callback run once, after the drain, when shutdown is requested.
     pub fn on_shutdown(&self, f: impl FnOnce() + Send + 'static) -> Result<()> {
         self.svc.shutdown.on_shutdown(Box::new(f))

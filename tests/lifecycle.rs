@@ -150,14 +150,18 @@ fn example_configurations_load() {
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
+            let hidden_or_vendored = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.') || n == "node_modules" || n == "kubernetes");
+            if hidden_or_vendored {
+                continue;
+            }
             if path.is_dir() {
                 dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") && !path.to_string_lossy().contains("kubernetes") {
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
                 let c = hams::config::from_file(path.to_str().unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 Hams::with_config(c).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 found += 1;
             }
         }
     }
-    assert!(found >= 1 || !std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config.yaml")).exists());
+    assert!(found >= 1, "examples/config.yaml at least");
 }

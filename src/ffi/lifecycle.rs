@@ -83,6 +83,13 @@ pub unsafe extern "C" fn hams_wait(h: *mut hams_t, timeout_ms: i64) -> c_int {
     })
 }
 
+/// 1 when `h` handles SIGTERM and SIGINT (see hams_handle_signals(); the
+/// configuration can turn it on), 0 when not, a negative code on error.
+#[no_mangle]
+pub unsafe extern "C" fn hams_handles_signals(h: *const hams_t) -> c_int {
+    guard(|| Ok(c_int::from(handle(h)?.core.handles_signals())))
+}
+
 /// Makes hams handle SIGTERM and SIGINT (`on` true) or restores the previous
 /// handlers (false). Off by default. One hams_t per process may handle them;
 /// previous handlers are chained to. Signals are acted on while started.

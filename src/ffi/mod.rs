@@ -56,6 +56,7 @@ pub const HAMS_STARTUP: c_uint = 4;
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    static LAST_CODE: std::cell::Cell<c_int> = const { std::cell::Cell::new(0) };
 }
 
 fn code(kind: ErrorKind) -> c_int {
@@ -73,7 +74,9 @@ fn code(kind: ErrorKind) -> c_int {
 fn set_last_error(e: &Error) -> c_int {
     let msg = CString::new(e.message().replace('\0', " ")).unwrap_or_default();
     LAST_ERROR.with(|l| *l.borrow_mut() = msg);
-    code(e.kind())
+    let c = code(e.kind());
+    LAST_CODE.with(|l| l.set(c));
+    c
 }
 
 fn panic_error(payload: Box<dyn std::any::Any + Send>) -> Error {
@@ -216,4 +219,11 @@ pub extern "C" fn hams_version() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn hams_last_error() -> *const c_char {
     LAST_ERROR.with(|l| l.borrow().as_ptr())
+}
+
+/// The HAMS_ERR_* code of this thread's last failed hams call (HAMS_OK if
+/// none has failed): the code behind a NULL returned by a constructor.
+#[no_mangle]
+pub extern "C" fn hams_last_error_code() -> c_int {
+    LAST_CODE.with(|l| l.get())
 }

@@ -42,9 +42,17 @@ enum Phase {
 /// What the server should do with the connection after a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Next {
+    /// Wait for the socket's next readiness.
     Keep,
+    /// The connection used its turn with work left: drive it again soon,
+    /// after the others (readiness is edge-triggered, so no event will come).
+    Again,
     Close,
 }
+
+/// Reads one connection may do in one turn, so that a client pipelining
+/// without end cannot starve the others (a probe must never wait on them).
+const READS_PER_TURN: usize = 4;
 
 /// The server's shared scratch space, lent to one connection at a time.
 pub(crate) struct Scratch {
@@ -134,6 +142,7 @@ impl Conn {
 
     /// Does all the work the socket allows now: flush, serve, read, repeat.
     pub(crate) fn drive(&mut self, svc: &Service, scratch: &mut Scratch, limits: &Limits) -> Next {
+        let mut reads = 0;
         loop {
             match self.flush() {
                 Ok(true) => {}
@@ -157,6 +166,10 @@ impl Conn {
                 self.serve_inbuf(svc, scratch, limits);
                 continue;
             }
+            if reads == READS_PER_TURN {
+                return Next::Again;
+            }
+            reads += 1;
             let n = match self.stream.read(&mut scratch.rbuf) {
                 Ok(0) => return Next::Close,
                 Ok(n) => n,
@@ -264,6 +277,13 @@ impl Conn {
             self.outbuf = Vec::new();
         }
         Ok(true)
+    }
+
+    /// Writes what is pending as far as the socket takes it now, and shuts
+    /// the write side so the peer sees the end after the data.
+    pub(crate) fn flush_before_close(&mut self) {
+        let _ = self.flush();
+        let _ = self.stream.shutdown(Shutdown::Write);
     }
 
     /// Reads and drops input until the peer closes (lingering close).

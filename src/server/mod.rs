@@ -91,7 +91,8 @@ impl Drop for Running {
 /// later), then serves on a new thread.
 pub(crate) fn start(svc: Arc<Service>, addr: SocketAddr, limits: Limits) -> Result<Running> {
     let mut listener = TcpListener::bind(addr).map_err(|e| Error::io(format!("cannot listen on {addr}"), e))?;
-    let port = listener.local_addr().map_err(|e| Error::io("cannot read the bound address", e))?.port();
+    let bound = listener.local_addr().map_err(|e| Error::io("cannot read the bound address", e))?;
+    let port = bound.port();
     let poll = Poll::new().map_err(|e| Error::io("cannot create the event loop", e))?;
     let waker = Arc::new(Waker::new(poll.registry(), WAKER).map_err(|e| Error::io("cannot create a waker", e))?);
     poll.registry()
@@ -112,6 +113,8 @@ pub(crate) fn start(svc: Arc<Service>, addr: SocketAddr, limits: Limits) -> Resu
         svc: svc.clone(),
         signals: None,
         parked: Vec::new(),
+        again: Vec::new(),
+        again_next: Vec::new(),
         limits,
         stop: stop.clone(),
         conns: Vec::new(),
@@ -125,7 +128,7 @@ pub(crate) fn start(svc: Arc<Service>, addr: SocketAddr, limits: Limits) -> Resu
     let spawned = std::thread::Builder::new()
         .name("hams-server".into())
         .spawn(move || {
-            log::info!(target: "hams::server", "serving on {addr} (port {port})");
+            log::info!(target: "hams::server", "serving on {bound}");
             if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.run())).is_err() {
                 log::error!(target: "hams::server", "the server thread panicked and stopped serving");
             }
@@ -150,6 +153,9 @@ struct Server {
     signals: Option<std::os::fd::RawFd>,
     /// Connections holding a shutdown request.
     parked: Vec<usize>,
+    /// Connections that used their turn with work left, and the next batch.
+    again: Vec<usize>,
+    again_next: Vec<usize>,
     limits: Limits,
     stop: Arc<AtomicBool>,
     conns: Vec<Option<Conn>>,
@@ -165,7 +171,11 @@ impl Server {
     fn run(&mut self) {
         let mut events = Events::with_capacity(256);
         loop {
-            let timeout = self.next_sweep.map(|t| t.saturating_duration_since(Instant::now()));
+            let timeout = if self.again.is_empty() {
+                self.next_sweep.map(|t| t.saturating_duration_since(Instant::now()))
+            } else {
+                Some(Duration::ZERO)
+            };
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() == ErrorKind::Interrupted {
                     continue;
@@ -174,6 +184,7 @@ impl Server {
                 return;
             }
             if self.stop.load(Ordering::Acquire) {
+                self.finish();
                 log::info!(target: "hams::server", "stopped");
                 return;
             }
@@ -193,8 +204,26 @@ impl Server {
                     Token(idx) => self.drive(idx),
                 }
             }
+            // Then one more turn for each connection that had work left.
+            let mut again = std::mem::take(&mut self.again);
+            for idx in again.drain(..) {
+                self.drive(idx);
+            }
+            self.again = std::mem::replace(&mut self.again_next, again);
             if self.next_sweep.is_some_and(|t| Instant::now() >= t) {
                 self.sweep();
+            }
+        }
+    }
+
+    /// On stop: answers what can be answered (a shutdown request whose
+    /// sequence is done: the application may stop right after `wait`) and
+    /// writes out what the sockets take, before the connections close.
+    fn finish(&mut self) {
+        self.answer_parked(false);
+        for idx in 0..self.conns.len() {
+            if let Some(conn) = self.conns[idx].as_mut() {
+                conn.flush_before_close();
             }
         }
     }
@@ -247,6 +276,11 @@ impl Server {
                     self.answer_parked(false);
                 }
                 self.wake_at(deadline);
+            }
+            Next::Again => {
+                if !self.again_next.contains(&idx) {
+                    self.again_next.push(idx);
+                }
             }
             Next::Close => self.close(idx),
         }
