@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -296,6 +297,25 @@ public final class HamsTest {
                 eq(404, get(h, "/hams/ready/sync").status, "freed probe is gone");
                 eq(HamsException.ERR_STATE, throwsHams(() -> sync.set(true)).code(), "freed handle");
                 sync.free(); // idempotent
+            }
+        });
+
+        test("a check may free its own probe", () -> {
+            try (Hams h = server()) {
+                AtomicReference<Probe> self = new AtomicReference<>();
+                AtomicInteger runs = new AtomicInteger();
+                CountDownLatch created = new CountDownLatch(1);
+                self.set(h.check("once", Hams.READY, () -> {
+                    created.await();
+                    runs.incrementAndGet();
+                    self.get().free();
+                    return Check.Result.healthy();
+                }, 20, 1000));
+                created.countDown();
+                h.start();
+                eventually(() -> eq(404, get(h, "/hams/ready/once").status, "freed from inside"));
+                Thread.sleep(100);
+                eq(1, runs.get(), "never run again");
             }
         });
 
