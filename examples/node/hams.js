@@ -1,8 +1,8 @@
 'use strict';
 /**
  * hams for Node.js: health, lifecycle and metrics endpoints through libhams,
- * loaded with koffi (a CommonJS module; from ESM, `import hams from './hams.js'`
- * or `import { Hams } from './hams.js'` both work).
+ * loaded with koffi. A CommonJS module; from ESM, `import { Hams } from './hams.js'`
+ * works too (named exports).
  *
  *   const { Hams } = require('./hams');
  *   const h = new Hams('orders', '1.4.2', { address: '0.0.0.0:8079' });
@@ -800,5 +800,4 @@ module.exports = {
   STARTUP,
   setLogger,
   libraryVersion: C.version(),
-  default: Hams,
 };
