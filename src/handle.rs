@@ -55,7 +55,7 @@ impl Hams {
             .then(|| ShutdownEndpoint { token: config.shutdown.token.clone(), wait: config.shutdown.endpoint_wait });
         let metrics = Arc::new(crate::metrics::Registry::default());
         let m2 = metrics.clone();
-        let taken = Arc::new(move |name: &str| crate::metrics::RESERVED.contains(&name) || m2.has_family(name));
+        let taken = Arc::new(move |name: &str| m2.claims(name));
         let svc = Service {
             metrics,
             http: Default::default(),
@@ -290,6 +290,8 @@ impl Hams {
 
 impl Drop for Hams {
     fn drop(&mut self) {
+        // Waits for a metrics callback in progress: it is not called after this.
+        self.svc.collector.set(None);
         let (running, notifier) = {
             let mut c = lock(&self.control);
             (c.running.take(), c.notifier.take())

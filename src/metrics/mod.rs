@@ -82,8 +82,10 @@ impl Registry {
         f(&read(&self.families))
     }
 
-    pub(crate) fn has_family(&self, name: &str) -> bool {
-        read(&self.families).iter().any(|f| f.name == name)
+    /// Whether `name` is a name hams or a registered family already exposes
+    /// (a family's own name, its series suffixes, its OpenMetrics name).
+    pub(crate) fn claims(&self, name: &str) -> bool {
+        reserved_claims(name) || read(&self.families).iter().any(|f| exposed(&f.name, f.kind).iter().any(|e| e == name))
     }
 
     fn register(&self, name: &str, help: &str, kind: Kind, labels: &[(&str, &str)], buckets: Option<&[f64]>) -> Result<Arc<Series>> {
@@ -102,6 +104,15 @@ impl Registry {
         };
         let series = Arc::new(Series { labels, values });
         let mut families = write(&self.families);
+        for e in exposed(name, kind) {
+            let clash = families.iter().find(|f| f.name != name && exposed(&f.name, f.kind).contains(&e));
+            if let Some(f) = clash {
+                return Err(Error::invalid(format!("metric {name} clashes with {} (both expose {e})", f.name)));
+            }
+            if reserved_claims(&e) {
+                return Err(Error::invalid(format!("metric {name} clashes with hams' built-in metrics (both expose {e})")));
+            }
+        }
         match families.iter_mut().find(|f| f.name == name) {
             Some(f) => {
                 if f.kind != kind {
@@ -151,6 +162,26 @@ pub(crate) const RESERVED: &[&str] = &[
     "process_start_time_seconds",
 ];
 
+/// Every name a family shows in either format: samples and family names.
+fn exposed(name: &str, kind: Kind) -> Vec<String> {
+    match kind {
+        Kind::Counter => {
+            let base = name.strip_suffix("_total").unwrap_or(name);
+            vec![name.to_string(), base.to_string(), format!("{base}_created")]
+        }
+        Kind::Gauge => vec![name.to_string()],
+        Kind::Histogram => ["", "_bucket", "_sum", "_count", "_created"].iter().map(|s| format!("{name}{s}")).collect(),
+    }
+}
+
+fn reserved_claims(name: &str) -> bool {
+    name == "hams_build"
+        || RESERVED.iter().any(|r| {
+            let kind = if r.ends_with("_total") { Kind::Counter } else { Kind::Gauge };
+            exposed(r, kind).iter().any(|e| e == name)
+        })
+}
+
 pub(crate) fn is_metric_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == ':')
@@ -170,7 +201,7 @@ fn validate_name(name: &str, kind: Kind) -> Result<()> {
     if name.starts_with("__") {
         return Err(Error::invalid(format!("metric name {name:?}: names starting with __ are reserved")));
     }
-    if RESERVED.contains(&name) {
+    if reserved_claims(name) {
         return Err(Error::invalid(format!("metric name {name:?} is one of hams' built-in metrics")));
     }
     match kind {
@@ -347,6 +378,19 @@ mod tests {
         drop(a);
         drop(b);
         r.with_families(|f| assert!(f.is_empty()));
+    }
+
+    #[test]
+    fn names_that_clash_after_suffixes() {
+        let r = reg();
+        let _g = Metric::new(&r, "cl", "g", Kind::Gauge, &[], None).unwrap();
+        assert!(Metric::new(&r, "cl_total", "c", Kind::Counter, &[], None).unwrap_err().message().contains("clashes with cl"));
+        let _h = Metric::new(&r, "y", "h", Kind::Histogram, &[], Some(&[1.0])).unwrap();
+        assert!(Metric::new(&r, "y_bucket", "g", Kind::Gauge, &[], None).is_err());
+        let _c = Metric::new(&r, "x_total", "c", Kind::Counter, &[], None).unwrap();
+        assert!(Metric::new(&r, "x_created", "g", Kind::Gauge, &[], None).is_err());
+        assert!(Metric::new(&r, "process_open_fds", "g", Kind::Gauge, &[], None).is_err());
+        assert!(r.claims("y_count") && r.claims("x") && r.claims("hams_build") && !r.claims("z"));
     }
 
     #[test]

@@ -47,8 +47,8 @@ pub(crate) fn check(text: &str, taken: &dyn Fn(&str) -> bool) -> Result<(), Stri
             return fail("bad metric name");
         }
         let family = family_of(name, &families);
-        if taken(&family) {
-            return fail(&format!("{family} is already exposed by hams or the application"));
+        if taken(&family) || taken(name) {
+            return fail(&format!("{name} is already exposed by hams or the application"));
         }
         if current.as_deref() != Some(family.as_str()) {
             if families.iter().any(|(f, _)| *f == family) {
