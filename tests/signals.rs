@@ -84,6 +84,29 @@ fn sigterm_starts_shutdown_chains_and_restores_the_previous_handler() {
 }
 
 #[test]
+fn one_shot_handlers_are_not_chained() {
+    let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    extern "C" fn reraise(sig: libc::c_int) {
+        PREVIOUS_CALLS.fetch_add(1, Ordering::SeqCst);
+        unsafe { libc::raise(sig) }; // as Node does: expects SIG_DFL now
+    }
+    let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+    sa.sa_sigaction = reraise as *const () as usize;
+    sa.sa_flags = libc::SA_RESETHAND;
+    unsafe { libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut()) };
+    PREVIOUS_CALLS.store(0, Ordering::SeqCst);
+    let (h, port) = started_with_drain(60_000);
+    h.handle_signals(true).unwrap();
+    unsafe { libc::raise(libc::SIGTERM) };
+    wait_for("readiness to fail", || get(port, "/hams/ready").status == 503);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(PREVIOUS_CALLS.load(Ordering::SeqCst), 0, "a one-shot handler is not chained to");
+    assert!(!h.wait(Some(Duration::from_millis(50))), "still draining: no signal storm skipped the drain");
+    drop(h);
+    set_handler(libc::SIGTERM, libc::SIG_DFL);
+}
+
+#[test]
 fn sigint_works_and_turning_off_restores() {
     let _s = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let before = disposition(libc::SIGINT);

@@ -37,8 +37,13 @@ extern "C" fn on_signal(signo: libc::c_int, info: *mut libc::siginfo_t, ctx: *mu
         }
         if let Some(i) = SIGNALS.iter().position(|&s| s == signo) {
             let prev = PREV_HANDLER[i].load(Ordering::Relaxed);
-            if prev != libc::SIG_DFL && prev != libc::SIG_IGN {
-                if PREV_FLAGS[i].load(Ordering::Relaxed) & libc::SA_SIGINFO != 0 {
+            let flags = PREV_FLAGS[i].load(Ordering::Relaxed);
+            // A one-shot handler (SA_RESETHAND, as Node's) re-raises the
+            // signal expecting the default disposition; with ours in place
+            // that would loop, and honouring it would kill the process the
+            // application asked hams to stop gracefully. It is not chained.
+            if prev != libc::SIG_DFL && prev != libc::SIG_IGN && flags & libc::SA_RESETHAND == 0 {
+                if flags & libc::SA_SIGINFO != 0 {
                     let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) = std::mem::transmute(prev);
                     f(signo, info, ctx);
                 } else {
