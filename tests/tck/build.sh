@@ -10,4 +10,4 @@ cc -std=c11 -Wall -Wextra -Werror -Iinclude examples/c/demo.c -Ltarget/release -
 c++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude examples/cpp/demo.cpp -Ltarget/release -lhams -lpthread -o target/tck/cpp-demo
 cargo build --release --locked --example demo
 if [ -f examples/java/build.sh ]; then bash examples/java/build.sh; fi
-if [ -f examples/node/package.json ]; then (cd examples/node && npm install --no-audit --no-fund >/dev/null); fi
+if [ -f examples/node/package.json ]; then (cd examples/node && npm install --ignore-scripts --no-audit --no-fund >/dev/null); fi
