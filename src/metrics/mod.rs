@@ -331,6 +331,12 @@ impl Metric {
     }
 }
 
+impl std::fmt::Debug for Metric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metric").field("name", &self.name).field("kind", &self.kind).finish()
+    }
+}
+
 impl Drop for Metric {
     fn drop(&mut self) {
         if let Some(r) = self.registry.upgrade() {
