@@ -85,6 +85,9 @@ impl Hams {
         if config.shutdown.handle_signals {
             hams.handle_signals(true)?;
         }
+        if config.shutdown.endpoint && config.shutdown.token.is_none() {
+            log::warn!(target: "hams::shutdown", "the shutdown endpoint is on without a token: anyone who reaches the port can stop the service");
+        }
         Ok(hams)
     }
 
