@@ -17,6 +17,9 @@ and against the demo's configuration.
    the config's keys (those man/hams_config.5 documents), HAMS_* overrides,
    and examples/config.yaml.
 
+--render [--set KEY=VALUE]... prints the chart as the renderer sees it (a
+stand-in for `helm template`, which is not installed everywhere).
+
 With --demo PATH (or $HAMS_DEMO), a built demo (libhams on LD_LIBRARY_PATH)
 is also started with the ConfigMap's configuration, and every probe and
 scrape path of the manifests is requested from it.
@@ -1194,7 +1197,30 @@ def main(argv=None):
                     help="the source tree to check (default: this script's)")
     ap.add_argument("--release", default=DEFAULT_RELEASE, help="Helm release name (default %(default)s)")
     ap.add_argument("--demo", default=os.environ.get("HAMS_DEMO"), help="a built demo to run (default $HAMS_DEMO)")
+    ap.add_argument("--render", action="store_true",
+                    help="print the chart as rendered (a stand-in for `helm template`) and exit")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="with --render: override a value, e.g. serviceMonitor.enabled=true")
     args = ap.parse_args(argv)
+    if args.render:
+        over = {}
+        for kv in args.set:
+            key, _, val = kv.partition("=")
+            cur = over
+            parts = key.split(".")
+            for p in parts[:-1]:
+                cur = cur.setdefault(p, {})
+            cur[parts[-1]] = yaml.safe_load(val)
+        try:
+            out = render_chart(os.path.join(args.root, CHART), args.release, over)
+        except (RenderError, yaml.YAMLError) as e:
+            sys.stderr.write("%s\n" % e)
+            return 1
+        for name, docs in out.items():
+            for d in docs:
+                print("---\n# Source: hams-demo/%s" % name)
+                print(yaml.safe_dump(d, sort_keys=False, default_flow_style=False), end="")
+        return 0
     return Checker(args.root, args.release, args.demo).all()
 
 
