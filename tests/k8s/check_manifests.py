@@ -36,6 +36,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -114,6 +115,10 @@ def diff(a, b, path=()):
         named = all(isinstance(x, dict) and "name" in x for x in a + b)
         if named and len({x["name"] for x in a}) == len(a) and len({x["name"] for x in b}) == len(b):
             out = []
+            an, bnames = [x["name"] for x in a], [x["name"] for x in b]
+            common = [n for n in an if n in bnames]
+            if common != [n for n in bnames if n in an]:
+                out.append((path, "order %s" % common, "order %s" % [n for n in bnames if n in an]))
             bn = {x["name"]: x for x in b}
             for x in a:
                 out += diff(x, bn.get(x["name"], "<missing>"), path + ("[%s]" % x["name"],))
@@ -1120,14 +1125,23 @@ class Checker:
             with open(cfgfile, "w") as f:
                 f.write(data)
             env = dict(os.environ, HAMS_ADDRESS="127.0.0.1:0", HAMS_DRAIN_MS="0")
+            if os.sep in demo:
+                demo = os.path.abspath(demo)
             proc = subprocess.Popen([demo, "--config", cfgfile, "--warmup-ms", "0"], env=env, cwd=tmp,
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            killer = threading.Timer(20, proc.kill)  # a demo that hangs silently
+            killer.start()
             try:
-                line = proc.stdout.readline()
-                m = re.search(r"http://[^:]+:(\d+)/", line)
+                lines, m = [], None
+                while m is None and len(lines) < 50:
+                    line = proc.stdout.readline()
+                    if not line:
+                        break
+                    lines.append(line)
+                    m = re.search(r"serving on http://[^:]+:(\d+)/", line)
                 if not m:
-                    raise Fail("%s with %s data: the demo did not start: %s%s"
-                               % (demo, K8S + "/configmap.yaml", line, proc.stdout.read() if proc.poll() is not None else ""))
+                    raise Fail("%s: the demo did not start with the config of %s: %s"
+                               % (demo, K8S + "/configmap.yaml", "".join(lines).strip() or "no output"))
                 base = "http://127.0.0.1:%s" % m.group(1)
                 got = {}
                 deadline = time.time() + 5
@@ -1147,6 +1161,7 @@ class Checker:
                 if bad:
                     raise Fail("%s: the demo answers %s" % (drel, ", ".join("%s: %s" % kv for kv in bad.items())))
             finally:
+                killer.cancel()
                 proc.terminate()
                 try:
                     proc.wait(timeout=10)
