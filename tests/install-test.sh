@@ -2,7 +2,8 @@
 # Install test, run by `make check` from the build tree:
 #  1. make install DESTDIR=<tmp>: exactly the expected files are installed
 #     (library, SONAME and dev links, static library, header, hams.pc, man
-#     pages and their links), and the library's SONAME is right;
+#     pages and their links, the cli/ programs), and the library's SONAME is
+#     right;
 #  2. examples/c/demo.c builds with nothing but
 #     `cc demo.c $(pkg-config --cflags --libs hams)` against the staged
 #     hams.pc, runs against the staged library, and answers over HTTP:
@@ -11,18 +12,19 @@
 #  4. make uninstall DESTDIR=<tmp> leaves nothing behind.
 #
 # Usage: tests/install-test.sh --srcdir DIR --version X.Y.Z --major X
-#            --libdir DIR --includedir DIR --mandir DIR
+#            --bindir DIR --libdir DIR --includedir DIR --mandir DIR
 # Environment: MAKE, CC, PKG_CONFIG, CURL, READELF (the ones configure found).
 # Prints one line per failure and "install: N passed, N failed".
 set -u
 export LC_ALL=C
 
-srcdir= version= major= libdir= includedir= mandir=
+srcdir= version= major= bindir= libdir= includedir= mandir=
 while [ $# -gt 0 ]; do
     case $1 in
         --srcdir) srcdir=$2 ;;
         --version) version=$2 ;;
         --major) major=$2 ;;
+        --bindir) bindir=$2 ;;
         --libdir) libdir=$2 ;;
         --includedir) includedir=$2 ;;
         --mandir) mandir=$2 ;;
@@ -30,7 +32,7 @@ while [ $# -gt 0 ]; do
     esac
     shift 2
 done
-for v in srcdir version major libdir includedir mandir; do
+for v in srcdir version major bindir libdir includedir mandir; do
     [ -n "${!v}" ] || { echo "install-test: --$v is missing" >&2; exit 2; }
 done
 MAKE=${MAKE:-make}
@@ -78,6 +80,11 @@ pass
     echo "$libdir/libhams.a"
     echo "$libdir/pkgconfig/hams.pc"
     echo "$includedir/hams.h"
+    for prog in "$srcdir"/cli/*.c; do
+        [ -f "$prog" ] || continue
+        prog=${prog##*/}
+        echo "$bindir/${prog%.c}"
+    done
     for page in "$srcdir"/man/*.[1-9]; do echo "$mandir/man${page##*.}/${page##*/}"; done
     sh "$srcdir/tools/man-links.sh" "$srcdir"/man/*.[1-9] |
         while read -r alias page; do echo "$mandir/man${alias##*.}/$alias -> $page"; done

@@ -1,9 +1,13 @@
 #!/bin/sh
-# Installs what building and testing hams from git needs, when it is missing,
-# on Debian or Ubuntu (apt-get, as root or through sudo): autoconf,
-# automake, pkg-config, a C compiler, make, and for `make check` mandoc,
-# curl and python3.  Rust (cargo, rustc) must be there already
-# (https://rustup.rs).  Does nothing when everything is found.
+# Installs what hams needs from git when it is missing, on Debian or Ubuntu
+# (apt-get, as root or through sudo); does nothing when all is there.
+#
+#   tools/deps.sh         to build: autoconf, automake, pkg-config, a C
+#                         compiler, make
+#   tools/deps.sh check   and for `make check`: mandoc, curl, python3, and
+#                         Prometheus (promtool, prometheus, prometheus_client)
+#
+# Rust (cargo, rustc) must be there already: https://rustup.rs
 set -e
 
 need=
@@ -16,27 +20,43 @@ want automake automake
 want pkg-config pkgconf
 want cc gcc libc6-dev
 want make make
-want mandoc mandoc
-want curl curl
-want python3 python3
+case ${1:-build} in
+build) ;;
+check)
+	want mandoc mandoc
+	want curl curl
+	want python3 python3
+	want promtool prometheus
+	if ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
+		need="$need python3-prometheus-client"
+	fi
+	;;
+*)
+	echo "usage: tools/deps.sh [build|check]" >&2
+	exit 2
+	;;
+esac
+# prometheus provides both promtool and prometheus.
+need=$(printf '%s\n' $need | awk '!seen[$0]++' | tr '\n' ' ')
 
-if [ -n "$need" ]; then
+if [ -n "${need% }" ]; then
 	if ! command -v apt-get >/dev/null 2>&1; then
-		echo "deps: please install:$need" >&2
+		echo "deps: please install: $need" >&2
 		exit 1
 	fi
 	sudo=
 	if [ "$(id -u)" != 0 ]; then
 		command -v sudo >/dev/null 2>&1 || {
-			echo "deps: run as root, or install:$need" >&2
+			echo "deps: run as root, or install: $need" >&2
 			exit 1
 		}
 		sudo=sudo
 	fi
-	echo "deps: installing$need" >&2
+	echo "deps: installing $need" >&2
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	# shellcheck disable=SC2086
-	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+	$sudo env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
 
 if ! command -v cargo >/dev/null 2>&1 && ! [ -x "$HOME/.cargo/bin/cargo" ]; then
