@@ -2,7 +2,7 @@
  * bench/kubelet.c: probe latency as the kubelet sees it, with idle
  * keep-alive connections held open to the same server.
  *
- *   kubelet PORT PATH REQUESTS IDLE [LATENCIES_FILE]
+ *   kubelet [--keep-alive] PORT PATH REQUESTS IDLE [LATENCIES_FILE]
  *
  * 1. Opens IDLE connections to 127.0.0.1:PORT; on each it sends one
  *    keep-alive GET PATH and reads the answer, so that each is a real idle
@@ -12,6 +12,8 @@
  *    "Connection: close" as the kubelet does: connect, send, read the whole
  *    response, close. The latency of each (socket() to the last byte of the
  *    response) goes to LATENCIES_FILE, one number of microseconds a line.
+ *    With --keep-alive, the REQUESTS go one after another on one keep-alive
+ *    connection instead (for counting a server's system calls per request).
  * 3. Checks how many idle connections are still open, and prints one line:
  *    requests=N ok=N errors=N idle_open=N/N p50_us=.. p90_us=.. p99_us=..
  *    p999_us=.. max_us=.. mean_us=..
@@ -26,6 +28,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,8 +122,14 @@ static double pct(const uint64_t *v, size_t n, double p) {
 }
 
 int main(int argc, char **argv) {
+    bool keep_alive = argc > 1 && strcmp(argv[1], "--keep-alive") == 0;
+    if (keep_alive) {
+        argv++;
+        argc--;
+    }
     if (argc < 5) {
-        fprintf(stderr, "usage: %s PORT PATH REQUESTS IDLE [LATENCIES_FILE]\n",
+        fprintf(stderr,
+                "usage: %s [--keep-alive] PORT PATH REQUESTS IDLE [LATENCIES_FILE]\n",
                 argv[0]);
         return 2;
     }
@@ -173,14 +182,20 @@ int main(int argc, char **argv) {
 
     long ok = 0, errors = 0;
     size_t n = 0;
+    int kfd = keep_alive ? connect_to(port) : -1;
     for (long i = 0; i < requests && now_ns() < deadline; i++) {
         uint64_t t0 = now_ns();
-        int fd = connect_to(port);
         int status = -1;
-        if (fd >= 0) {
-            if (send_all(fd, closing, strlen(closing)) == 0)
-                status = read_response(fd);
-            close(fd);
+        if (keep_alive) {
+            if (kfd >= 0 && send_all(kfd, keep, strlen(keep)) == 0)
+                status = read_response(kfd);
+        } else {
+            int fd = connect_to(port);
+            if (fd >= 0) {
+                if (send_all(fd, closing, strlen(closing)) == 0)
+                    status = read_response(fd);
+                close(fd);
+            }
         }
         uint64_t t1 = now_ns();
         if (status == 200) {
@@ -190,6 +205,8 @@ int main(int argc, char **argv) {
             errors++;
         }
     }
+
+    if (kfd >= 0) close(kfd);
 
     /* An idle connection still open has nothing to read (EOF would be
      * readable). */

@@ -67,13 +67,52 @@ def load(raw):
             for line in f:
                 label, _, rest = line.rstrip("\n").partition("\t")
                 kube.append((label, kv_line(rest)))
+    strace = {}  # (server, mode) -> (requests, {syscall: calls})
+    path = os.path.join(raw, "strace.tsv")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) != 3:
+                    continue
+                calls = strace_calls(os.path.join(raw, f"strace-{parts[0]}-{parts[1]}.txt"))
+                if calls:
+                    strace[(parts[0], parts[1])] = (int(parts[2]), calls)
     return {
+        "strace": strace,
         "meta": kv_file(os.path.join(raw, "meta.txt")),
         "sizes": kv_file(os.path.join(raw, "sizes.txt")),
         "fp": kv_file(os.path.join(raw, "footprint.txt")),
         "runs": runs,
         "kube": kube,
     }
+
+
+def strace_calls(path):
+    """{syscall: (calls, errors)} from the table of `strace -c`, without the total."""
+    calls = {}
+    if not os.path.exists(path):
+        return calls
+    dashes = 0
+    with open(path) as f:
+        for line in f:
+            if line.startswith("------"):
+                dashes += 1
+                continue
+            t = line.split()
+            if dashes == 1 and len(t) >= 5 and t[3].isdigit():
+                errors = int(t[4]) if len(t) >= 6 and t[4].isdigit() else 0
+                c, e = calls.get(t[-1], (0, 0))
+                calls[t[-1]] = (c + int(t[3]), e + errors)
+    return calls
+
+
+def cpu_per_request(x):
+    """Microseconds of server CPU time (user + system) per request of a run."""
+    ticks, hz, reqs = num(x.get("cpu_ticks")), num(x.get("clk_tck")), num(x.get("requests"))
+    if ticks is None or not hz or not reqs:
+        return None
+    return ticks / hz * 1e6 / reqs
 
 
 def med(xs):
@@ -90,6 +129,7 @@ def scenario_stats(rounds):
             "rps": med([num(x.get("rps")) for x in rows]),
             "p50": med([num(x.get("p50_us")) for x in rows]),
             "p99": med([num(x.get("p99_us")) for x in rows]),
+            "cpu": med([cpu_per_request(x) for x in rows]),
             "errors": sum(
                 int(num(x.get(k), 0))
                 for x in rows
@@ -301,7 +341,10 @@ def write(data, raw, out, use_gnuplot):
               "`examples/c/demo.c` (`GET /hams/ready`: kick, manual and callback probes); `nginx` "
               "serves `location /alive { return 200 \"ok\"; }`. Medians over the rounds; the ratio "
               "is the median of the per-round ratios to nginx. wrk's latency runs from a request's "
-              "write to its response, so with `Connection: close` it leaves out the connect.\n")
+              "write to its response, so with `Connection: close` it leaves out the connect. Server CPU "
+              "per request is the user + system time of the serving process (`/proc/PID/stat`; "
+              "nginx's worker) over the run divided by the requests: less sensitive to the noise "
+              "of a shared machine than requests/s.\n")
     rows = []
     for mode, conns in SCENARIOS:
         if (mode, conns) not in runs:
@@ -312,8 +355,10 @@ def write(data, raw, out, use_gnuplot):
             errs = s[server]["errors"]
             rows.append([("keep-alive" if mode == "keepalive" else "Connection: close"), conns, server,
                          fmt(s[server]["rps"]), fmt(s[server]["p50"]), fmt(s[server]["p99"]), r,
+                         fmt(s[server]["cpu"], 1),
                          f"{errs}" + (f" ({s[server]['missing']} runs missing)" if s[server]["missing"] else "")])
-    md.append(md_table(["mode", "conns", "server", "req/s", "p50 us", "p99 us", "vs nginx", "errors"], rows))
+    md.append(md_table(["mode", "conns", "server", "req/s", "p50 us", "p99 us", "vs nginx",
+                        "server CPU us/req", "errors"], rows))
     md.append("\nEach round (servers run one after the other, order alternating between rounds):\n")
     rows = []
     for mode, conns in SCENARIOS:
@@ -384,21 +429,48 @@ def write(data, raw, out, use_gnuplot):
                                                             f"({g('demo_thread_names')})"],
     ]
     md.append(md_table(["figure", "value"], rows))
+    st = data["strace"]
+    if st:
+        md.append("\n## System calls per request\n")
+        md.append("`strace -c -f -p` on the server (the hams bench server; nginx's worker) while "
+                  "`bench/kubelet.c` sends a fixed number of requests one after another, on one "
+                  "keep-alive connection or each on a new `Connection: close` connection; calls "
+                  "divided by requests (the idle wait before and after is included); \"failed\" calls "
+                  "returned an error (EAGAIN here).\n")
+        cols = [(srv, mode) for mode in ("keepalive", "close") for srv in ("hams", "nginx") if (srv, mode) in st]
+        names = sorted({n for c in cols for n in st[c][1]},
+                       key=lambda n: -max(st[c][1].get(n, (0, 0))[0] / st[c][0] for c in cols))
+
+        def cell(c, n):
+            calls, errors = st[c][1].get(n, (0, 0))
+            txt = f"{calls / st[c][0]:.2f}"
+            return txt + (f" ({errors / st[c][0]:.2f} failed)" if errors else "")
+
+        rows = [[f"`{n}`"] + [cell(c, n) for c in cols] for n in names]
+        rows.append(["**total**"] + [f"**{sum(v[0] for v in st[c][1].values()) / st[c][0]:.2f}**"
+                                     for c in cols])
+        md.append(md_table(["system call"] + [f"{srv}, {'keep-alive' if mode == 'keepalive' else 'close'}"
+                                              for srv, mode in cols], rows))
     png = chart(data, out, use_gnuplot)
     if png:
         md.append("\n## Chart\n")
         md.append("![throughput and latency](chart.png)")
     prof = os.path.join(raw, "profile.txt")
     if os.path.exists(prof):
-        md.append("\n## Profile of hams under wrk\n")
-        md.append("`perf record -e cpu-clock -p <server>` (no hardware counters on this VM) while "
-                  "wrk loads the hams bench server; self time, by object and by function.\n")
+        md.append("\n## Profile under wrk\n")
+        md.append("`perf record -e cpu-clock -F 4999 -p <server>` (no hardware counters on this VM) "
+                  "while wrk loads the hams bench server, then nginx's worker the same way, for each "
+                  "scenario whose throughput or latency target missed; self time, by object and by "
+                  "function.\n")
         with open(prof) as f:
             body = f.read().rstrip()
-        # headings of profile.txt become bold lines inside one code block each
-        for chunk in body.split("## ")[1:]:
+        # "=== scenario" and "--- view" lines head the sections of profile.txt
+        for chunk in body.split("=== ")[1:]:
             title, _, rest = chunk.partition("\n")
-            md.append(f"**{title.strip()}**\n\n```\n{rest.strip()}\n```\n")
+            md.append(f"### {title.strip()}\n")
+            for part in rest.split("--- ")[1:]:
+                sub, _, rows = part.partition("\n")
+                md.append(f"{sub.strip()}:\n\n```\n{rows.rstrip()}\n```\n")
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write("\n".join(md).rstrip() + "\n")
 
@@ -413,9 +485,10 @@ def write(data, raw, out, use_gnuplot):
                      fmt(s["hams"]["rps"]), fmt(s["demo"]["rps"]), fmt(s["nginx"]["rps"]),
                      f"{fmt(med(ratios['hams']), 2)}x", f"{fmt(med(ratios['demo']), 2)}x",
                      f"{fmt(s['hams']['p50'])}/{fmt(s['hams']['p99'])}",
-                     f"{fmt(s['nginx']['p50'])}/{fmt(s['nginx']['p99'])}"])
+                     f"{fmt(s['nginx']['p50'])}/{fmt(s['nginx']['p99'])}",
+                     f"{fmt(s['hams']['cpu'], 1)}/{fmt(s['nginx']['cpu'], 1)}"])
     print(text_table(["mode", "conns", "hams req/s", "demo req/s", "nginx req/s", "hams/nginx",
-                      "demo/nginx", "hams p50/p99 us", "nginx p50/p99 us"], rows))
+                      "demo/nginx", "hams p50/p99 us", "nginx p50/p99 us", "CPU us/req hams/nginx"], rows))
     print()
     print(text_table(["target", "measured", "goal", "result"],
                      [[n, m, g_, result_word(p)] for n, m, g_, p, _ in tg]))

@@ -13,7 +13,7 @@
 #   --quick          1 round of 2 s runs, fewer requests, 1 s idle: proves
 #                    the harness works (CI); results go to bench/out/
 #   --install        apt-get the tools above first
-#   --rounds N       interleaved rounds (hams, demo, nginx) per scenario (3)
+#   --rounds N       interleaved rounds (hams, demo, nginx) per scenario (5)
 #   --duration S     seconds per wrk run (10)
 #   --requests N     kubelet-style probes per series (2000)
 #   --idle S         seconds of each idle wake-up measurement (10)
@@ -60,7 +60,7 @@ if [ "$quick" = 1 ]; then
     : "${rounds:=1}" "${duration:=2}" "${requests:=300}" "${idle:=1}" "${out:=$here/out}"
     starts=5 idle_conns=1000
 else
-    : "${rounds:=3}" "${duration:=10}" "${requests:=2000}" "${idle:=10}" "${out:=$here}"
+    : "${rounds:=5}" "${duration:=10}" "${requests:=2000}" "${idle:=10}" "${out:=$here}"
     starts=20 idle_conns=1000
 fi
 for v in "$rounds" "$duration" "$requests" "$idle"; do
@@ -267,6 +267,13 @@ log "starting the hams bench server, the demo and nginx (1 worker)"
 start_hams
 start_demo
 start_nginx
+nginx_worker=""
+for _ in $(seq 1 50); do
+    nginx_worker="$(pgrep -P "$nginx_pid" | head -1 || true)"
+    [ -n "$nginx_worker" ] && break
+    sleep 0.1
+done
+[ -n "$nginx_worker" ] || { echo "bench: no nginx worker process" >&2; exit 1; }
 log "hams :$hams_port/hams/alive, demo :$demo_port/hams/ready, nginx :$nginx_port/alive (pinned: $pin)"
 {
     echo "server_threads=$(ls /proc/"$hams_pid"/task | wc -l)"
@@ -280,6 +287,13 @@ url_of() {
         demo) echo "http://127.0.0.1:$demo_port/hams/ready" ;;
         nginx) echo "http://127.0.0.1:$nginx_port/alive" ;;
     esac
+}
+clk_tck="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+cpu_ticks() { # server: user + system CPU time of its serving process, in clock ticks
+    local p
+    case "$1" in hams) p="$hams_pid" ;; demo) p="$demo_pid" ;; nginx) p="$nginx_worker" ;; esac
+    # fields 14 and 15 of /proc/PID/stat, counted after the ")" ending the name
+    sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }'
 }
 run_wrk() { # server conns mode duration -> BENCH line on stdout
     local hdr=()
@@ -302,8 +316,11 @@ for sc in $scenarios; do
         for s in $order; do
             n=$((n + 1))
             f="$raw/wrk-$mode-c$conns-r$r-$s.txt"
+            c0="$(cpu_ticks "$s")"
             run_wrk "$s" "$conns" "$mode" "$duration" >"$f" 2>&1 || log "wrk failed: $f"
+            c1="$(cpu_ticks "$s")"
             line="$(grep '^BENCH ' "$f" | sed 's/^BENCH //' || true)"
+            [ -n "$line" ] && line="$line cpu_ticks=$((c1 - c0)) clk_tck=$clk_tck"
             printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "$conns" "$r" "$s" "$line" >>"$raw/runs.tsv"
             log "[$n/$total] $mode c=$conns round $r $s: $(printf '%s' "$line" | tr ' ' '\n' | grep -E '^(rps|p50_us|p99_us)=' | tr '\n' ' ')"
             sleep 0.5
@@ -328,6 +345,8 @@ kube demo-idle$idle_conns "$demo_port" /hams/ready "$idle_conns"
 kube nginx-idle$idle_conns "$nginx_port" /alive "$idle_conns"
 
 # ---- evaluate; profile if a throughput or latency target missed ---------------
+# (perf samples the server process with the cpu-clock software event: this
+# VM has no hardware counters; nginx's worker is profiled the same way)
 python3 "$here/report.py" --check "$raw" >"$raw/check.txt" || true
 missed="$(cat "$raw/check.txt")"
 do_profile=0
@@ -341,24 +360,65 @@ if [ "$do_profile" = 1 ] && [ "$have_perf" = 0 ]; then
 fi
 if [ "$do_profile" = 1 ]; then
     pdur=$((duration < 5 ? duration : 5))
+    # keeps non-comment, non-empty lines of perf report, without its
+    # trailing columns; awk reads all its input (no SIGPIPE under pipefail)
+    perf_rows() { awk -v max="$1" '!/^#/ && NF { sub(/[ \t-]+$/, ""); if (++n <= max) print }'; }
     for sc in ${missed:-keepalive:50 close:50}; do
         mode="${sc%%:*}" conns="${sc##*:}"
-        log "profile: perf record (cpu-clock) of the hams server under wrk $mode c=$conns, ${pdur} s"
-        run_wrk hams "$conns" "$mode" $((pdur + 2)) >"$raw/profile-wrk-$mode-c$conns.txt" 2>&1 &
-        wrk_pid=$!
-        sleep 1
-        timeout $((pdur + 30)) perf record -e cpu-clock -F 4999 -q -p "$hams_pid" \
-            -o "$work/perf-$mode-c$conns.data" -- sleep "$pdur" >/dev/null 2>&1 || true
-        wait "$wrk_pid" || true
-        {
-            echo "## $mode, $conns connections"
-            echo "### by object"
-            perf report -i "$work/perf-$mode-c$conns.data" --no-children --sort dso --stdio 2>/dev/null |
-                grep -v '^#' | grep -v '^$' | head -8
-            echo "### by function"
-            perf report -i "$work/perf-$mode-c$conns.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
-                grep -v '^#' | grep -v '^$' | head -40
-        } >>"$raw/profile.txt"
+        for who in hams nginx; do
+            if [ "$who" = hams ]; then ppid_="$hams_pid"; else ppid_="$nginx_worker"; fi
+            log "profile: perf record (cpu-clock) of $who under wrk $mode c=$conns, ${pdur} s"
+            run_wrk "$who" "$conns" "$mode" $((pdur + 2)) >"$raw/profile-wrk-$who-$mode-c$conns.txt" 2>&1 &
+            wrk_pid=$!
+            sleep 1
+            data="$work/perf-$who-$mode-c$conns.data"
+            timeout $((pdur + 30)) perf record -e cpu-clock -F 4999 -q -p "$ppid_" \
+                -o "$data" -- sleep "$pdur" >/dev/null 2>&1 || true
+            wait "$wrk_pid" || true
+            if [ "$who" = hams ]; then
+                {
+                    echo "=== hams, $mode, $conns connections"
+                    echo "--- self time by object"
+                    perf report -i "$data" --no-children --sort dso --stdio 2>/dev/null | perf_rows 8 || true
+                    echo "--- self time by function (top 40)"
+                    perf report -i "$data" --no-children --sort dso,symbol --stdio 2>/dev/null | perf_rows 40 || true
+                    echo "--- inside libhams.so only (percent of its samples, top 25)"
+                    perf report -i "$data" --no-children --dsos libhams.so --percentage relative \
+                        --sort symbol --stdio 2>/dev/null | perf_rows 25 || true
+                } >>"$raw/profile.txt"
+            else
+                {
+                    echo "=== nginx worker (for comparison), $mode, $conns connections"
+                    echo "--- self time by object"
+                    perf report -i "$data" --no-children --sort dso --stdio 2>/dev/null | perf_rows 8 || true
+                    echo "--- self time by function (top 15)"
+                    perf report -i "$data" --no-children --sort dso,symbol --stdio 2>/dev/null | perf_rows 15 || true
+                } >>"$raw/profile.txt"
+            fi
+        done
+    done
+fi
+
+# ---- system calls per request (strace -c), hams vs nginx --------------------------
+if command -v strace >/dev/null; then
+    sreq=$((requests < 2000 ? requests : 2000))
+    for target in "hams:$hams_pid:$hams_port:/hams/alive" "nginx:$nginx_worker:$nginx_port:/alive"; do
+        IFS=: read -r name tpid tport tpath <<<"$target"
+        [ -n "$tpid" ] || continue
+        for mode in keepalive close; do
+            log "system calls: strace -c -f of $name, $sreq $mode requests"
+            f="$raw/strace-$name-$mode.txt"
+            timeout 120 strace -c -f -q -p "$tpid" -o "$f" 2>/dev/null &
+            spid=$!
+            sleep 1
+            flag=(); [ "$mode" = keepalive ] && flag=(--keep-alive)
+            timeout 100 "${cli_run[@]}" "$kubelet" "${flag[@]}" "$tport" "$tpath" "$sreq" 0 >/dev/null 2>&1 ||
+                log "strace run $name $mode: not all requests ok"
+            sleep 0.2
+            kill -INT "$spid" 2>/dev/null || true
+            wait "$spid" 2>/dev/null || true
+            printf '%s\t%s\t%s\n' "$name" "$mode" "$sreq" >>"$raw/strace.tsv"
+        done
     done
 fi
 
