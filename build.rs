@@ -1,14 +1,14 @@
-//! Link options for libhams.so: the SONAME and a version script that exports
-//! only the public `hams_*` symbols under a symbol version, the way libsystemd
-//! pins its ABI.
+//! Link options for cargo's libhams.so: its SONAME, so that programs built
+//! against the build tree need `libhams.so.<major>` as installed ones do.
+//!
+//! No --version-script here: rustc passes its own first and GNU ld applies
+//! the first that matches, so the symbols would stay unversioned. `make`
+//! relinks libhams.so from libhams.a with libhams.sym (see Makefile.am); that
+//! library, with every symbol at HAMS_0.1, is the one installed and tested.
 
 fn main() {
-    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").expect("CARGO_PKG_VERSION_MAJOR");
-    let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    println!("cargo:rerun-if-changed=libhams.sym");
-    if target_os == "linux" {
+    if std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default() == "linux" {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libhams.so.{major}");
-        println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={dir}/libhams.sym");
     }
 }

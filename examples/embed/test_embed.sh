@@ -44,14 +44,16 @@ if ! pkg-config --exists python3-embed 2>/dev/null; then
     fail "build: pkg-config python3-embed not found" "install it: apt-get install -y python3-dev pkg-config"
     finish
 fi
-if [ ! -f target/release/libhams.so ]; then
+# The library: $HAMS_LIB_DIR (make check), else cargo's release build.
+lib="${HAMS_LIB_DIR:-$root/target/release}"
+if [ -z "${HAMS_LIB_DIR:-}" ] && [ ! -f "$lib/libhams.so" ]; then
     cargo build --release >"$work/cargo.log" 2>&1 || { fail "cargo build --release" "$(tail -20 "$work/cargo.log")"; finish; }
 fi
-ln -sf libhams.so target/release/libhams.so.0
+ln -sf libhams.so "$lib/libhams.so.0" 2>/dev/null
 
 # shellcheck disable=SC2046 # pkg-config prints several words on purpose
 if ${CC:-cc} -std=c11 -Wall -Wextra -Werror -o "$work/host" examples/embed/host.c \
-    $(pkg-config --cflags --libs python3-embed) -Iinclude -Ltarget/release -lhams >"$work/cc.log" 2>&1; then
+    $(pkg-config --cflags --libs python3-embed) -Iinclude -L"$lib" -lhams >"$work/cc.log" 2>&1; then
     pass "build: host.c with python3-embed $(pkg-config --modversion python3-embed) and libhams"
 else
     fail "build: host.c" "$(cat "$work/cc.log")"
@@ -62,7 +64,7 @@ fi
 # The host's stdin is a FIFO held open here: closing it tells the host to stop.
 mkfifo "$work/stdin"
 PYTHONPATH="$root/examples/python${PYTHONPATH:+:$PYTHONPATH}" \
-LD_LIBRARY_PATH="$root/target/release${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
     "$work/host" examples/embed/plugin.py "${HAMS_EMBED_ADDRESS:-127.0.0.1:0}" \
     <"$work/stdin" >"$work/out" 2>"$work/err" &
 host_pid=$!

