@@ -60,13 +60,15 @@ def load(raw):
                 mode, conns, rnd, server = parts[0], int(parts[1]), int(parts[2]), parts[3]
                 vals = kv_line(parts[4] if len(parts) > 4 else "")
                 runs.setdefault((mode, conns), {}).setdefault(rnd, {})[server] = vals
-    kube = []
+    per = {}  # label -> [kv of each round], in file order
     path = os.path.join(raw, "kubelet.tsv")
     if os.path.exists(path):
         with open(path) as f:
             for line in f:
-                label, _, rest = line.rstrip("\n").partition("\t")
-                kube.append((label, kv_line(rest)))
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 3:
+                    per.setdefault(parts[0], []).append(kv_line(parts[2]))
+    kube = [(label, kube_aggregate(rounds)) for label, rounds in per.items()]
     strace = {}  # (server, mode) -> (requests, {syscall: calls})
     path = os.path.join(raw, "strace.tsv")
     if os.path.exists(path):
@@ -85,6 +87,24 @@ def load(raw):
         "fp": kv_file(os.path.join(raw, "footprint.txt")),
         "runs": runs,
         "kube": kube,
+    }
+
+
+def kube_aggregate(rounds):
+    """One series of kubelet-style probes over its rounds: medians of the
+    percentiles, sums of the counts, the worst max, the p99 of each round."""
+    def m(key):
+        v = med([num(r.get(key)) for r in rounds])
+        return "n/a" if v is None else f"{v:.1f}"
+    total = lambda key: str(sum(int(num(r.get(key), 0)) for r in rounds))
+    opened = [r.get("idle_open", "0/0").split("/") for r in rounds]
+    return {
+        "requests": total("requests"), "ok": total("ok"), "errors": total("errors"),
+        "idle_open": f"{min(int(o[0]) for o in opened)}/{opened[0][-1]}" if opened else "?",
+        "p50_us": m("p50_us"), "p90_us": m("p90_us"), "p99_us": m("p99_us"), "p999_us": m("p999_us"),
+        "max_us": f"{max(num(r.get('max_us'), 0) for r in rounds):.1f}" if rounds else "n/a",
+        "p99_rounds": ", ".join(f"{num(r.get('p99_us'), 0):.0f}" for r in rounds),
+        "rounds": str(len(rounds)),
     }
 
 
@@ -113,6 +133,16 @@ def cpu_per_request(x):
     if ticks is None or not hz or not reqs:
         return None
     return ticks / hz * 1e6 / reqs
+
+
+def others_pct(x):
+    """CPU time of other processes during a run, in percent of one CPU:
+    all busy time of the machine less the server's and wrk's."""
+    o, a, hz = num(x.get("others_ticks")), num(x.get("all_ticks")), num(x.get("clk_tck"))
+    dur = num(x.get("duration_us"))
+    if o is None or not dur or not hz:
+        return None
+    return max(0.0, o / hz / (dur / 1e6) * 100)
 
 
 def med(xs):
@@ -189,7 +219,8 @@ def targets(data):
         ok = (p is not None and p < 1000 and k.get("errors") == "0"
               and k.get("idle_open", "").split("/")[0] == k.get("idle_open", "").split("/")[-1])
         out.append((f"kubelet-style probe p99, {idle_label[0].split('idle')[1]} idle conns open (hams)",
-                    f"{fmt(p)} us, {k.get('errors', '?')} errors, idle still open {k.get('idle_open', '?')}",
+                    f"{fmt(p)} us (median of rounds: {k.get('p99_rounds', '?')}); {k.get('errors', '?')} errors; "
+                    f"idle still open {k.get('idle_open', '?')}",
                     "< 1000 us", None if p is None else ok, "close:1"))
     w = num(fp.get("wakeups_manual"))
     out.append((f"wake-ups of idle hams-server thread, {fp.get('idle_seconds', '?')} s, manual probes",
@@ -359,7 +390,10 @@ def write(data, raw, out, use_gnuplot):
                          f"{errs}" + (f" ({s[server]['missing']} runs missing)" if s[server]["missing"] else "")])
     md.append(md_table(["mode", "conns", "server", "req/s", "p50 us", "p99 us", "vs nginx",
                         "server CPU us/req", "errors"], rows))
-    md.append("\nEach round (servers run one after the other, order alternating between rounds):\n")
+    md.append("\nEach round (servers run one after the other, order alternating between rounds). "
+              "\"Others' CPU\" is the CPU time the rest of the machine used during the run (all busy "
+              "time in /proc/stat less the server's and wrk's), in percent of one CPU: the noise "
+              "from other work on this shared machine.\n")
     rows = []
     for mode, conns in SCENARIOS:
         rounds = runs.get((mode, conns), {})
@@ -369,22 +403,27 @@ def write(data, raw, out, use_gnuplot):
             rows.append([("keep-alive" if mode == "keepalive" else "close"), conns, rnd,
                          fmt(h), fmt(d), fmt(n),
                          fmt(h / n if h and n else None, 2), fmt(d / n if d and n else None, 2),
-                         " / ".join(fmt(num(x.get(k, {}).get("p99_us"))) for k in SERVERS)])
+                         " / ".join(fmt(num(x.get(k, {}).get("p99_us"))) for k in SERVERS),
+                         " / ".join(fmt(others_pct(x.get(k, {}))) for k in SERVERS)])
     md.append(md_table(["mode", "conns", "round", "hams req/s", "demo req/s", "nginx req/s",
-                        "hams/nginx", "demo/nginx", "p99 us hams / demo / nginx"], rows))
+                        "hams/nginx", "demo/nginx", "p99 us hams / demo / nginx",
+                        "others' CPU % hams / demo / nginx"], rows))
     md.append(f"\n## Kubelet-style probes\n")
     md.append(f"`bench/kubelet.c`: {meta.get('requests', '?')} sequential requests, each on a new "
               "connection with `Connection: close` (connect, send, read the whole response, close; "
               "timed from `socket()` to the response's last byte), while N idle keep-alive "
-              "connections (each has served one request) are held open to the same server.\n")
+              "connections (each has served one request) are held open to the same server. The "
+              f"series run one after the other, in {meta.get('rounds', '?')} rounds; percentiles are "
+              "medians over the rounds, max the worst, and the p99 of each round is listed.\n")
     rows = []
     for label, k in kube:
         server, _, idle = label.partition("-idle")
         rows.append([server, idle, f"{k.get('ok', '?')}/{k.get('requests', '?')}",
                      k.get("p50_us", "?"), k.get("p90_us", "?"), k.get("p99_us", "?"),
-                     k.get("p999_us", "?"), k.get("max_us", "?"), k.get("idle_open", "?")])
+                     k.get("p999_us", "?"), k.get("max_us", "?"), k.get("idle_open", "?"),
+                     k.get("p99_rounds", "?")])
     md.append(md_table(["server", "idle conns", "ok", "p50 us", "p90 us", "p99 us", "p99.9 us",
-                        "max us", "idle still open after"], rows))
+                        "max us", "idle still open after (fewest)", "p99 us of each round"], rows))
     md.append("\n## Footprint\n")
     md.append("From `bench/footprint.c` (one process; RSS is VmRSS of /proc/self/status, threads are "
               "the entries of /proc/self/task, wake-ups are voluntary + nonvoluntary context switches "

@@ -21,7 +21,10 @@
 #                    bench/out/ with --quick)
 #   --lib-dir DIR    use the libhams.so in DIR instead of building it with
 #                    cargo build --release
-#   --no-pin         do not pin servers to CPU 1 and clients to CPU 0
+#   --pin            pin servers to CPU 1 and clients to CPU 0 (off by
+#                    default: on a shared machine, a pinned server must
+#                    share its CPU with whatever else runs there, which
+#                    added milliseconds to p99 here)
 #   --profile        profile hams under load with perf even if all targets
 #                    pass; --no-profile never does
 #   --keep           keep the work directory (raw wrk output, logs)
@@ -35,7 +38,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
-quick=0 install=0 pin=1 profile=auto keep=0
+quick=0 install=0 pin=0 profile=auto keep=0
 rounds="" duration="" requests="" idle="" out="" libdir=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -47,6 +50,7 @@ while [ $# -gt 0 ]; do
         --idle) idle="$2"; shift ;;
         --out) out="$2"; shift ;;
         --lib-dir) libdir="$2"; shift ;;
+        --pin) pin=1 ;;
         --no-pin) pin=0 ;;
         --profile) profile=yes ;;
         --no-profile) profile=no ;;
@@ -136,7 +140,7 @@ stop_pid() { # stop one server this script started
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 log "descriptors: $(ulimit -n)"
 
-# CPU pinning: servers on CPU 1, clients on CPU 0, when there are two CPUs.
+# CPU pinning (--pin): servers on CPU 1, clients on CPU 0, with two CPUs.
 srv_run=() cli_run=()
 ncpu="$(nproc 2>/dev/null || echo 1)"
 if [ "$pin" = 1 ] && [ "$ncpu" -ge 2 ] && command -v taskset >/dev/null; then
@@ -295,6 +299,17 @@ cpu_ticks() { # server: user + system CPU time of its serving process, in clock 
     # fields 14 and 15 of /proc/PID/stat, counted after the ")" ending the name
     sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }'
 }
+machine_ticks() { # busy and total clock ticks of all CPUs, from /proc/stat
+    awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat
+}
+child_ticks() { # CPU time of the shell's finished children (wrk), in clock ticks,
+    # from the output of `times`, which must run in the shell itself (a
+    # subshell would count its own children only)
+    awk -v hz="$clk_tck" 'NR == 2 {
+        n = split($0, t, " "); s = 0
+        for (i = 1; i <= n; i++) { split(t[i], ms, "m"); s += ms[1] * 60 + ms[2] }
+        printf "%d\n", s * hz + 0.5 }' "$work/times"
+}
 run_wrk() { # server conns mode duration -> BENCH line on stdout
     local hdr=()
     [ "$3" = close ] && hdr=(-H 'Connection: close')
@@ -316,11 +331,18 @@ for sc in $scenarios; do
         for s in $order; do
             n=$((n + 1))
             f="$raw/wrk-$mode-c$conns-r$r-$s.txt"
-            c0="$(cpu_ticks "$s")"
+            times >"$work/times"
+            c0="$(cpu_ticks "$s")" m0="$(machine_ticks)" k0="$(child_ticks)"
             run_wrk "$s" "$conns" "$mode" "$duration" >"$f" 2>&1 || log "wrk failed: $f"
-            c1="$(cpu_ticks "$s")"
+            times >"$work/times"
+            c1="$(cpu_ticks "$s")" m1="$(machine_ticks)" k1="$(child_ticks)"
             line="$(grep '^BENCH ' "$f" | sed 's/^BENCH //' || true)"
-            [ -n "$line" ] && line="$line cpu_ticks=$((c1 - c0)) clk_tck=$clk_tck"
+            if [ -n "$line" ]; then
+                # others' CPU: all busy time of the machine less the server's and wrk's
+                read -r b0 t0 <<<"$m0"; read -r b1 t1 <<<"$m1"
+                others=$(( (b1 - b0) - (c1 - c0) - (k1 - k0) ))
+                line="$line cpu_ticks=$((c1 - c0)) clk_tck=$clk_tck wrk_ticks=$((k1 - k0)) others_ticks=$others all_ticks=$((t1 - t0))"
+            fi
             printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "$conns" "$r" "$s" "$line" >>"$raw/runs.tsv"
             log "[$n/$total] $mode c=$conns round $r $s: $(printf '%s' "$line" | tr ' ' '\n' | grep -E '^(rps|p50_us|p99_us)=' | tr '\n' ' ')"
             sleep 0.5
@@ -329,20 +351,23 @@ for sc in $scenarios; do
 done
 
 # ---- kubelet-style probes with 1000 idle connections ----------------------------
-log "kubelet-style probes: $requests sequential Connection: close requests"
+log "kubelet-style probes: $rounds rounds of $requests sequential Connection: close requests per series"
 : >"$raw/kubelet.tsv"
-kube() { # label port path idle
+kube() { # round label port path idle
     local o
-    o="$(timeout 200 "${cli_run[@]}" "$kubelet" "$2" "$3" "$requests" "$4" "$raw/kubelet-$1.lat" 2>"$raw/kubelet-$1.err")" ||
-        log "kubelet $1: not all ok: $o $(head -3 "$raw/kubelet-$1.err")"
-    printf '%s\t%s\n' "$1" "$o" >>"$raw/kubelet.tsv"
-    log "kubelet $1: $o"
+    o="$(timeout 200 "${cli_run[@]}" "$kubelet" "$3" "$4" "$requests" "$5" "$raw/kubelet-$2-r$1.lat" 2>"$raw/kubelet-$2-r$1.err")" ||
+        log "kubelet $2: not all ok: $o $(head -3 "$raw/kubelet-$2-r$1.err")"
+    printf '%s\t%s\t%s\n' "$2" "$1" "$o" >>"$raw/kubelet.tsv"
+    log "kubelet round $1 $2: $(printf '%s' "$o" | tr ' ' '\n' | grep -E '^(ok|idle_open|p50_us|p99_us|max_us)=' | tr '\n' ' ')"
     sleep 0.5
 }
-kube hams-idle0 "$hams_port" /hams/alive 0
-kube hams-idle$idle_conns "$hams_port" /hams/alive "$idle_conns"
-kube demo-idle$idle_conns "$demo_port" /hams/ready "$idle_conns"
-kube nginx-idle$idle_conns "$nginx_port" /alive "$idle_conns"
+: >"$raw/kubelet.tsv"
+for r in $(seq 1 "$rounds"); do
+    kube "$r" hams-idle0 "$hams_port" /hams/alive 0
+    kube "$r" hams-idle$idle_conns "$hams_port" /hams/alive "$idle_conns"
+    kube "$r" demo-idle$idle_conns "$demo_port" /hams/ready "$idle_conns"
+    kube "$r" nginx-idle$idle_conns "$nginx_port" /alive "$idle_conns"
+done
 
 # ---- evaluate; profile if a throughput or latency target missed ---------------
 # (perf samples the server process with the cpu-clock software event: this
