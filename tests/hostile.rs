@@ -53,6 +53,7 @@ fn slowloris_does_not_delay_a_kubelet_probe() {
         worst = worst.max(took);
         std::thread::sleep(Duration::from_millis(50));
     }
+    println!("slowloris: 300 dribbling connections, worst kubelet-style probe {worst:?}");
     assert!(worst < Duration::from_millis(500), "worst probe latency {worst:?} under slowloris");
 }
 
@@ -90,6 +91,7 @@ fn flood_past_the_connection_limit() {
             matches!(s.read(&mut b), Ok(0) | Err(_)) && !matches!(s.read(&mut b), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut)
         })
         .count();
+    println!("flood: {closed} of 400 connections closed at a limit of 50");
     assert!(closed >= 300, "only {closed} of 400 connections past the limit of 50 were closed");
     drop(flood);
     std::thread::sleep(Duration::from_millis(200));
@@ -121,6 +123,7 @@ fn clients_that_never_read_cost_bounded_memory() {
         .collect();
     let held: Vec<TcpStream> = writers.into_iter().map(|w| w.join().unwrap()).collect();
     let grown = rss_kb().saturating_sub(before);
+    println!("no-read: 20 clients pipelining 1.8 MB each without reading: RSS +{grown} KiB");
     // 20 connections with full kernel buffers; the server keeps at most
     // ~64 KiB of output and one read of input per connection.
     assert!(grown < 16 * 1024, "RSS grew {grown} KiB for 20 non-reading clients");
