@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # (bash -c '...' _ ARGS: the inner shell expands them)
 # Installs the Debian packages that tests/debian/build.sh built (libhams0,
 # libhams-dev, hams-probe) with dpkg -i, checks that they work from the
 # system alone, then purges them and checks that they are gone:
@@ -47,6 +48,7 @@ libdir="/usr/lib/$triplet"
 arch="$(dpkg --print-architecture)"
 files=()
 for p in "${pkgs[@]}"; do
+    # shellcheck disable=SC2012
     f="$(ls "$debs/${p}_"*"_$arch.deb" 2>/dev/null | sort -V | tail -n1)"
     [ -n "$f" ] || { fail "$debs has ${p}_*_$arch.deb (run tests/debian/build.sh)"; summary; exit 1; }
     files+=("$f")
