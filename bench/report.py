@@ -69,19 +69,19 @@ def load(raw):
                 if len(parts) == 3:
                     per.setdefault(parts[0], []).append(kv_line(parts[2]))
     kube = [(label, kube_aggregate(rounds)) for label, rounds in per.items()]
-    strace = {}  # (server, mode) -> (requests, {syscall: calls})
-    path = os.path.join(raw, "strace.tsv")
+    syscalls = {}  # (server, mode, conns) -> {name: count}
+    path = os.path.join(raw, "syscalls.tsv")
     if os.path.exists(path):
         with open(path) as f:
             for line in f:
                 parts = line.split()
                 if len(parts) != 3:
                     continue
-                calls = strace_calls(os.path.join(raw, f"strace-{parts[0]}-{parts[1]}.txt"))
-                if calls:
-                    strace[(parts[0], parts[1])] = (int(parts[2]), calls)
+                counts = perf_stat_counts(os.path.join(raw, f"syscalls-{parts[0]}-{parts[1]}-c{parts[2]}.csv"))
+                if counts:
+                    syscalls[(parts[0], parts[1], int(parts[2]))] = counts
     return {
-        "strace": strace,
+        "syscalls": syscalls,
         "meta": kv_file(os.path.join(raw, "meta.txt")),
         "sizes": kv_file(os.path.join(raw, "sizes.txt")),
         "fp": kv_file(os.path.join(raw, "footprint.txt")),
@@ -108,23 +108,30 @@ def kube_aggregate(rounds):
     }
 
 
-def strace_calls(path):
-    """{syscall: (calls, errors)} from the table of `strace -c`, without the total."""
-    calls = {}
+WRITES = ("sendto", "writev", "write", "sendmsg", "sendmmsg")
+
+
+def perf_stat_counts(path):
+    """{syscall: count} from `perf stat -x,` over syscalls:sys_enter_*; the
+    filtered sys_exit events (failed calls) become "NAME failed"."""
+    counts = {}
     if not os.path.exists(path):
-        return calls
-    dashes = 0
+        return counts
     with open(path) as f:
         for line in f:
-            if line.startswith("------"):
-                dashes += 1
+            t = line.strip().split(",")
+            if len(t) < 3 or not t[0].isdigit():
                 continue
-            t = line.split()
-            if dashes == 1 and len(t) >= 5 and t[3].isdigit():
-                errors = int(t[4]) if len(t) >= 6 and t[4].isdigit() else 0
-                c, e = calls.get(t[-1], (0, 0))
-                calls[t[-1]] = (c + int(t[3]), e + errors)
-    return calls
+            n, event = int(t[0]), t[2]
+            if event.startswith("syscalls:sys_enter_"):
+                name = event[len("syscalls:sys_enter_"):]
+            elif event.startswith("syscalls:sys_exit_"):
+                name = event[len("syscalls:sys_exit_"):] + " failed"
+            else:
+                continue
+            if n:
+                counts[name] = counts.get(name, 0) + n
+    return counts
 
 
 def cpu_per_request(x):
@@ -391,9 +398,9 @@ def write(data, raw, out, use_gnuplot):
     md.append(md_table(["mode", "conns", "server", "req/s", "p50 us", "p99 us", "vs nginx",
                         "server CPU us/req", "errors"], rows))
     md.append("\nEach round (servers run one after the other, order alternating between rounds). "
-              "\"Others' CPU\" is the CPU time the rest of the machine used during the run (all busy "
-              "time in /proc/stat less the server's and wrk's), in percent of one CPU: the noise "
-              "from other work on this shared machine.\n")
+              "\"Others' CPU\" is the CPU time the rest of the machine used during the run (user, "
+              "system and steal time in /proc/stat less the server's and wrk's), in percent of one "
+              "CPU: the noise from other work on this shared machine.\n")
     rows = []
     for mode, conns in SCENARIOS:
         rounds = runs.get((mode, conns), {})
@@ -468,28 +475,34 @@ def write(data, raw, out, use_gnuplot):
                                                             f"({g('demo_thread_names')})"],
     ]
     md.append(md_table(["figure", "value"], rows))
-    st = data["strace"]
-    if st:
-        md.append("\n## System calls per request\n")
-        md.append("`strace -c -f -p` on the server (the hams bench server; nginx's worker) while "
-                  "`bench/kubelet.c` sends a fixed number of requests one after another, on one "
-                  "keep-alive connection or each on a new `Connection: close` connection; calls "
-                  "divided by requests (the idle wait before and after is included); \"failed\" calls "
-                  "returned an error (EAGAIN here).\n")
-        cols = [(srv, mode) for mode in ("keepalive", "close") for srv in ("hams", "nginx") if (srv, mode) in st]
-        names = sorted({n for c in cols for n in st[c][1]},
-                       key=lambda n: -max(st[c][1].get(n, (0, 0))[0] / st[c][0] for c in cols))
-
-        def cell(c, n):
-            calls, errors = st[c][1].get(n, (0, 0))
-            txt = f"{calls / st[c][0]:.2f}"
-            return txt + (f" ({errors / st[c][0]:.2f} failed)" if errors else "")
-
-        rows = [[f"`{n}`"] + [cell(c, n) for c in cols] for n in names]
-        rows.append(["**total**"] + [f"**{sum(v[0] for v in st[c][1].values()) / st[c][0]:.2f}**"
-                                     for c in cols])
-        md.append(md_table(["system call"] + [f"{srv}, {'keep-alive' if mode == 'keepalive' else 'close'}"
-                                              for srv, mode in cols], rows))
+    sc = data["syscalls"]
+    if sc:
+        md.append("\n## System calls per request under wrk\n")
+        md.append("`perf stat -e syscalls:sys_enter_NAME` for 26 system calls a server may make per "
+                  "request (`recvfrom`, `sendto`, `writev`, `epoll_wait`, `epoll_ctl`, `accept4`, "
+                  "`close`, `setsockopt`, `futex`, `mmap`, ...: see `bench/run.sh`) on the server "
+                  "process (the hams bench server; nginx's worker) for a few seconds while wrk loads it as above, plus the "
+                  "failed returns of `recvfrom` and `accept4` (EAGAIN: nothing more to read or "
+                  "accept). Counts are divided by the responses written in that time (one "
+                  "`sendto`/`writev` each: wrk does not pipeline).\n")
+        for mode in ("keepalive", "close"):
+            cols = [(srv, mode, c) for c in (1, 50) for srv in ("hams", "nginx") if (srv, mode, c) in sc]
+            if not cols:
+                continue
+            writes = {c: sum(sc[c].get(w, 0) for w in WRITES) for c in cols}
+            names = sorted({n for c in cols for n in sc[c]},
+                           key=lambda n: (-max(sc[c].get(n, 0) / max(writes[c], 1) for c in cols), n))
+            names = [n for n in names if max(sc[c].get(n, 0) / max(writes[c], 1) for c in cols) >= 0.005]
+            rows = [[f"`{n}`"] + [f"{sc[c].get(n, 0) / writes[c]:.2f}" if writes[c] else "n/a" for c in cols]
+                    for n in names]
+            rows.append(["**total** (failed returns not added again)"]
+                        + [f"**{sum(v for k, v in sc[c].items() if not k.endswith(' failed')) / writes[c]:.2f}**"
+                           if writes[c] else "n/a" for c in cols])
+            rows.append(["responses counted"] + [fmt(writes[c]) for c in cols])
+            md.append(f"{'Keep-alive' if mode == 'keepalive' else 'Connection: close'}:\n")
+            md.append(md_table(["system call per request"] + [f"{srv}, {c} conn{'s' if c > 1 else ''}"
+                                                              for srv, _, c in cols], rows))
+            md.append("")
     png = chart(data, out, use_gnuplot)
     if png:
         md.append("\n## Chart\n")

@@ -299,8 +299,10 @@ cpu_ticks() { # server: user + system CPU time of its serving process, in clock 
     # fields 14 and 15 of /proc/PID/stat, counted after the ")" ending the name
     sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }'
 }
-machine_ticks() { # busy and total clock ticks of all CPUs, from /proc/stat
-    awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat
+machine_ticks() { # busy (user, nice, system, steal) and total clock ticks of all
+    # CPUs, from /proc/stat; irq and softirq time is left out of busy, as it
+    # is out of a process's own time
+    awk '/^cpu / { print $2 + $3 + $4 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9; exit }' /proc/stat
 }
 child_ticks() { # CPU time of the shell's finished children (wrk), in clock ticks,
     # from the output of `times`, which must run in the shell itself (a
@@ -424,27 +426,41 @@ if [ "$do_profile" = 1 ]; then
     done
 fi
 
-# ---- system calls per request (strace -c), hams vs nginx --------------------------
-if command -v strace >/dev/null; then
-    sreq=$((requests < 2000 ? requests : 2000))
-    for target in "hams:$hams_pid:$hams_port:/hams/alive" "nginx:$nginx_worker:$nginx_port:/alive"; do
-        IFS=: read -r name tpid tport tpath <<<"$target"
-        [ -n "$tpid" ] || continue
-        for mode in keepalive close; do
-            log "system calls: strace -c -f of $name, $sreq $mode requests"
-            f="$raw/strace-$name-$mode.txt"
-            timeout 120 strace -c -f -q -p "$tpid" -o "$f" 2>/dev/null &
-            spid=$!
+# ---- system calls per request under wrk, hams vs nginx ------------------------------
+# perf stat counts syscalls:sys_enter_* tracepoints of the server process
+# (and failed recvfrom/accept4 returns) while wrk loads it; dividing by the
+# responses written (one write-type call each, wrk does not pipeline) gives
+# calls per request. Counting in the kernel adds little, unlike strace.
+if [ "$have_perf" = 1 ] && perf stat -e syscalls:sys_enter_close -o /dev/null -- true >/dev/null 2>&1; then
+    if [ "$quick" = 1 ]; then sdur=1 sscen="keepalive:50 close:50"; else sdur=3 sscen="$scenarios"; fi
+    # the calls a server may make per request; all of syscalls:sys_enter_*
+    # would take perf over 10 s to set up here
+    sys_events=()
+    for n in read write readv writev recvfrom sendto recvmsg sendmsg accept accept4 close \
+        shutdown setsockopt getsockopt epoll_wait epoll_pwait epoll_ctl ioctl fcntl futex \
+        brk mmap munmap madvise poll clock_gettime; do
+        sys_events+=(-e "syscalls:sys_enter_$n")
+    done
+    : >"$raw/syscalls.tsv"
+    for sc in $sscen; do
+        mode="${sc%%:*}" conns="${sc##*:}"
+        for who in hams nginx; do
+            if [ "$who" = hams ]; then tpid="$hams_pid"; else tpid="$nginx_worker"; fi
+            log "system calls: perf stat of $who under wrk $mode c=$conns, ${sdur} s"
+            run_wrk "$who" "$conns" "$mode" $((sdur + 4)) >"$raw/syscalls-wrk-$who-$mode-c$conns.txt" 2>&1 &
+            wrk_pid=$!
             sleep 1
-            flag=(); [ "$mode" = keepalive ] && flag=(--keep-alive)
-            timeout 100 "${cli_run[@]}" "$kubelet" "${flag[@]}" "$tport" "$tpath" "$sreq" 0 >/dev/null 2>&1 ||
-                log "strace run $name $mode: not all requests ok"
-            sleep 0.2
-            kill -INT "$spid" 2>/dev/null || true
-            wait "$spid" 2>/dev/null || true
-            printf '%s\t%s\t%s\n' "$name" "$mode" "$sreq" >>"$raw/strace.tsv"
+            f="$raw/syscalls-$who-$mode-c$conns.csv"
+            timeout $((sdur + 30)) perf stat -x, -o "$f" "${sys_events[@]}" \
+                -e syscalls:sys_exit_recvfrom --filter 'ret < 0' \
+                -e syscalls:sys_exit_accept4 --filter 'ret < 0' \
+                -p "$tpid" -- sleep "$sdur" >/dev/null 2>&1 || log "perf stat failed for $who $mode c=$conns"
+            wait "$wrk_pid" || true
+            printf '%s\t%s\t%s\n' "$who" "$mode" "$conns" >>"$raw/syscalls.tsv"
         done
     done
+else
+    log "perf or its syscall tracepoints missing: no system call counts"
 fi
 
 stop_pid "$hams_pid"; stop_pid "$demo_pid"; stop_pid "$nginx_pid"
