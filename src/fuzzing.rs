@@ -12,6 +12,7 @@ use crate::Hams;
 pub struct Target {
     hams: Hams,
     _probes: Vec<crate::Probe>,
+    _metric: crate::Metric,
 }
 
 impl Default for Target {
@@ -24,9 +25,8 @@ impl Default for Target {
         let bad = hams.probe_manual("bad", Checks::READY | Checks::STARTUP, false).expect("probe");
         bad.set(false, Some("a \"quoted\" \\ reason")).expect("set");
         let kick = hams.probe_kick("kick", Checks::ALIVE, 60_000).expect("probe");
-        let m = hams.counter("fuzz_total", "Fuzz.", &[("l", "v")]).expect("counter");
-        std::mem::forget(m);
-        Target { hams, _probes: vec![ok, bad, kick] }
+        let metric = hams.counter("fuzz_total", "Fuzz.", &[("l", "v")]).expect("counter");
+        Target { hams, _probes: vec![ok, bad, kick], _metric: metric }
     }
 }
 
