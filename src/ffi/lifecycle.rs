@@ -33,15 +33,6 @@ pub unsafe extern "C" fn hams_new_from_yaml(text: *const c_char) -> *mut hams_t 
 /// A shutdown callback: called once, on a hams thread, after the drain.
 pub type hams_shutdown_fn = Option<unsafe extern "C" fn(user: *mut c_void)>;
 
-struct UserPtr(*mut c_void);
-// SAFETY: documented: `user` must be usable from a hams thread.
-unsafe impl Send for UserPtr {}
-impl UserPtr {
-    fn get(&self) -> *mut c_void {
-        self.0
-    }
-}
-
 /// Adds `callback(user)` to run once when shutdown is requested, after the
 /// drain time, on a hams thread. Callbacks run in the order added.
 #[no_mangle]
@@ -49,7 +40,7 @@ pub unsafe extern "C" fn hams_on_shutdown(h: *mut hams_t, callback: hams_shutdow
     guard(|| {
         let h = handle(h)?;
         let f = callback.ok_or_else(|| null("callback"))?;
-        let user = UserPtr(user);
+        let user = super::UserPtr(user);
         // SAFETY: the callback's contract is in hams.h.
         h.core.on_shutdown(move || unsafe { f(user.get()) })?;
         Ok(HAMS_OK)

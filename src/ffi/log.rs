@@ -9,16 +9,6 @@ use std::ffi::{c_char, c_int, c_void, CString};
 /// (e.g. "hams::server"), `message` the text. Called from any hams thread.
 pub type hams_log_fn = Option<unsafe extern "C" fn(user: *mut c_void, level: c_int, target: *const c_char, message: *const c_char)>;
 
-struct UserPtr(*mut c_void);
-// SAFETY: documented: the callback and `user` must be usable from any thread.
-unsafe impl Send for UserPtr {}
-unsafe impl Sync for UserPtr {}
-impl UserPtr {
-    fn get(&self) -> *mut c_void {
-        self.0
-    }
-}
-
 /// Routes hams' log records up to `max_level` (0 off, 1 error, 2 warn,
 /// 3 info, 4 debug, 5 trace) to `callback(user, ...)`, process-wide. With
 /// `callback` NULL, records go to stderr prefixed "hams: " (the default, at level 2).
@@ -27,7 +17,7 @@ pub unsafe extern "C" fn hams_set_logger(callback: hams_log_fn, user: *mut c_voi
     guard(|| {
         let level = level_filter_from_int(max_level)
             .ok_or_else(|| Error::invalid(format!("max_level {max_level} is out of range 0..5")))?;
-        let user = UserPtr(user);
+        let user = super::UserPtr(user);
         let sink: Option<LogCallback> = callback.map(|f| {
             Box::new(move |level: log::Level, target: &str, message: &str| {
                 let target = CString::new(target.replace('\0', " ")).unwrap_or_default();

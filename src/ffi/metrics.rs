@@ -225,15 +225,6 @@ pub unsafe extern "C" fn hams_metrics_append(out: *mut hams_metrics_buffer_t, te
     })
 }
 
-struct UserPtr(*mut c_void);
-// SAFETY: documented: `user` must be usable from a hams thread.
-unsafe impl Send for UserPtr {}
-impl UserPtr {
-    fn get(&self) -> *mut c_void {
-        self.0
-    }
-}
-
 /// Installs `callback(user, out)`, run on a hams thread for each scrape of
 /// /hams/metrics; what it appends is validated and served after hams' own
 /// metrics. A run longer than the callback timeout (default 2 s) is served
@@ -244,7 +235,7 @@ impl UserPtr {
 pub unsafe extern "C" fn hams_set_metrics_callback(h: *mut hams_t, callback: hams_metrics_fn, user: *mut c_void) -> c_int {
     guard(|| {
         let h = handle(h)?;
-        let user = UserPtr(user);
+        let user = super::UserPtr(user);
         let f = callback.map(|f| {
             Box::new(move |out: &mut String| {
                 let mut buf = hams_metrics_buffer { text: std::mem::take(out) };

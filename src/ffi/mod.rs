@@ -21,7 +21,7 @@ pub use self::probe::*;
 
 use crate::error::{Error, ErrorKind, Result};
 use std::cell::RefCell;
-use std::ffi::{c_char, c_int, c_uint, CStr, CString};
+use std::ffi::{c_char, c_int, c_uint, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// What every int-returning function returns: HAMS_OK (0) on success, a
@@ -122,6 +122,22 @@ unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str> {
         return Err(null(what));
     }
     CStr::from_ptr(p).to_str().map_err(|e| Error::invalid(format!("{what} is not valid UTF-8 ({e})")))
+}
+
+/// The `void *user` an application passes with a callback.
+pub(crate) struct UserPtr(*mut c_void);
+
+// SAFETY: every function taking a callback documents that the callback and
+// its `user` are called from hams' threads, so the application vouches for
+// them being usable there; hams never dereferences the pointer itself.
+unsafe impl Send for UserPtr {}
+unsafe impl Sync for UserPtr {}
+
+impl UserPtr {
+    // A method (not `.0`) so that closures capture the whole `Send` wrapper.
+    pub(crate) fn get(&self) -> *mut c_void {
+        self.0
+    }
 }
 
 /// Handles carry a magic number so that a freed or foreign pointer is

@@ -74,16 +74,6 @@ pub unsafe extern "C" fn hams_probe_new_kick(h: *mut hams_t, name: *const c_char
     guard_ptr(|| add(h, name, checks, |core, name, checks| core.probe_kick(name, checks, margin_ms)))
 }
 
-struct UserPtr(*mut c_void);
-// SAFETY: the application promises `user` may be used from hams' threads
-// (documented in hams_probe_new_callback(3)); runs of one probe never overlap.
-unsafe impl Send for UserPtr {}
-impl UserPtr {
-    fn get(&self) -> *mut c_void {
-        self.0
-    }
-}
-
 /// Creates a probe whose health is the result of `callback(user, reason,
 /// reason_len)`, run on a hams thread (never the serving thread): at once,
 /// then `interval_ms` after each run ends. A run still going after
@@ -102,7 +92,7 @@ pub unsafe extern "C" fn hams_probe_new_callback(
 ) -> *mut hams_probe_t {
     guard_ptr(|| {
         let callback = callback.ok_or_else(|| null("callback"))?;
-        let user = UserPtr(user);
+        let user = super::UserPtr(user);
         add(h, name, checks, |core, name, checks| {
             core.probe_callback(name, checks, interval_ms, timeout_ms, move || {
                 let mut reason = [0 as c_char; REASON_BUF];
