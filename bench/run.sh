@@ -19,8 +19,8 @@
 #   --idle S         seconds of each idle wake-up measurement (10)
 #   --out DIR        where results.md and chart.png go (bench/, or
 #                    bench/out/ with --quick)
-#   --lib-dir DIR    use the libhams.so in DIR instead of building it with
-#                    cargo build --release
+#   --lib-dir DIR    use the libhams.so in DIR (default: $HAMS_LIB_DIR, as
+#                    make bench sets it; else cargo build --release)
 #   --pin            pin servers to CPU 1 and clients to CPU 0 (off by
 #                    default: on a shared machine, a pinned server must
 #                    share its CPU with whatever else runs there, which
@@ -150,6 +150,8 @@ else
 fi
 
 # ---- build ------------------------------------------------------------------
+# `make bench` passes the relinked library's directory in HAMS_LIB_DIR.
+[ -n "$libdir" ] || libdir="${HAMS_LIB_DIR:-}"
 if [ -z "$libdir" ]; then
     command -v cargo >/dev/null || { echo "bench: cargo missing (or pass --lib-dir)" >&2; exit 1; }
     log "cargo build --release"
