@@ -419,3 +419,15 @@ fn stop_closes_open_connections() {
     h.stop().unwrap();
     assert!(is_closed(&mut s));
 }
+
+#[test]
+fn a_client_that_shuts_its_side_gets_its_answer_and_the_close() {
+    let (_h, port) = started("svc");
+    let mut s = connect(port);
+    s.write_all(b"GET /hams/alive HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let t = Instant::now();
+    let out = read_to_close(&mut s);
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n") && out.ends_with("ok"), "{out}");
+    assert!(t.elapsed() < Duration::from_secs(2), "closed at once, not after the idle timeout");
+}

@@ -123,6 +123,8 @@ pub(crate) struct Conn {
     phase: Phase,
     /// What a parked request waits for.
     wait: Option<Wait>,
+    /// The peer shut its side (EPOLLRDHUP): read on to the end of input.
+    pub peer_closed: bool,
     pub deadline: Instant,
 }
 
@@ -136,13 +138,18 @@ impl Conn {
             stalled: false,
             phase: Phase::Head,
             wait: None,
+            peer_closed: false,
             deadline: now + limits.header_timeout,
         }
     }
 
     /// Does all the work the socket allows now: flush, serve, read, repeat.
-    pub(crate) fn drive(&mut self, svc: &Service, scratch: &mut Scratch, limits: &Limits) -> Next {
+    /// `readable` is false for an event that only says the socket can be
+    /// written: then, with no output waiting, no bytes came and no read is
+    /// tried (a new connection's first event, saving an EAGAIN read).
+    pub(crate) fn drive(&mut self, svc: &Service, scratch: &mut Scratch, limits: &Limits, readable: bool) -> Next {
         let mut reads = 0;
+        let mut drained = !readable && self.out_pos == self.outbuf.len() && !self.stalled;
         loop {
             match self.flush() {
                 Ok(true) => {}
@@ -166,6 +173,13 @@ impl Conn {
                 self.serve_inbuf(svc, scratch, limits);
                 continue;
             }
+            // A short read emptied the socket: with edge-triggered readiness
+            // new bytes bring a new event, so a read that would only say
+            // EAGAIN is saved (one system call per request). Not when the
+            // peer has shut its side: its end of input comes with no event.
+            if drained {
+                return Next::Keep;
+            }
             if reads == READS_PER_TURN {
                 return Next::Again;
             }
@@ -177,6 +191,7 @@ impl Conn {
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(_) => return Next::Close,
             };
+            drained = n < scratch.rbuf.len() && !self.peer_closed;
             if self.inbuf.is_empty() {
                 // The common case: serve straight from the shared buffer.
                 let rbuf = std::mem::take(&mut scratch.rbuf);

@@ -201,7 +201,14 @@ impl Server {
                             crate::lifecycle::signals::drain(fd, |sig| self.svc.shutdown.on_signal(sig));
                         }
                     }
-                    Token(idx) => self.drive(idx),
+                    Token(idx) => {
+                        if event.is_read_closed() {
+                            if let Some(Some(conn)) = self.conns.get_mut(idx) {
+                                conn.peer_closed = true;
+                            }
+                        }
+                        self.drive_on(idx, event.is_readable() || event.is_read_closed() || event.is_error())
+                    }
                 }
             }
             // Then one more turn for each connection that had work left.
@@ -266,8 +273,12 @@ impl Server {
     }
 
     fn drive(&mut self, idx: usize) {
+        self.drive_on(idx, true);
+    }
+
+    fn drive_on(&mut self, idx: usize, readable: bool) {
         let Some(Some(conn)) = self.conns.get_mut(idx) else { return };
-        match conn.drive(&self.svc, &mut self.scratch, &self.limits) {
+        match conn.drive(&self.svc, &mut self.scratch, &self.limits, readable) {
             Next::Keep => {
                 let deadline = conn.deadline;
                 if conn.waiting_for().is_some() && !self.parked.contains(&idx) {
@@ -337,10 +348,14 @@ impl Server {
     }
 
     fn close(&mut self, idx: usize) {
-        if let Some(mut conn) = self.conns[idx].take() {
-            let _ = self.poll.registry().deregister(&mut conn.stream);
+        // Closing the socket takes it out of the epoll set: no epoll_ctl.
+        if self.conns[idx].take().is_some() {
             self.free.push(idx);
             self.active -= 1;
+            // The last connection gone: no deadline is left to wake up for.
+            if self.active == 0 && self.accept_paused_until.is_none() {
+                self.next_sweep = None;
+            }
         }
     }
 
