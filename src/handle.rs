@@ -124,9 +124,7 @@ impl Hams {
 
     /// Sets the connection limits and timeouts; only while stopped.
     pub fn set_limits(&self, limits: Limits) -> Result<()> {
-        let mut config = Config::new(&self.svc.name, &self.svc.version);
-        config.limits = limits.clone();
-        config.validate()?;
+        crate::config::validate_limits(&limits)?;
         let mut c = lock(&self.control);
         if c.running.is_some() {
             return Err(Error::state("cannot change limits while started; stop first"));

@@ -62,6 +62,16 @@ impl Registry {
         false
     }
 
+    /// Whether `check` passes as its endpoint would answer it (no excludes):
+    /// readiness also needs startup done and no shutdown; startup latches.
+    pub(crate) fn passes(&self, check: Check, now_ns: u64) -> bool {
+        match check {
+            Check::Alive => self.all_healthy(check, now_ns),
+            Check::Ready => self.startup_complete(now_ns) && !self.is_shutting_down() && self.all_healthy(check, now_ns),
+            Check::Startup => self.startup_complete(now_ns),
+        }
+    }
+
     pub(crate) fn startup_latched(&self) -> bool {
         self.startup_passed.load(Ordering::Acquire)
     }

@@ -87,7 +87,6 @@ pub(crate) fn render_check(reg: &Registry, check: Check, opts: &Options, now_ns:
         out.line(STARTUP_GATE, Verdict::Failed(STARTUP_GATE_REASON), false);
         passed = false;
     }
-    let mut startup_seen_healthy = true;
     reg.with_probes(|probes| {
         for p in probes.iter().filter(|p| p.checks().contains(check)) {
             if is_excluded(p.name()) {
@@ -101,14 +100,11 @@ pub(crate) fn render_check(reg: &Registry, check: Check, opts: &Options, now_ns:
         }
     });
     if check == Check::Startup {
-        startup_seen_healthy = passed;
-        if reg.startup_latched() {
-            passed = true;
+        // Only a full, unfiltered pass latches startup; once latched it passes.
+        if passed && opts.n_excludes == 0 {
+            reg.latch_startup();
         }
-    }
-    // Only a full, unfiltered pass latches startup.
-    if check == Check::Startup && startup_seen_healthy && opts.n_excludes == 0 {
-        reg.latch_startup();
+        passed |= reg.startup_latched();
     }
 
     let unmatched = || opts.excludes().iter().zip(matched).filter(|(_, m)| !m).map(|(e, _)| *e);

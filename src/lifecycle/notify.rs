@@ -109,8 +109,8 @@ impl Drop for Notifier {
 
 fn status_text(svc: &Service, now: u64) -> (bool, bool, &'static str) {
     let reg = &svc.registry;
-    let alive = reg.all_healthy(Check::Alive, now);
-    let ready = reg.startup_complete(now) && reg.all_healthy(Check::Ready, now) && !reg.is_shutting_down();
+    let alive = reg.passes(Check::Alive, now);
+    let ready = reg.passes(Check::Ready, now);
     let text = match (reg.is_shutting_down(), alive, ready) {
         (true, _, _) => "shutting down",
         (false, false, _) => "not alive",

@@ -79,11 +79,7 @@ pub(crate) fn render(svc: &Service, w: &mut Writer, now_ns: u64, path: &mut [u8;
     let reg = &svc.registry;
     w.header("hams_check_healthy", "Whether a health check passes (1) or fails (0).", Type::Gauge);
     for check in Check::ALL {
-        let ok = match check {
-            Check::Ready => reg.startup_complete(now_ns) && !reg.is_shutting_down() && reg.all_healthy(check, now_ns),
-            Check::Startup => reg.startup_complete(now_ns),
-            Check::Alive => reg.all_healthy(check, now_ns),
-        };
+        let ok = reg.passes(check, now_ns);
         w.sample("hams_check_healthy", "", [("check", check.name())].into_iter(), None, f64::from(u8::from(ok)));
     }
     w.header("hams_probe_healthy", "Whether a probe passes (1) or fails (0), per check it takes part in.", Type::Gauge);
