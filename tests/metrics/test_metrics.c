@@ -39,55 +39,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../c/testing.h"
+
 /* ------------------------------------------------------------------------ */
-/* Tiny test framework                                                      */
+/* The rest of the framework, for this file (tests/c/testing.h has the core) */
 /* ------------------------------------------------------------------------ */
-
-static int g_passed;
-static int g_failed;
-static int g_case_failures;
-static const char *volatile g_current_case = "(none)";
-
-#define FAILF(...)                                                             \
-    do {                                                                       \
-        fprintf(stderr, "    FAIL %s:%d: ", __FILE__, __LINE__);              \
-        fprintf(stderr, __VA_ARGS__);                                          \
-        fputc('\n', stderr);                                                   \
-        g_case_failures++;                                                     \
-    } while (0)
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) FAILF("CHECK(%s)", #cond);                                \
-    } while (0)
-
-#define REQUIRE(cond)                                                          \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            FAILF("REQUIRE(%s) (last_error: \"%s\")", #cond,                   \
-                  safe_last_error());                                          \
-            return;                                                            \
-        }                                                                      \
-    } while (0)
-
-#define CHECK_INT(actual, expected)                                            \
-    do {                                                                       \
-        long long a_ = (long long)(actual);                                    \
-        long long e_ = (long long)(expected);                                  \
-        if (a_ != e_)                                                          \
-            FAILF("%s == %lld, expected %lld", #actual, a_, e_);               \
-    } while (0)
-
-/* A call that must return `code` and leave a non-empty hams_last_error(). */
-#define CHECK_ERR(call, code)                                                  \
-    do {                                                                       \
-        int rc_ = (call);                                                      \
-        if (rc_ != (code))                                                     \
-            FAILF("%s returned %d, expected %s (%d)", #call, rc_, #code,       \
-                  (int)(code));                                                \
-        else if (!last_error_nonempty())                                       \
-            FAILF("%s: hams_last_error() is empty after failure", #call);      \
-    } while (0)
 
 /* A call returning a pointer that must be NULL with a non-empty error. */
 #define CHECK_NULL_ERR(call)                                                   \
@@ -101,14 +57,6 @@ static const char *volatile g_current_case = "(none)";
         }                                                                      \
     } while (0)
 
-#define CHECK_OK(call)                                                         \
-    do {                                                                       \
-        int rc_ = (call);                                                      \
-        if (rc_ != HAMS_OK)                                                    \
-            FAILF("%s returned %d, expected HAMS_OK (last_error: \"%s\")",    \
-                  #call, rc_, safe_last_error());                              \
-    } while (0)
-
 /* A call returning a metric that must succeed; the metric is freed. */
 #define CHECK_CREATES(call)                                                    \
     do {                                                                       \
@@ -119,16 +67,6 @@ static const char *volatile g_current_case = "(none)";
         else                                                                   \
             hams_metric_free(p_);                                              \
     } while (0)
-
-static const char *safe_last_error(void) {
-    const char *e = hams_last_error();
-    return e ? e : "(NULL)";
-}
-
-static bool last_error_nonempty(void) {
-    const char *e = hams_last_error();
-    return e != NULL && e[0] != '\0';
-}
 
 static double now_ms(void) {
     struct timespec ts;
