@@ -46,33 +46,8 @@ node=$(sed -e 's|/\*.*\*/||g' "$symfile" |
 	sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_.]*\)[[:space:]]*{.*/\1/p' | sed 1q)
 if [ -n "$node" ]; then pass; else fail "no version node in $symfile"; fi
 
-# Functions declared in the header (same extraction as tests/man/check.sh):
-# strip comments and preprocessor lines, join the lines, take every hams_*
-# identifier directly followed by "(".
-awk '
-	{
-		line = $0; out = ""
-		while (line != "") {
-			if (incomment) {
-				i = index(line, "*/")
-				if (i == 0) { line = ""; break }
-				line = substr(line, i + 2); incomment = 0
-				continue
-			}
-			i = index(line, "/*"); j = index(line, "//")
-			if (j > 0 && (i == 0 || j < i)) {
-				out = out substr(line, 1, j - 1); line = ""; break
-			}
-			if (i == 0) { out = out line; line = ""; break }
-			out = out substr(line, 1, i - 1) " "
-			line = substr(line, i + 2); incomment = 1
-		}
-		if (incont || out ~ /^[ \t]*#/) { incont = (out ~ /\\$/); next }
-		print out
-	}
-' "$header" | tr '\n' ' ' |
-	grep -oE '(^|[^A-Za-z0-9_])hams_[a-z0-9_]+[[:space:]]*\(' |
-	sed -E 's/^[^h]*//; s/[[:space:]]*\($//' | sort -u >"$tmp/declared"
+# Functions declared in the header.
+sh "$(dirname "$0")/../tools/header-functions.sh" "$header" >"$tmp/declared"
 if [ -s "$tmp/declared" ]; then pass; else fail "no hams_* functions in $header"; fi
 
 # Defined dynamic symbols: "TYPE BIND NAME[@[@]VERSION]".

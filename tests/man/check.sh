@@ -92,40 +92,9 @@ if [ "$npages" -eq 0 ]; then
 	fail "no manual pages found in man/"
 fi
 
-# Functions declared in the header: strip comments and preprocessor lines,
-# join everything into one line (a declaration may span lines), then take
-# every hams_* identifier directly followed by "(".  Function-pointer
-# typedefs such as (*hams_check_fn)(...) have ")" after the name and are not
-# matched.
+# Functions declared in the header.
 if [ -f "$header" ]; then
-	awk '
-		{
-			line = $0; out = ""
-			while (line != "") {
-				if (incomment) {
-					i = index(line, "*/")
-					if (i == 0) { line = ""; break }
-					line = substr(line, i + 2); incomment = 0
-					continue
-				}
-				i = index(line, "/*"); j = index(line, "//")
-				if (j > 0 && (i == 0 || j < i)) {
-					out = out substr(line, 1, j - 1); line = ""; break
-				}
-				if (i == 0) { out = out line; line = ""; break }
-				out = out substr(line, 1, i - 1) " "
-				line = substr(line, i + 2); incomment = 1
-			}
-			# preprocessor lines, including continued ones
-			if (incont || out ~ /^[ \t]*#/) {
-				incont = (out ~ /\\$/)
-				next
-			}
-			print out
-		}
-	' "$header" | tr '\n' ' ' |
-		grep -oE '(^|[^A-Za-z0-9_])hams_[a-z0-9_]+[[:space:]]*\(' |
-		sed -E 's/^[^h]*//; s/[[:space:]]*\($//' | sort -u >"$tmp/functions"
+	sh "$(dirname "$0")/../../tools/header-functions.sh" "$header" >"$tmp/functions"
 
 	if [ ! -s "$tmp/functions" ]; then
 		fail "${header#"$root"/}: no hams_* functions found"
