@@ -81,7 +81,8 @@ pub fn check_responses(mut out: &[u8]) {
         let rest = &out[end + 4..];
         // The next response, if any, starts right after this body (or right
         // after the head for HEAD requests).
-        let after = if rest.len() >= len && (rest.len() == len || rest[len..].starts_with(b"HTTP/1.1 ")) { len } else { 0 };
+        let after =
+            if rest.len() >= len && (rest.len() == len || rest[len..].starts_with(b"HTTP/1.1 ")) { len } else { 0 };
         out = &rest[after..];
     }
 }

@@ -3,23 +3,23 @@
 
 use crate::clock::now_ns;
 use crate::config::{parse_address, Config, ProbeKind};
-use crate::lifecycle::notify::{Notifier, Target};
-use crate::lifecycle::shutdown::{Origin, Phase, Shutdown};
-use crate::lifecycle::signals;
-use crate::metrics::{Kind as MetricKind, Metric, collector::MetricsFn};
-use crate::service::ShutdownEndpoint;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::health::checker::{CheckFn, Checker};
 use crate::health::probe::ProbeState;
 use crate::health::report::{self, Format, Options};
 use crate::health::{Check, Checks};
+use crate::lifecycle::notify::{Notifier, Target};
+use crate::lifecycle::shutdown::{Origin, Phase, Shutdown};
+use crate::lifecycle::signals;
+use crate::metrics::{collector::MetricsFn, Kind as MetricKind, Metric};
 use crate::server::{self, Limits, Running};
 use crate::service::Service;
+use crate::service::ShutdownEndpoint;
 use crate::sync::lock;
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 /// One health server with its probes.
 pub struct Hams {
@@ -237,7 +237,14 @@ impl Hams {
     /// A probe whose health is `check()`: `Ok(())` or `Err(reason)`. It runs
     /// off the serving thread, at once and then `interval_ms` after each run;
     /// a run longer than `timeout_ms` fails the probe.
-    pub fn probe_callback<F>(&self, name: &str, checks: Checks, interval_ms: u64, timeout_ms: u64, check: F) -> Result<Probe>
+    pub fn probe_callback<F>(
+        &self,
+        name: &str,
+        checks: Checks,
+        interval_ms: u64,
+        timeout_ms: u64,
+        check: F,
+    ) -> Result<Probe>
     where
         F: FnMut() -> std::result::Result<(), String> + Send + 'static,
     {

@@ -43,4 +43,3 @@ pub use server::Limits;
 
 /// The library's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-

@@ -39,7 +39,8 @@ impl Log for HamsLogger {
         match &*read(&self.sink) {
             Some(callback) => callback(record.level(), record.target(), &message),
             None => {
-                let _ = writeln!(std::io::stderr().lock(), "hams: {}: {}", record.level().as_str().to_lowercase(), message);
+                let _ =
+                    writeln!(std::io::stderr().lock(), "hams: {}: {}", record.level().as_str().to_lowercase(), message);
             }
         }
         DELIVERING.with(|d| d.set(false));

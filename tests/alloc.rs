@@ -79,7 +79,10 @@ fn keep_alive_requests_allocate_nothing_per_request() {
         let before = ALLOCS.load(Ordering::SeqCst);
         requests(&mut s, req, &mut buf, 10_000);
         let during = ALLOCS.load(Ordering::SeqCst) - before;
-        println!("{during} allocations in 10,000 keep-alive requests of {:?}", String::from_utf8_lossy(req).lines().next().unwrap_or(""));
+        println!(
+            "{during} allocations in 10,000 keep-alive requests of {:?}",
+            String::from_utf8_lossy(req).lines().next().unwrap_or("")
+        );
         assert!(
             during < 10,
             "{during} allocations during 10,000 keep-alive requests of {:?}",

@@ -21,7 +21,13 @@ fn files(dir: &str) -> Vec<(String, Vec<u8>)> {
 fn normalize(out: &[u8]) -> String {
     String::from_utf8_lossy(out)
         .split('\n')
-        .map(|l| if l.starts_with("process_") || l.starts_with("Content-Length:") { l.split(' ').next().unwrap_or("") } else { l })
+        .map(|l| {
+            if l.starts_with("process_") || l.starts_with("Content-Length:") {
+                l.split(' ').next().unwrap_or("")
+            } else {
+                l
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

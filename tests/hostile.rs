@@ -143,7 +143,13 @@ fn abrupt_resets_mid_request() {
         let linger = libc::linger { l_onoff: 1, l_linger: 0 };
         unsafe {
             use std::os::fd::AsRawFd;
-            libc::setsockopt(s.as_raw_fd(), libc::SOL_SOCKET, libc::SO_LINGER, (&linger as *const libc::linger).cast(), std::mem::size_of::<libc::linger>() as u32);
+            libc::setsockopt(
+                s.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                (&linger as *const libc::linger).cast(),
+                std::mem::size_of::<libc::linger>() as u32,
+            );
         }
         drop(s); // RST
     }

@@ -217,7 +217,7 @@ fn malformed_requests_get_400_and_close() {
     let cases: &[&[u8]] = &[
         b"GARBAGE\r\n\r\n",
         b"GET /hams/alive HTTP/1.1\r\n\r\n",                       // no Host
-        b"GET /hams/alive HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",  // two Hosts
+        b"GET /hams/alive HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", // two Hosts
         b"GET /hams/alive HTTP/2.0\r\nHost: a\r\n\r\n",
         b"GET hams/alive HTTP/1.1\r\nHost: a\r\n\r\n",
         b"GET /hams/alive HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n",
@@ -243,7 +243,9 @@ fn oversized_heads_get_431_and_bodies_413() {
     let endless = format!("GET /hams/alive HTTP/1.1\r\nHost: a\r\nX-Big: {}", "a".repeat(70_000));
     assert!(raw(port, endless.as_bytes()).starts_with("HTTP/1.1 431 "));
     let many: String = (0..100).map(|i| format!("X-{i}: v\r\n")).collect();
-    assert!(raw(port, format!("GET /hams/alive HTTP/1.1\r\nHost: a\r\n{many}\r\n").as_bytes()).starts_with("HTTP/1.1 431 "));
+    assert!(
+        raw(port, format!("GET /hams/alive HTTP/1.1\r\nHost: a\r\n{many}\r\n").as_bytes()).starts_with("HTTP/1.1 431 ")
+    );
     let out = raw(port, b"POST /hams/alive HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello");
     assert!(out.starts_with("HTTP/1.1 413 "), "{out}");
     let out = raw(port, b"GET /hams/alive HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
@@ -344,7 +346,11 @@ fn callback_results_and_reasons() {
     let h2 = healthy.clone();
     let _p = h
         .probe_callback("cache", Checks::READY, 10, 1000, move || {
-            if h2.load(std::sync::atomic::Ordering::SeqCst) { Ok(()) } else { Err("cache cold".into()) }
+            if h2.load(std::sync::atomic::Ordering::SeqCst) {
+                Ok(())
+            } else {
+                Err("cache cold".into())
+            }
         })
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -379,11 +385,8 @@ fn kick_probe_expires_and_recovers() {
 #[test]
 fn many_instances_at_once() {
     let servers: Vec<(Hams, u16)> = (0..16).map(|i| started(&format!("svc{i}"))).collect();
-    let probes: Vec<_> = servers
-        .iter()
-        .enumerate()
-        .map(|(i, (h, _))| h.probe_manual("p", Checks::ALIVE, i % 2 == 0).unwrap())
-        .collect();
+    let probes: Vec<_> =
+        servers.iter().enumerate().map(|(i, (h, _))| h.probe_manual("p", Checks::ALIVE, i % 2 == 0).unwrap()).collect();
     for (i, (_, port)) in servers.iter().enumerate() {
         assert_eq!(get(*port, "/hams/alive").status, if i % 2 == 0 { 200 } else { 503 });
         assert!(get(*port, "/hams/version").body.contains(&format!("\"svc{i}\"")));

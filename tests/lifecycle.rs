@@ -103,7 +103,9 @@ fn endpoint_gives_202_when_the_sequence_takes_longer_than_its_bound() {
 #[test]
 fn endpoint_token_is_required_and_checked() {
     let (h, port) = with_shutdown(0, true, Some("s3cret"), 5000);
-    for auth in ["", "Authorization: Bearer wrong\r\n", "Authorization: Basic s3cret\r\n", "Authorization: Bearer s3cre\r\n"] {
+    for auth in
+        ["", "Authorization: Bearer wrong\r\n", "Authorization: Basic s3cret\r\n", "Authorization: Bearer s3cre\r\n"]
+    {
         let r = post(port, "/hams/shutdown", auth);
         assert_eq!(r.status, 401, "{auth:?}");
         assert_eq!(r.header("WWW-Authenticate"), Some("Bearer"));
@@ -150,14 +152,17 @@ fn example_configurations_load() {
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
-            let hidden_or_vendored = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.') || n == "node_modules" || n == "kubernetes");
+            let hidden_or_vendored = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.') || n == "node_modules" || n == "kubernetes");
             if hidden_or_vendored {
                 continue;
             }
             if path.is_dir() {
                 dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                let c = hams::config::from_file(path.to_str().unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let c = hams::config::from_file(path.to_str().unwrap())
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 Hams::with_config(c).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 found += 1;
             }

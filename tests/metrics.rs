@@ -97,7 +97,11 @@ fn callback_output_is_served_validated_and_timed_out() {
 
     h.set_metrics_callback(Some(Box::new(|out: &mut String| out.push_str("hams_build_info 2\n"))));
     let r = get(port, "/hams/metrics");
-    assert_eq!(value(&r.body, "hams_metrics_callback_failures_total{reason=\"invalid\"}"), Some(2.0), "built-in names are refused");
+    assert_eq!(
+        value(&r.body, "hams_metrics_callback_failures_total{reason=\"invalid\"}"),
+        Some(2.0),
+        "built-in names are refused"
+    );
 
     h.set_metrics_callback(Some(Box::new(|out: &mut String| {
         std::thread::sleep(Duration::from_millis(1500));

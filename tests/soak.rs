@@ -41,7 +41,10 @@ fn request(s: &mut TcpStream, req: &[u8], buf: &mut [u8]) -> bool {
             let head = &buf[..end];
             let key = b"Content-Length: ";
             let Some(at) = head.windows(key.len()).position(|w| w == key) else { return false };
-            let len = head[at + key.len()..].iter().take_while(|b| b.is_ascii_digit()).fold(0, |n, d| n * 10 + (d - b'0') as usize);
+            let len = head[at + key.len()..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .fold(0, |n, d| n * 10 + (d - b'0') as usize);
             if got >= end + 4 + len {
                 return head.starts_with(b"HTTP/1.1 200 ");
             }
@@ -61,7 +64,9 @@ fn run(port: u16, n: u64, errors: &Arc<AtomicU64>) {
                 for i in 0..n / CLIENTS {
                     // One request in five on a new connection (kubelet style).
                     let ok = if (i + c) % 5 == 0 {
-                        TcpStream::connect(("127.0.0.1", port)).map(|mut s| request(&mut s, close, &mut buf)).unwrap_or(false)
+                        TcpStream::connect(("127.0.0.1", port))
+                            .map(|mut s| request(&mut s, close, &mut buf))
+                            .unwrap_or(false)
                     } else {
                         let s = conn.get_or_insert_with(|| TcpStream::connect(("127.0.0.1", port)).unwrap());
                         let ok = request(s, keep, &mut buf);

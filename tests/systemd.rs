@@ -46,7 +46,8 @@ fn collect(sock: &UnixDatagram, d: Duration) -> Vec<(Instant, String)> {
     let mut out = Vec::new();
     let mut buf = [0u8; 512];
     while Instant::now() < end {
-        sock.set_read_timeout(Some(end.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)))).unwrap();
+        sock.set_read_timeout(Some(end.saturating_duration_since(Instant::now()).max(Duration::from_millis(1))))
+            .unwrap();
         if let Ok(n) = sock.recv(&mut buf) {
             out.push((Instant::now(), String::from_utf8_lossy(&buf[..n]).into_owned()));
         }

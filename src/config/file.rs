@@ -155,7 +155,8 @@ fn config_error(message: impl Into<String>) -> Error {
 
 /// Reads a configuration file (YAML), then applies environment overrides.
 pub fn from_file(path: &str) -> Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|e| config_error(format!("cannot read config file {path}: {e}")))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| config_error(format!("cannot read config file {path}: {e}")))?;
     parse(&text, path, &|k| std::env::var(k).ok())
 }
 
@@ -320,7 +321,10 @@ mod tests {
         assert_eq!(c.shutdown.drain, Duration::ZERO);
         assert!(c.shutdown.handle_signals && c.shutdown.endpoint);
         assert_eq!(c.shutdown.token.as_deref(), Some("s3cret"));
-        assert_eq!(c.probes[0], ProbeDecl { name: "loop".into(), checks: Checks::ALIVE, kind: ProbeKind::Kick { margin_ms: 1000 } });
+        assert_eq!(
+            c.probes[0],
+            ProbeDecl { name: "loop".into(), checks: Checks::ALIVE, kind: ProbeKind::Kick { margin_ms: 1000 } }
+        );
         assert_eq!(c.probes[1].kind, ProbeKind::Manual { healthy: false });
         assert_eq!(c.probes[1].checks, Checks::READY | Checks::STARTUP);
     }
@@ -332,17 +336,44 @@ mod tests {
             ("service:\n  name: demo\n", "c.yaml:2:3: service: missing field `version`"),
             ("service:\n  name: demo\n  version: 1\n  colour: red\n", "c.yaml:4:3: service: unknown field `colour`"),
             ("bogus: 1\n", "c.yaml:1:1: unknown field `bogus`"),
-            (&format!("{GOOD}server:\n  address: nowhere\n"), "c.yaml:5:3: server.address: invalid address \"nowhere\""),
-            (&format!("{GOOD}server:\n  max_connections: many\n"), "c.yaml:5:20: server.max_connections: invalid type: string \"many\""),
-            (&format!("{GOOD}server:\n  idle_timeout_ms: 0\n"), "c.yaml:5:3: server.idle_timeout_ms: must be greater than zero"),
+            (
+                &format!("{GOOD}server:\n  address: nowhere\n"),
+                "c.yaml:5:3: server.address: invalid address \"nowhere\"",
+            ),
+            (
+                &format!("{GOOD}server:\n  max_connections: many\n"),
+                "c.yaml:5:20: server.max_connections: invalid type: string \"many\"",
+            ),
+            (
+                &format!("{GOOD}server:\n  idle_timeout_ms: 0\n"),
+                "c.yaml:5:3: server.idle_timeout_ms: must be greater than zero",
+            ),
             (&format!("{GOOD}server:\n  prefix: hams\n"), "c.yaml:5:3: server.prefix: path prefix \"hams\""),
-            (&format!("{GOOD}shutdown:\n  handle_signals: maybe\n"), "c.yaml:5:19: shutdown.handle_signals: invalid type: string \"maybe\", expected a boolean"),
+            (
+                &format!("{GOOD}shutdown:\n  handle_signals: maybe\n"),
+                "c.yaml:5:19: shutdown.handle_signals: invalid type: string \"maybe\", expected a boolean",
+            ),
             (&format!("{GOOD}shutdown:\n  token: \"a b\"\n"), "c.yaml:5:3: shutdown.token: shutdown token must be"),
-            (&format!("{GOOD}probes:\n  - name: bad name\n    type: kick\n    checks: [alive]\n    margin_ms: 1\n"), "c.yaml:5:5: probes[0].name: probe name \"bad name\""),
-            (&format!("{GOOD}probes:\n  - name: a\n    type: timer\n    checks: [alive]\n"), "c.yaml:6:11: probes[0].type: unknown variant `timer`"),
-            (&format!("{GOOD}probes:\n  - name: a\n    type: kick\n    checks: [lively]\n"), "c.yaml:7:13: probes[0].checks: unknown check \"lively\""),
-            (&format!("{GOOD}probes:\n  - name: a\n    type: kick\n    checks: [alive]\n"), "c.yaml: probes[0]: a: a kick probe needs margin_ms"),
-            (&format!("{GOOD}probes:\n  - name: a\n    type: kick\n    checks: []\n    margin_ms: 5\n"), "c.yaml: probes[0]: a: checks: checks must name at least one"),
+            (
+                &format!("{GOOD}probes:\n  - name: bad name\n    type: kick\n    checks: [alive]\n    margin_ms: 1\n"),
+                "c.yaml:5:5: probes[0].name: probe name \"bad name\"",
+            ),
+            (
+                &format!("{GOOD}probes:\n  - name: a\n    type: timer\n    checks: [alive]\n"),
+                "c.yaml:6:11: probes[0].type: unknown variant `timer`",
+            ),
+            (
+                &format!("{GOOD}probes:\n  - name: a\n    type: kick\n    checks: [lively]\n"),
+                "c.yaml:7:13: probes[0].checks: unknown check \"lively\"",
+            ),
+            (
+                &format!("{GOOD}probes:\n  - name: a\n    type: kick\n    checks: [alive]\n"),
+                "c.yaml: probes[0]: a: a kick probe needs margin_ms",
+            ),
+            (
+                &format!("{GOOD}probes:\n  - name: a\n    type: kick\n    checks: []\n    margin_ms: 5\n"),
+                "c.yaml: probes[0]: a: checks: checks must name at least one",
+            ),
             ("service: [\n", "c.yaml:1:"),
         ];
         let mut wrong = Vec::new();

@@ -4,8 +4,8 @@
 
 mod file;
 
-pub use file::{from_file, from_yaml, ENV_VARS};
 pub(crate) use file::parse_without_env;
+pub use file::{from_file, from_yaml, ENV_VARS};
 
 use crate::error::{Error, Result};
 use crate::health::Checks;

@@ -7,7 +7,8 @@ use std::ffi::{c_char, c_int, c_void, CString};
 
 /// Receives one log record: `level` 1 error .. 5 trace, `target` the module
 /// (e.g. "hams::server"), `message` the text. Called from any hams thread.
-pub type hams_log_fn = Option<unsafe extern "C" fn(user: *mut c_void, level: c_int, target: *const c_char, message: *const c_char)>;
+pub type hams_log_fn =
+    Option<unsafe extern "C" fn(user: *mut c_void, level: c_int, target: *const c_char, message: *const c_char)>;
 
 /// Routes hams' log records up to `max_level` (0 off, 1 error, 2 warn,
 /// 3 info, 4 debug, 5 trace) to `callback(user, ...)`, process-wide. With

@@ -51,7 +51,10 @@ unsafe fn labels_arg<'a>(labels: *const *const c_char) -> Result<Vec<(&'a str, &
         }
         let v = *labels.add(i + 1);
         if v.is_null() {
-            return Err(Error::invalid(format!("label {:?} has no value (labels must come in name, value pairs)", str_arg(k, "label name")?)));
+            return Err(Error::invalid(format!(
+                "label {:?} has no value (labels must come in name, value pairs)",
+                str_arg(k, "label name")?
+            )));
         }
         out.push((str_arg(k, "label name")?, str_arg(v, "label value")?));
         i += 2;
@@ -88,7 +91,11 @@ unsafe fn buckets_arg<'a>(buckets: *const c_double, n: usize) -> Result<&'a [f64
 
 /// Creates a counter `name` (ending in `_total`) with `help` text. NULL on error.
 #[no_mangle]
-pub unsafe extern "C" fn hams_counter_new(h: *mut hams_t, name: *const c_char, help: *const c_char) -> *mut hams_metric_t {
+pub unsafe extern "C" fn hams_counter_new(
+    h: *mut hams_t,
+    name: *const c_char,
+    help: *const c_char,
+) -> *mut hams_metric_t {
     hams_counter_new_labeled(h, name, help, std::ptr::null())
 }
 
@@ -107,7 +114,11 @@ pub unsafe extern "C" fn hams_counter_new_labeled(
 
 /// Creates a gauge. NULL on error.
 #[no_mangle]
-pub unsafe extern "C" fn hams_gauge_new(h: *mut hams_t, name: *const c_char, help: *const c_char) -> *mut hams_metric_t {
+pub unsafe extern "C" fn hams_gauge_new(
+    h: *mut hams_t,
+    name: *const c_char,
+    help: *const c_char,
+) -> *mut hams_metric_t {
     hams_gauge_new_labeled(h, name, help, std::ptr::null())
 }
 
@@ -232,7 +243,11 @@ pub unsafe extern "C" fn hams_metrics_append(out: *mut hams_metrics_buffer_t, te
 /// hams_metrics_callback_failures_total. NULL `callback` removes it; this
 /// waits for a run in progress.
 #[no_mangle]
-pub unsafe extern "C" fn hams_set_metrics_callback(h: *mut hams_t, callback: hams_metrics_fn, user: *mut c_void) -> c_int {
+pub unsafe extern "C" fn hams_set_metrics_callback(
+    h: *mut hams_t,
+    callback: hams_metrics_fn,
+    user: *mut c_void,
+) -> c_int {
     guard(|| {
         let h = handle(h)?;
         let user = super::UserPtr(user);

@@ -7,17 +7,17 @@
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
 
-mod server;
 mod lifecycle;
 mod log;
 mod metrics;
 mod probe;
+mod server;
 
-pub use self::server::*;
 pub use self::lifecycle::*;
 pub use self::log::*;
 pub use self::metrics::*;
 pub use self::probe::*;
+pub use self::server::*;
 
 use crate::error::{Error, ErrorKind, Result};
 use std::cell::RefCell;

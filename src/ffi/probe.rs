@@ -44,12 +44,18 @@ pub(super) fn adopt(owner: &hams_t, owner_ptr: *const hams_t, probe: Probe) -> *
 
 /// A check callback: returns true when healthy. It may write a NUL-terminated
 /// reason of at most `reason_len` bytes (including the NUL) into `reason`.
-pub type hams_check_fn = Option<unsafe extern "C" fn(user: *mut c_void, reason: *mut c_char, reason_len: usize) -> bool>;
+pub type hams_check_fn =
+    Option<unsafe extern "C" fn(user: *mut c_void, reason: *mut c_char, reason_len: usize) -> bool>;
 
 /// The size of the reason buffer handed to a check callback.
 const REASON_BUF: usize = crate::health::MAX_REASON_LEN;
 
-unsafe fn add(h: *mut hams_t, name: *const c_char, checks: c_uint, make: impl FnOnce(&crate::Hams, &str, Checks) -> Result<Probe>) -> Result<*mut hams_probe> {
+unsafe fn add(
+    h: *mut hams_t,
+    name: *const c_char,
+    checks: c_uint,
+    make: impl FnOnce(&crate::Hams, &str, Checks) -> Result<Probe>,
+) -> Result<*mut hams_probe> {
     let owner = handle(h)?;
     let name = str_arg(name, "name")?;
     let checks = Checks::from_bits(checks)?;
@@ -62,7 +68,12 @@ unsafe fn add(h: *mut hams_t, name: *const c_char, checks: c_uint, make: impl Fn
 /// HAMS_STARTUP; `name` is 1-64 characters of [A-Za-z0-9_.-], unique in `h`.
 /// Returns NULL on error.
 #[no_mangle]
-pub unsafe extern "C" fn hams_probe_new_manual(h: *mut hams_t, name: *const c_char, checks: c_uint, healthy: bool) -> *mut hams_probe_t {
+pub unsafe extern "C" fn hams_probe_new_manual(
+    h: *mut hams_t,
+    name: *const c_char,
+    checks: c_uint,
+    healthy: bool,
+) -> *mut hams_probe_t {
     guard_ptr(|| add(h, name, checks, |core, name, checks| core.probe_manual(name, checks, healthy)))
 }
 
@@ -70,7 +81,12 @@ pub unsafe extern "C" fn hams_probe_new_manual(h: *mut hams_t, name: *const c_ch
 /// passed since its last hams_probe_kick() or its creation, on a monotonic
 /// clock. Returns NULL on error.
 #[no_mangle]
-pub unsafe extern "C" fn hams_probe_new_kick(h: *mut hams_t, name: *const c_char, checks: c_uint, margin_ms: u64) -> *mut hams_probe_t {
+pub unsafe extern "C" fn hams_probe_new_kick(
+    h: *mut hams_t,
+    name: *const c_char,
+    checks: c_uint,
+    margin_ms: u64,
+) -> *mut hams_probe_t {
     guard_ptr(|| add(h, name, checks, |core, name, checks| core.probe_kick(name, checks, margin_ms)))
 }
 

@@ -42,7 +42,12 @@ pub unsafe extern "C" fn hams_new(service_name: *const c_char, service_version: 
 /// Boxes `core` as a handle, with handles for its declared probes.
 pub(super) fn wrap(core: Hams) -> *mut hams_t {
     let declared: Vec<String> = core.declared_probe_names();
-    let h = Box::into_raw(Box::new(hams { magic: hams::MAGIC, core, probes: Default::default(), metrics: Default::default() }));
+    let h = Box::into_raw(Box::new(hams {
+        magic: hams::MAGIC,
+        core,
+        probes: Default::default(),
+        metrics: Default::default(),
+    }));
     // SAFETY: `h` was just created and is not shared yet.
     let owner = unsafe { &*h };
     for name in declared {

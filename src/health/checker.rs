@@ -156,9 +156,8 @@ fn start_run(shared: &Arc<Shared>, job: &mut Job) {
     let probe = job.probe.clone();
     let callable = job.callable.clone();
     let shared2 = shared.clone();
-    let spawned = std::thread::Builder::new()
-        .name("hams-check".into())
-        .spawn(move || run_once(&shared2, probe, callable));
+    let spawned =
+        std::thread::Builder::new().name("hams-check".into()).spawn(move || run_once(&shared2, probe, callable));
     if let Err(e) = spawned {
         job.probe.end_run(Err(format!("cannot start a check thread: {e}")), now_ns());
         job.running = false;
@@ -215,7 +214,16 @@ mod tests {
         let probe = Arc::new(ProbeState::callback("c", Checks::READY, 1000));
         let runs = Arc::new(AtomicUsize::new(0));
         let r = runs.clone();
-        checker.add(probe.clone(), Box::new(move || { r.fetch_add(1, Ordering::SeqCst); Ok(()) }), 20).unwrap();
+        checker
+            .add(
+                probe.clone(),
+                Box::new(move || {
+                    r.fetch_add(1, Ordering::SeqCst);
+                    Ok(())
+                }),
+                20,
+            )
+            .unwrap();
         wait_until("first run", || probe.is_healthy(now_ns()));
         wait_until("three runs", || runs.load(Ordering::SeqCst) >= 3);
         checker.remove(&probe);
@@ -232,13 +240,30 @@ mod tests {
         let fast = Arc::new(ProbeState::callback("fast", Checks::READY, 1000));
         let release = Arc::new(AtomicBool::new(false));
         let rel = release.clone();
-        checker.add(slow.clone(), Box::new(move || {
-            while !rel.load(Ordering::SeqCst) { std::thread::sleep(Duration::from_millis(2)); }
-            Ok(())
-        }), 10).unwrap();
+        checker
+            .add(
+                slow.clone(),
+                Box::new(move || {
+                    while !rel.load(Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                    Ok(())
+                }),
+                10,
+            )
+            .unwrap();
         let fast_runs = Arc::new(AtomicUsize::new(0));
         let fr = fast_runs.clone();
-        checker.add(fast.clone(), Box::new(move || { fr.fetch_add(1, Ordering::SeqCst); Ok(()) }), 10).unwrap();
+        checker
+            .add(
+                fast.clone(),
+                Box::new(move || {
+                    fr.fetch_add(1, Ordering::SeqCst);
+                    Ok(())
+                }),
+                10,
+            )
+            .unwrap();
         wait_until("fast runs while slow hangs", || fast_runs.load(Ordering::SeqCst) >= 5);
         wait_until("slow times out", || !slow.is_healthy(now_ns()));
         slow.with_verdict(now_ns(), |v| assert_eq!(v, crate::health::probe::Verdict::TimedOut { timeout_ms: 30 }));
@@ -251,7 +276,9 @@ mod tests {
         let checker = Checker::default();
         let p = Arc::new(ProbeState::callback("boom", Checks::ALIVE, 1000));
         checker.add(p.clone(), Box::new(|| panic!("boom")), 1000).unwrap();
-        wait_until("panic recorded", || p.with_verdict(now_ns(), |v| v == crate::health::probe::Verdict::Failed("check panicked")));
+        wait_until("panic recorded", || {
+            p.with_verdict(now_ns(), |v| v == crate::health::probe::Verdict::Failed("check panicked"))
+        });
         checker.remove(&p);
     }
 }

@@ -93,10 +93,7 @@ pub(crate) fn validate_name(name: &str) -> Result<()> {
         return Err(Error::invalid("probe name is empty"));
     }
     if name.len() > MAX_NAME_LEN {
-        return Err(Error::invalid(format!(
-            "probe name is {} bytes long (at most {MAX_NAME_LEN})",
-            name.len()
-        )));
+        return Err(Error::invalid(format!("probe name is {} bytes long (at most {MAX_NAME_LEN})", name.len())));
     }
     if let Some(c) = name.chars().find(|c| !is_name_char(*c)) {
         return Err(Error::invalid(format!(

@@ -74,11 +74,8 @@ impl ProbeState {
 
     pub(crate) fn callback(name: &str, checks: Checks, timeout_ms: u64) -> ProbeState {
         let last = Outcome { healthy: false, reason: NOT_CHECKED.to_string() };
-        let kind = Kind::Callback {
-            timeout_ns: ms_to_ns(timeout_ms),
-            started_ns: AtomicU64::new(0),
-            last: Mutex::new(last),
-        };
+        let kind =
+            Kind::Callback { timeout_ns: ms_to_ns(timeout_ms), started_ns: AtomicU64::new(0), last: Mutex::new(last) };
         ProbeState { name: name.into(), checks, kind }
     }
 

@@ -67,7 +67,9 @@ impl Registry {
     pub(crate) fn passes(&self, check: Check, now_ns: u64) -> bool {
         match check {
             Check::Alive => self.all_healthy(check, now_ns),
-            Check::Ready => self.startup_complete(now_ns) && !self.is_shutting_down() && self.all_healthy(check, now_ns),
+            Check::Ready => {
+                self.startup_complete(now_ns) && !self.is_shutting_down() && self.all_healthy(check, now_ns)
+            }
             Check::Startup => self.startup_complete(now_ns),
         }
     }

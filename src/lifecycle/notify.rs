@@ -149,7 +149,10 @@ fn watch(svc: &Service, target: &Target, stop: &(Mutex<bool>, Condvar)) {
         if *guard {
             return;
         }
-        let (guard, _) = stop.1.wait_timeout(guard, wake.saturating_duration_since(Instant::now())).unwrap_or_else(|e| e.into_inner());
+        let (guard, _) = stop
+            .1
+            .wait_timeout(guard, wake.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|e| e.into_inner());
         if *guard {
             return;
         }

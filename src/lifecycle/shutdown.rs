@@ -94,7 +94,13 @@ impl Shutdown {
             thread_id: None,
         };
         Shutdown {
-            inner: Arc::new(Inner { state: Mutex::new(state), changed: Condvar::new(), listeners: Listeners::default(), drain, registry }),
+            inner: Arc::new(Inner {
+                state: Mutex::new(state),
+                changed: Condvar::new(),
+                listeners: Listeners::default(),
+                drain,
+                registry,
+            }),
         }
     }
 
@@ -265,7 +271,10 @@ mod tests {
         let s = Shutdown::new(Duration::from_millis(100), reg.clone());
         let ran = Arc::new(AtomicUsize::new(0));
         let r = ran.clone();
-        s.on_shutdown(Box::new(move || { r.fetch_add(1, Ordering::SeqCst); })).unwrap();
+        s.on_shutdown(Box::new(move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        }))
+        .unwrap();
         assert!(!s.wait(Some(Duration::from_millis(10))));
         let t = Instant::now();
         assert!(s.request(Origin::Application));
@@ -293,7 +302,10 @@ mod tests {
         let s = Shutdown::new(Duration::from_secs(60), Arc::new(Registry::default()));
         let ran = Arc::new(AtomicUsize::new(0));
         let r = ran.clone();
-        s.on_shutdown(Box::new(move || { r.fetch_add(1, Ordering::SeqCst); })).unwrap();
+        s.on_shutdown(Box::new(move || {
+            r.fetch_add(1, Ordering::SeqCst);
+        }))
+        .unwrap();
         s.request(Origin::Application);
         s.cancel_and_join();
         assert_eq!(ran.load(Ordering::SeqCst), 0);

@@ -44,7 +44,8 @@ extern "C" fn on_signal(signo: libc::c_int, info: *mut libc::siginfo_t, ctx: *mu
             // application asked hams to stop gracefully. It is not chained.
             if prev != libc::SIG_DFL && prev != libc::SIG_IGN && flags & libc::SA_RESETHAND == 0 {
                 if flags & libc::SA_SIGINFO != 0 {
-                    let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) = std::mem::transmute(prev);
+                    let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                        std::mem::transmute(prev);
                     f(signo, info, ctx);
                 } else {
                     let f: extern "C" fn(libc::c_int) = std::mem::transmute(prev);
@@ -80,7 +81,7 @@ pub(crate) fn acquire() -> Result<RawFd> {
     }
     let fd = make_pipe()?;
     drain(fd, |_| {}); // nothing left over from an earlier owner
-    // SAFETY: plain sigaction(2) calls with zero-initialised structs.
+                       // SAFETY: plain sigaction(2) calls with zero-initialised structs.
     unsafe {
         let mut prev: [libc::sigaction; 2] = std::mem::zeroed();
         for (i, &sig) in SIGNALS.iter().enumerate() {

@@ -100,12 +100,22 @@ pub(crate) fn render(svc: &Service, w: &mut Writer, now_ns: u64, path: &mut [u8;
             if n > 0 {
                 let mut digits = [0u8; 5];
                 let code = if *code == 0 { "other" } else { fmt_u16(*code, &mut digits) };
-                w.sample("hams_http_requests_total", "", [("path", route_path), ("code", code)].into_iter(), None, n as f64);
+                w.sample(
+                    "hams_http_requests_total",
+                    "",
+                    [("path", route_path), ("code", code)].into_iter(),
+                    None,
+                    n as f64,
+                );
             }
         }
     }
 
-    w.header("hams_metrics_callback_failures_total", "Scrapes served without the metrics callback's output, by reason.", Type::Counter);
+    w.header(
+        "hams_metrics_callback_failures_total",
+        "Scrapes served without the metrics callback's output, by reason.",
+        Type::Counter,
+    );
     for f in Failure::ALL {
         let n = svc.collector.failures[f as usize].load(Ordering::Relaxed);
         w.sample("hams_metrics_callback_failures_total", "", [("reason", f.label())].into_iter(), None, n as f64);
@@ -140,7 +150,11 @@ fn fmt_u16(v: u16, buf: &mut [u8; 5]) -> &str {
 fn sysconf(name: libc::c_int) -> f64 {
     // SAFETY: sysconf has no preconditions.
     let v = unsafe { libc::sysconf(name) };
-    if v > 0 { v as f64 } else { 0.0 }
+    if v > 0 {
+        v as f64
+    } else {
+        0.0
+    }
 }
 
 /// Seconds since the epoch at boot, from /proc/stat (read once).

@@ -56,7 +56,13 @@ pub(crate) struct Collector {
 impl Collector {
     pub(crate) fn new(timeout: Duration) -> Arc<Collector> {
         Arc::new(Collector {
-            state: Mutex::new(State { installed: false, running: false, started: 0, finished: 0, output: String::new() }),
+            state: Mutex::new(State {
+                installed: false,
+                running: false,
+                started: 0,
+                finished: 0,
+                output: String::new(),
+            }),
             func: Arc::new(Mutex::new(None)),
             timeout,
             failures: Default::default(),

@@ -66,7 +66,14 @@ impl Writer<'_> {
     }
 
     /// One sample line: `name{k="v",...[,le="x"]} value`.
-    pub(crate) fn sample<'l>(&mut self, name: &str, suffix: &str, labels: impl Iterator<Item = (&'l str, &'l str)>, le: Option<f64>, value: f64) {
+    pub(crate) fn sample<'l>(
+        &mut self,
+        name: &str,
+        suffix: &str,
+        labels: impl Iterator<Item = (&'l str, &'l str)>,
+        le: Option<f64>,
+        value: f64,
+    ) {
         let out = &mut *self.out;
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(suffix.as_bytes());
@@ -175,7 +182,8 @@ mod tests {
     #[test]
     fn text_and_openmetrics() {
         let r = Arc::new(Registry::default());
-        let c = Metric::new(&r, "jobs_total", "Jobs done\\ \nnow", Kind::Counter, &[("q", "a\"b\\c\nd")], None).unwrap();
+        let c =
+            Metric::new(&r, "jobs_total", "Jobs done\\ \nnow", Kind::Counter, &[("q", "a\"b\\c\nd")], None).unwrap();
         c.add(2.0).unwrap();
         let h = Metric::new(&r, "lat_seconds", "Latency", Kind::Histogram, &[], Some(&[0.1, 1.0])).unwrap();
         for v in [0.05, 0.5, 5.0] {

@@ -88,7 +88,14 @@ impl Registry {
         reserved_claims(name) || read(&self.families).iter().any(|f| exposed(&f.name, f.kind).iter().any(|e| e == name))
     }
 
-    fn register(&self, name: &str, help: &str, kind: Kind, labels: &[(&str, &str)], buckets: Option<&[f64]>) -> Result<Arc<Series>> {
+    fn register(
+        &self,
+        name: &str,
+        help: &str,
+        kind: Kind,
+        labels: &[(&str, &str)],
+        buckets: Option<&[f64]>,
+    ) -> Result<Arc<Series>> {
         validate_name(name, kind)?;
         if help.is_empty() || help.chars().any(|c| c.is_control() && c != '\n') {
             return Err(Error::invalid(format!("metric {name}: help must be non-empty text")));
@@ -110,7 +117,9 @@ impl Registry {
                 return Err(Error::invalid(format!("metric {name} clashes with {} (both expose {e})", f.name)));
             }
             if reserved_claims(&e) {
-                return Err(Error::invalid(format!("metric {name} clashes with hams' built-in metrics (both expose {e})")));
+                return Err(Error::invalid(format!(
+                    "metric {name} clashes with hams' built-in metrics (both expose {e})"
+                )));
             }
         }
         match families.iter_mut().find(|f| f.name == name) {
@@ -125,7 +134,9 @@ impl Registry {
                     return Err(Error::invalid(format!("metric {name} with these labels is already registered")));
                 }
                 if f.series.iter().any(|s| !same_label_names(&s.labels, &series.labels)) {
-                    return Err(Error::invalid(format!("metric {name}: every series of a family must have the same label names")));
+                    return Err(Error::invalid(format!(
+                        "metric {name}: every series of a family must have the same label names"
+                    )));
                 }
                 f.series.push(series.clone());
             }
@@ -196,7 +207,9 @@ pub(crate) fn is_label_name(name: &str) -> bool {
 
 fn validate_name(name: &str, kind: Kind) -> Result<()> {
     if !is_metric_name(name) || name.contains(':') {
-        return Err(Error::invalid(format!("metric name {name:?} must match [a-zA-Z_][a-zA-Z0-9_]* (colons are for recording rules)")));
+        return Err(Error::invalid(format!(
+            "metric name {name:?} must match [a-zA-Z_][a-zA-Z0-9_]* (colons are for recording rules)"
+        )));
     }
     if name.starts_with("__") {
         return Err(Error::invalid(format!("metric name {name:?}: names starting with __ are reserved")));
@@ -222,7 +235,9 @@ fn validate_labels(name: &str, kind: Kind, labels: &[(&str, &str)]) -> Result<Ve
     let mut out: Vec<(String, String)> = Vec::with_capacity(labels.len());
     for (k, v) in labels {
         if !is_label_name(k) || k.starts_with("__") {
-            return Err(Error::invalid(format!("metric {name}: label name {k:?} must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __")));
+            return Err(Error::invalid(format!(
+                "metric {name}: label name {k:?} must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __"
+            )));
         }
         if kind == Kind::Histogram && *k == "le" {
             return Err(Error::invalid(format!("metric {name}: the label le is reserved for histogram buckets")));
@@ -257,7 +272,14 @@ pub struct Metric {
 }
 
 impl Metric {
-    pub(crate) fn new(registry: &Arc<Registry>, name: &str, help: &str, kind: Kind, labels: &[(&str, &str)], buckets: Option<&[f64]>) -> Result<Metric> {
+    pub(crate) fn new(
+        registry: &Arc<Registry>,
+        name: &str,
+        help: &str,
+        kind: Kind,
+        labels: &[(&str, &str)],
+        buckets: Option<&[f64]>,
+    ) -> Result<Metric> {
         let series = registry.register(name, help, kind, labels, buckets)?;
         Ok(Metric { series, kind, name: name.to_string(), registry: Arc::downgrade(registry) })
     }
@@ -279,7 +301,12 @@ impl Metric {
 
     fn expect(&self, kind: Kind, op: &str) -> Result<()> {
         if self.kind != kind {
-            return Err(Error::invalid(format!("{op}: metric {} is a {}, not a {}", self.name, self.kind.name(), kind.name())));
+            return Err(Error::invalid(format!(
+                "{op}: metric {} is a {}, not a {}",
+                self.name,
+                self.kind.name(),
+                kind.name()
+            )));
         }
         Ok(())
     }
@@ -288,7 +315,10 @@ impl Metric {
     pub fn add(&self, v: f64) -> Result<()> {
         self.expect(Kind::Counter, "counter_add")?;
         if !v.is_finite() || v < 0.0 {
-            return Err(Error::invalid(format!("counter {}: cannot add {v} (must be finite and not negative)", self.name)));
+            return Err(Error::invalid(format!(
+                "counter {}: cannot add {v} (must be finite and not negative)",
+                self.name
+            )));
         }
         self.scalar().add(v);
         Ok(())
@@ -356,7 +386,15 @@ mod tests {
     #[test]
     fn names_and_labels_are_validated() {
         let r = reg();
-        for (name, kind) in [("jobs", Kind::Counter), ("a:b_total", Kind::Counter), ("1x_total", Kind::Counter), ("__x_total", Kind::Counter), ("x_total", Kind::Gauge), ("h_sum", Kind::Histogram), ("process_open_fds", Kind::Gauge)] {
+        for (name, kind) in [
+            ("jobs", Kind::Counter),
+            ("a:b_total", Kind::Counter),
+            ("1x_total", Kind::Counter),
+            ("__x_total", Kind::Counter),
+            ("x_total", Kind::Gauge),
+            ("h_sum", Kind::Histogram),
+            ("process_open_fds", Kind::Gauge),
+        ] {
             let b = (kind == Kind::Histogram).then_some(&[1.0][..]);
             assert!(Metric::new(&r, name, "h", kind, &[], b).is_err(), "{name}");
         }
@@ -390,7 +428,10 @@ mod tests {
     fn names_that_clash_after_suffixes() {
         let r = reg();
         let _g = Metric::new(&r, "cl", "g", Kind::Gauge, &[], None).unwrap();
-        assert!(Metric::new(&r, "cl_total", "c", Kind::Counter, &[], None).unwrap_err().message().contains("clashes with cl"));
+        assert!(Metric::new(&r, "cl_total", "c", Kind::Counter, &[], None)
+            .unwrap_err()
+            .message()
+            .contains("clashes with cl"));
         let _h = Metric::new(&r, "y", "h", Kind::Histogram, &[], Some(&[1.0])).unwrap();
         assert!(Metric::new(&r, "y_bucket", "g", Kind::Gauge, &[], None).is_err());
         let _c = Metric::new(&r, "x_total", "c", Kind::Counter, &[], None).unwrap();

@@ -132,7 +132,8 @@ fn skip_labels(s: &str) -> Option<&str> {
 }
 
 fn parse_value(v: &str) -> bool {
-    matches!(v, "NaN" | "+Inf" | "-Inf" | "Inf") || (v.parse::<f64>().is_ok() && !v.contains(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E'))
+    matches!(v, "NaN" | "+Inf" | "-Inf" | "Inf")
+        || (v.parse::<f64>().is_ok() && !v.contains(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E'))
 }
 
 /// Converts valid 0.0.4 text to OpenMetrics lines: counter families lose

@@ -63,7 +63,11 @@ pub(crate) struct Scratch {
 
 impl Scratch {
     pub(crate) fn new() -> Scratch {
-        Scratch { rbuf: vec![0; 16 * 1024].into_boxed_slice(), wbuf: Vec::with_capacity(4096), body: Vec::with_capacity(4096) }
+        Scratch {
+            rbuf: vec![0; 16 * 1024].into_boxed_slice(),
+            wbuf: Vec::with_capacity(4096),
+            body: Vec::with_capacity(4096),
+        }
     }
 }
 

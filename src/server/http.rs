@@ -126,7 +126,10 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
         return Parsed::Refused(refuse(413, "request bodies are not accepted"));
     }
     let keep_alive = if http10 { keep_alive && !close } else { !close };
-    Parsed::Request(Request { method, path, query, keep_alive, http10, accept_json, accept_openmetrics, authorization }, len)
+    Parsed::Request(
+        Request { method, path, query, keep_alive, http10, accept_json, accept_openmetrics, authorization },
+        len,
+    )
 }
 
 fn parse_decimal(v: &[u8]) -> Option<u64> {
@@ -239,21 +242,29 @@ mod tests {
 
     #[test]
     fn fields() {
-        let r = req("HEAD /hams/ready?verbose&exclude=db HTTP/1.1\r\nHost: a\r\nAccept: text/html, Application/JSON\r\n\r\n");
-        assert_eq!((r.method, r.path, r.query, r.accept_json), (Method::Head, "/hams/ready", "verbose&exclude=db", true));
+        let r = req(
+            "HEAD /hams/ready?verbose&exclude=db HTTP/1.1\r\nHost: a\r\nAccept: text/html, Application/JSON\r\n\r\n",
+        );
+        assert_eq!(
+            (r.method, r.path, r.query, r.accept_json),
+            (Method::Head, "/hams/ready", "verbose&exclude=db", true)
+        );
         assert_eq!(req("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n").method, Method::Get);
     }
 
     #[test]
     fn partial_and_refused() {
         assert!(matches!(parse(b"GET / HTTP/1.1\r\nHost: a\r\n"), Parsed::Partial));
-        assert_eq!(refused(b"GET / HTTP/1.1\r\n\r\n"), 400, );
+        assert_eq!(refused(b"GET / HTTP/1.1\r\n\r\n"), 400,);
         assert_eq!(refused(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
         assert_eq!(refused(b"GARBAGE\r\n\r\n"), 400);
         assert_eq!(refused(b"GET http://x/ HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
         assert_eq!(refused(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"), 413);
         assert_eq!(refused(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"), 413);
-        assert_eq!(refused(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"), 400);
+        assert_eq!(
+            refused(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"),
+            400
+        );
         assert_eq!(refused(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"), 400);
         assert_eq!(refused(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n"), 400);
         let big = format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n", "y".repeat(MAX_HEAD));
@@ -266,7 +277,13 @@ mod tests {
     #[test]
     fn response_format() {
         let mut out = Vec::new();
-        let head = Head { status: 405, content_type: TEXT, connection: Connection::Close, extra: Some("Allow: GET, HEAD"), head_only: false };
+        let head = Head {
+            status: 405,
+            content_type: TEXT,
+            connection: Connection::Close,
+            extra: Some("Allow: GET, HEAD"),
+            head_only: false,
+        };
         write_response(&mut out, &head, b"no");
         assert_eq!(
             String::from_utf8(out).unwrap(),

@@ -125,14 +125,12 @@ pub(crate) fn start(svc: Arc<Service>, addr: SocketAddr, limits: Limits) -> Resu
         accept_paused_until: None,
     };
     server.sync_signals();
-    let spawned = std::thread::Builder::new()
-        .name("hams-server".into())
-        .spawn(move || {
-            log::info!(target: "hams::server", "serving on {bound}");
-            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.run())).is_err() {
-                log::error!(target: "hams::server", "the server thread panicked and stopped serving");
-            }
-        });
+    let spawned = std::thread::Builder::new().name("hams-server".into()).spawn(move || {
+        log::info!(target: "hams::server", "serving on {bound}");
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.run())).is_err() {
+            log::error!(target: "hams::server", "the server thread panicked and stopped serving");
+        }
+    });
     let thread = match spawned {
         Ok(t) => t,
         Err(e) => {
@@ -260,7 +258,9 @@ impl Server {
                 self.conns.push(None);
                 self.conns.len() - 1
             });
-            if let Err(e) = self.poll.registry().register(&mut stream, Token(idx), Interest::READABLE | Interest::WRITABLE) {
+            if let Err(e) =
+                self.poll.registry().register(&mut stream, Token(idx), Interest::READABLE | Interest::WRITABLE)
+            {
                 log::warn!(target: "hams::server", "cannot register a connection: {e}");
                 self.free.push(idx);
                 continue;

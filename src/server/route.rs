@@ -104,7 +104,14 @@ pub(crate) fn respond(svc: &Service, req: &Request, now_ns: u64, body: &mut Vec<
 }
 
 /// Writes the answer; returns the status written (none when parked).
-fn answer(svc: &Service, route: Route, req: &Request, now_ns: u64, body: &mut Vec<u8>, out: &mut Vec<u8>) -> (Reply, Option<u16>) {
+fn answer(
+    svc: &Service,
+    route: Route,
+    req: &Request,
+    now_ns: u64,
+    body: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) -> (Reply, Option<u16>) {
     let mut head = Head {
         status: 200,
         content_type: http::TEXT,
@@ -216,7 +223,13 @@ pub(crate) fn metrics_answer(svc: &Service, wait: Wait, timed_out: bool, body: &
 
 /// `POST <prefix>/shutdown`: checks the token, starts the sequence, and
 /// parks the connection until it is done (see `shutdown_answer`).
-fn shutdown(svc: &Service, req: &Request, mut head: Head, body: &mut Vec<u8>, out: &mut Vec<u8>) -> (Reply, Option<u16>) {
+fn shutdown(
+    svc: &Service,
+    req: &Request,
+    mut head: Head,
+    body: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) -> (Reply, Option<u16>) {
     let token = svc.endpoint.as_ref().and_then(|e| e.token.as_deref());
     if let Some(token) = token {
         if !bearer_matches(req.authorization, token.as_bytes()) {
@@ -281,7 +294,13 @@ fn bearer_matches(header: &[u8], token: &[u8]) -> bool {
 
 /// Appends the answer to a refused request head (the connection closes after it).
 pub(crate) fn refuse(refusal: http::Refusal, out: &mut Vec<u8>) {
-    let head = Head { status: refusal.status, content_type: http::TEXT, connection: Connection::Close, extra: None, head_only: false };
+    let head = Head {
+        status: refusal.status,
+        content_type: http::TEXT,
+        connection: Connection::Close,
+        extra: None,
+        head_only: false,
+    };
     let mut msg = [0u8; 128];
     let text = refusal.message.as_bytes();
     let n = text.len().min(msg.len() - 1);
@@ -304,7 +323,16 @@ mod tests {
         assert_eq!(route(p, "/hams/shutdown"), Route::Shutdown);
         assert_eq!(route(p, "/hams/metrics"), Route::Metrics);
         assert_eq!(route(p, "/hams/ready/db"), Route::Probe(Check::Ready, "db"));
-        for nf in ["/hams", "/hams/", "/hams/alive/", "/hams/alive/a/b", "/hamsalive", "/hams/alivex", "/other/alive", "/hams/version/x"] {
+        for nf in [
+            "/hams",
+            "/hams/",
+            "/hams/alive/",
+            "/hams/alive/a/b",
+            "/hamsalive",
+            "/hams/alivex",
+            "/other/alive",
+            "/hams/version/x",
+        ] {
             assert_eq!(route(p, nf), Route::NotFound, "{nf}");
         }
         assert_eq!(route("/x/y", "/x/y/alive"), Route::Check(Check::Alive));
