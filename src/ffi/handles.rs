@@ -36,7 +36,7 @@ macro_rules! handle_type {
         impl Child for $t {
             type Inner = $inner;
             fn new(owner: *const hams, inner: $inner) -> Self {
-                $t { magic: $magic, owner, $field: inner }
+                $t { magic: Self::MAGIC, owner, $field: inner }
             }
             fn owner(&self) -> *const hams {
                 self.owner

@@ -2,37 +2,10 @@
 //! metrics text callback.
 
 use super::handles::{adopt, free, hams_metric_t, hams_t, handle};
-use super::{guard, null, str_arg, UserPtr};
+use super::{buckets_arg, guard, labels_arg, null, str_arg, UserPtr};
 use crate::error::{Error, Result};
 use crate::metrics::Metric;
 use std::ffi::{c_char, c_double, c_int, c_void};
-
-/// Reads a NULL-terminated array of alternating label names and values.
-unsafe fn labels_arg<'a>(labels: *const *const c_char) -> Result<Vec<(&'a str, &'a str)>> {
-    let mut out = Vec::new();
-    if labels.is_null() {
-        return Ok(out);
-    }
-    let mut i = 0;
-    loop {
-        let k = *labels.add(i);
-        if k.is_null() {
-            return Ok(out);
-        }
-        let v = *labels.add(i + 1);
-        if v.is_null() {
-            return Err(Error::invalid(format!(
-                "label {:?} has no value (labels must come in name, value pairs)",
-                str_arg(k, "label name")?
-            )));
-        }
-        out.push((str_arg(k, "label name")?, str_arg(v, "label value")?));
-        i += 2;
-        if i > 2 * 64 {
-            return Err(Error::invalid("more than 64 labels (is the array NULL-terminated?)"));
-        }
-    }
-}
 
 unsafe fn create(
     h: *mut hams_t,
@@ -47,16 +20,6 @@ unsafe fn create(
     let labels = labels_arg(labels)?;
     let metric = make(&owner.core, name, help, &labels)?;
     adopt(h, metric)
-}
-
-unsafe fn buckets_arg<'a>(buckets: *const c_double, n: usize) -> Result<&'a [f64]> {
-    if buckets.is_null() {
-        return Err(null("buckets"));
-    }
-    if n == 0 || n > 1024 {
-        return Err(Error::invalid(format!("n is {n}; a histogram needs 1 to 1024 buckets")));
-    }
-    Ok(std::slice::from_raw_parts(buckets, n))
 }
 
 /// Creates a counter `name` (ending in `_total`) with `help` text. NULL on error.

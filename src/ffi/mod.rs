@@ -32,7 +32,7 @@ pub use self::log::*;
 pub use self::metrics::*;
 pub use self::probe::*;
 
-use self::args::{str_arg, UserPtr};
+use self::args::{buckets_arg, labels_arg, str_arg, UserPtr};
 use self::error::null;
 use self::guard::guard;
 use std::ffi::{c_char, c_uint};
