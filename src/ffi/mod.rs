@@ -25,8 +25,8 @@ mod tests;
 
 pub use self::error::*;
 pub use self::hams::*;
+// Not the struct `hams`: `ffi::hams` names the module of its functions.
 pub use self::handles::{hams_metric, hams_metric_t, hams_probe, hams_probe_t, hams_t};
-// (The struct `hams` itself is not re-exported: `ffi::hams` is the module of its functions; C and Rust name `hams_t`.)
 pub use self::lifecycle::*;
 pub use self::log::*;
 pub use self::metrics::*;

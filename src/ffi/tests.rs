@@ -69,3 +69,18 @@ fn configuration_from_yaml_declares_probes() {
         assert_eq!(hams_last_error_code(), hams_result::HAMS_ERR_CONFIG as c_int);
     }
 }
+
+#[test]
+fn the_guard_turns_results_and_panics_into_c_values() {
+    assert_eq!(guard(|| Ok(())), HAMS_OK);
+    assert_eq!(guard(|| Ok(7)), 7);
+    let failed = guard(|| -> crate::error::Result<*mut hams_t> { Err(crate::Error::invalid("bad")) });
+    assert!(failed.is_null());
+    assert_eq!((hams_last_error_code(), last()), (hams_result::HAMS_ERR_INVALID as c_int, "bad".to_string()));
+    // (The test harness captures what the panic hook prints.)
+    let code = guard(|| -> crate::error::Result<()> { panic!("boom") });
+    let ptr = guard(|| -> crate::error::Result<*mut hams_t> { panic!("boom") });
+    assert_eq!(code, hams_result::HAMS_ERR_PANIC as c_int);
+    assert!(ptr.is_null());
+    assert_eq!(last(), "internal error (please report): boom");
+}
