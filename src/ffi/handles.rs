@@ -4,7 +4,8 @@
 //! metrics made through it and frees what is left), validation and freeing.
 //!
 //! A new handle type is its struct and typedef, written out so that
-//! cbindgen declares them in hams.h, plus one `handle_type!` line.
+//! cbindgen declares them in hams.h, plus one `handle_type!` line; a child
+//! type also gets its list in `hams` and a line in `free_children`.
 
 use super::error::null;
 use crate::error::{Error, Result};
