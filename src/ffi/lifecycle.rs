@@ -1,7 +1,7 @@
 //! Configuration files, the shutdown sequence and signals.
 
-use super::server::{hams_t, wrap};
-use super::{guard, guard_ptr, handle, null, str_arg, HAMS_OK};
+use super::handles::{hams_t, handle, new_hams};
+use super::{guard, null, str_arg, UserPtr};
 use crate::config;
 use crate::handle::Hams;
 use std::ffi::{c_char, c_int, c_void};
@@ -13,20 +13,20 @@ use std::time::Duration;
 /// Returns NULL on error: HAMS_ERR_CONFIG names the file, line, key and problem.
 #[no_mangle]
 pub unsafe extern "C" fn hams_new_from_file(path: *const c_char) -> *mut hams_t {
-    guard_ptr(|| {
+    guard(|| {
         crate::logging::install_default();
         let path = str_arg(path, "path")?;
-        Ok(wrap(Hams::with_config(config::from_file(path)?)?))
+        Ok(new_hams(Hams::with_config(config::from_file(path)?)?))
     })
 }
 
 /// Like hams_new_from_file(), from YAML text in memory.
 #[no_mangle]
 pub unsafe extern "C" fn hams_new_from_yaml(text: *const c_char) -> *mut hams_t {
-    guard_ptr(|| {
+    guard(|| {
         crate::logging::install_default();
         let text = str_arg(text, "text")?;
-        Ok(wrap(Hams::with_config(config::from_yaml(text)?)?))
+        Ok(new_hams(Hams::with_config(config::from_yaml(text)?)?))
     })
 }
 
@@ -40,10 +40,9 @@ pub unsafe extern "C" fn hams_on_shutdown(h: *mut hams_t, callback: hams_shutdow
     guard(|| {
         let h = handle(h)?;
         let f = callback.ok_or_else(|| null("callback"))?;
-        let user = super::UserPtr(user);
+        let user = UserPtr::new(user);
         // SAFETY: the callback's contract is in hams.h.
-        h.core.on_shutdown(move || unsafe { f(user.get()) })?;
-        Ok(HAMS_OK)
+        h.core.on_shutdown(move || unsafe { f(user.get()) })
     })
 }
 
@@ -53,7 +52,7 @@ pub unsafe extern "C" fn hams_on_shutdown(h: *mut hams_t, callback: hams_shutdow
 pub unsafe extern "C" fn hams_shutdown(h: *mut hams_t) -> c_int {
     guard(|| {
         handle(h)?.core.shutdown();
-        Ok(HAMS_OK)
+        Ok(())
     })
 }
 
@@ -86,8 +85,5 @@ pub unsafe extern "C" fn hams_handles_signals(h: *const hams_t) -> c_int {
 /// previous handlers are chained to. Signals are acted on while started.
 #[no_mangle]
 pub unsafe extern "C" fn hams_handle_signals(h: *mut hams_t, on: bool) -> c_int {
-    guard(|| {
-        handle(h)?.core.handle_signals(on)?;
-        Ok(HAMS_OK)
-    })
+    guard(|| handle(h)?.core.handle_signals(on))
 }

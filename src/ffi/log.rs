@@ -1,6 +1,6 @@
 //! `hams_set_logger`: hams' log records to the application.
 
-use super::{guard, HAMS_OK};
+use super::{guard, UserPtr};
 use crate::error::Error;
 use crate::logging::{self, level_filter_from_int, level_to_int, LogCallback};
 use std::ffi::{c_char, c_int, c_void, CString};
@@ -18,7 +18,7 @@ pub unsafe extern "C" fn hams_set_logger(callback: hams_log_fn, user: *mut c_voi
     guard(|| {
         let level = level_filter_from_int(max_level)
             .ok_or_else(|| Error::invalid(format!("max_level {max_level} is out of range 0..5")))?;
-        let user = super::UserPtr(user);
+        let user = UserPtr::new(user);
         let sink: Option<LogCallback> = callback.map(|f| {
             Box::new(move |level: log::Level, target: &str, message: &str| {
                 let target = CString::new(target.replace('\0', " ")).unwrap_or_default();
@@ -27,7 +27,6 @@ pub unsafe extern "C" fn hams_set_logger(callback: hams_log_fn, user: *mut c_voi
                 unsafe { f(user.get(), level_to_int(level), target.as_ptr(), message.as_ptr()) }
             }) as LogCallback
         });
-        logging::set_sink(sink, level)?;
-        Ok(HAMS_OK)
+        logging::set_sink(sink, level)
     })
 }

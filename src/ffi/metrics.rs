@@ -1,68 +1,11 @@
 //! `hams_metric_t`: application counters, gauges and histograms, and the
 //! metrics text callback.
 
-use super::server::hams_t;
-use super::{guard, guard_ptr, handle, null, str_arg, Handle, HAMS_OK};
+use super::handles::{adopt, free, hams_metric_t, hams_t, handle};
+use super::{buckets_arg, guard, labels_arg, null, str_arg, UserPtr};
 use crate::error::{Error, Result};
 use crate::metrics::Metric;
 use std::ffi::{c_char, c_double, c_int, c_void};
-
-/// One application metric (opaque), owned by the hams_t it was created on.
-pub struct hams_metric {
-    magic: u64,
-    owner: *const hams_t,
-    metric: Metric,
-}
-
-/// The type applications name: `hams_metric_t *m = hams_counter_new(...)`.
-pub type hams_metric_t = hams_metric;
-
-impl Handle for hams_metric {
-    const MAGIC: u64 = 0x6861_6d73_5f6d_6574; // "hams_met"
-    const WHAT: &'static str = "metric";
-    fn magic(&self) -> u64 {
-        self.magic
-    }
-}
-
-impl super::Child for hams_metric {
-    fn owner(&self) -> *const hams_t {
-        self.owner
-    }
-    fn siblings(owner: &hams_t) -> &super::Owned<Self> {
-        &owner.metrics
-    }
-    fn invalidate(&mut self) {
-        self.magic = 0;
-    }
-}
-
-/// Reads a NULL-terminated array of alternating label names and values.
-unsafe fn labels_arg<'a>(labels: *const *const c_char) -> Result<Vec<(&'a str, &'a str)>> {
-    let mut out = Vec::new();
-    if labels.is_null() {
-        return Ok(out);
-    }
-    let mut i = 0;
-    loop {
-        let k = *labels.add(i);
-        if k.is_null() {
-            return Ok(out);
-        }
-        let v = *labels.add(i + 1);
-        if v.is_null() {
-            return Err(Error::invalid(format!(
-                "label {:?} has no value (labels must come in name, value pairs)",
-                str_arg(k, "label name")?
-            )));
-        }
-        out.push((str_arg(k, "label name")?, str_arg(v, "label value")?));
-        i += 2;
-        if i > 2 * 64 {
-            return Err(Error::invalid("more than 64 labels (is the array NULL-terminated?)"));
-        }
-    }
-}
 
 unsafe fn create(
     h: *mut hams_t,
@@ -76,17 +19,7 @@ unsafe fn create(
     let help = str_arg(help, "help")?;
     let labels = labels_arg(labels)?;
     let metric = make(&owner.core, name, help, &labels)?;
-    Ok(owner.metrics.adopt(hams_metric { magic: hams_metric::MAGIC, owner: h, metric }))
-}
-
-unsafe fn buckets_arg<'a>(buckets: *const c_double, n: usize) -> Result<&'a [f64]> {
-    if buckets.is_null() {
-        return Err(null("buckets"));
-    }
-    if n == 0 || n > 1024 {
-        return Err(Error::invalid(format!("n is {n}; a histogram needs 1 to 1024 buckets")));
-    }
-    Ok(std::slice::from_raw_parts(buckets, n))
+    adopt(h, metric)
 }
 
 /// Creates a counter `name` (ending in `_total`) with `help` text. NULL on error.
@@ -109,7 +42,7 @@ pub unsafe extern "C" fn hams_counter_new_labeled(
     help: *const c_char,
     labels: *const *const c_char,
 ) -> *mut hams_metric_t {
-    guard_ptr(|| create(h, name, help, labels, |core, n, hl, l| core.counter(n, hl, l)))
+    guard(|| create(h, name, help, labels, |core, n, hl, l| core.counter(n, hl, l)))
 }
 
 /// Creates a gauge. NULL on error.
@@ -130,7 +63,7 @@ pub unsafe extern "C" fn hams_gauge_new_labeled(
     help: *const c_char,
     labels: *const *const c_char,
 ) -> *mut hams_metric_t {
-    guard_ptr(|| create(h, name, help, labels, |core, n, hl, l| core.gauge(n, hl, l)))
+    guard(|| create(h, name, help, labels, |core, n, hl, l| core.gauge(n, hl, l)))
 }
 
 /// Creates a histogram with `n` bucket upper bounds (finite, strictly
@@ -156,7 +89,7 @@ pub unsafe extern "C" fn hams_histogram_new_labeled(
     n: usize,
     labels: *const *const c_char,
 ) -> *mut hams_metric_t {
-    guard_ptr(|| {
+    guard(|| {
         let b = buckets_arg(buckets, n)?;
         create(h, name, help, labels, |core, nm, hl, l| core.histogram(nm, hl, b, l))
     })
@@ -165,43 +98,31 @@ pub unsafe extern "C" fn hams_histogram_new_labeled(
 /// Adds `v` (finite, >= 0) to a counter. Lock-free; any thread.
 #[no_mangle]
 pub unsafe extern "C" fn hams_counter_add(m: *mut hams_metric_t, v: c_double) -> c_int {
-    guard(|| {
-        handle(m)?.metric.add(v)?;
-        Ok(HAMS_OK)
-    })
+    guard(|| handle(m)?.metric.add(v))
 }
 
 /// Sets a gauge (NaN and infinities allowed). Lock-free; any thread.
 #[no_mangle]
 pub unsafe extern "C" fn hams_gauge_set(m: *mut hams_metric_t, v: c_double) -> c_int {
-    guard(|| {
-        handle(m)?.metric.set(v)?;
-        Ok(HAMS_OK)
-    })
+    guard(|| handle(m)?.metric.set(v))
 }
 
 /// Adds `v` (may be negative, not NaN) to a gauge. Lock-free; any thread.
 #[no_mangle]
 pub unsafe extern "C" fn hams_gauge_add(m: *mut hams_metric_t, v: c_double) -> c_int {
-    guard(|| {
-        handle(m)?.metric.gauge_add(v)?;
-        Ok(HAMS_OK)
-    })
+    guard(|| handle(m)?.metric.gauge_add(v))
 }
 
 /// Records one finite observation in a histogram. Lock-free; any thread.
 #[no_mangle]
 pub unsafe extern "C" fn hams_histogram_observe(m: *mut hams_metric_t, v: c_double) -> c_int {
-    guard(|| {
-        handle(m)?.metric.observe(v)?;
-        Ok(HAMS_OK)
-    })
+    guard(|| handle(m)?.metric.observe(v))
 }
 
 /// Removes a metric from the exposition and frees it.
 #[no_mangle]
 pub unsafe extern "C" fn hams_metric_free(m: *mut hams_metric_t) -> c_int {
-    guard(|| super::free_child(m))
+    guard(|| free(m))
 }
 
 /// The text buffer a metrics callback appends to (opaque).
@@ -232,7 +153,7 @@ pub unsafe extern "C" fn hams_metrics_append(out: *mut hams_metrics_buffer_t, te
             return Err(Error::invalid("metrics callback output exceeds 4 MiB"));
         }
         out.text.push_str(text);
-        Ok(HAMS_OK)
+        Ok(())
     })
 }
 
@@ -250,7 +171,7 @@ pub unsafe extern "C" fn hams_set_metrics_callback(
 ) -> c_int {
     guard(|| {
         let h = handle(h)?;
-        let user = super::UserPtr(user);
+        let user = UserPtr::new(user);
         let f = callback.map(|f| {
             Box::new(move |out: &mut String| {
                 let mut buf = hams_metrics_buffer { text: std::mem::take(out) };
@@ -260,6 +181,6 @@ pub unsafe extern "C" fn hams_set_metrics_callback(
             }) as crate::MetricsFn
         });
         h.core.set_metrics_callback(f);
-        Ok(HAMS_OK)
+        Ok(())
     })
 }

@@ -1,46 +1,11 @@
 //! `hams_probe_t`: manual, kick and callback probes.
 
-use super::server::hams_t;
-use super::{guard, guard_ptr, handle, null, str_arg, Handle, HAMS_OK};
+use super::handles::{adopt, find, free, hams_probe_t, hams_t, handle};
+use super::{guard, null, str_arg, UserPtr};
 use crate::error::{Error, Result};
 use crate::handle::Probe;
 use crate::health::Checks;
 use std::ffi::{c_char, c_int, c_uint, c_void};
-
-/// One probe (opaque), owned by the hams_t it was created on.
-pub struct hams_probe {
-    magic: u64,
-    owner: *const hams_t,
-    probe: Probe,
-}
-
-/// The type applications name: `hams_probe_t *p = hams_probe_new_manual(...)`.
-pub type hams_probe_t = hams_probe;
-
-impl Handle for hams_probe {
-    const MAGIC: u64 = 0x6861_6d73_5f70_7262; // "hams_prb"
-    const WHAT: &'static str = "probe";
-    fn magic(&self) -> u64 {
-        self.magic
-    }
-}
-
-impl super::Child for hams_probe {
-    fn owner(&self) -> *const hams_t {
-        self.owner
-    }
-    fn siblings(owner: &hams_t) -> &super::Owned<Self> {
-        &owner.probes
-    }
-    fn invalidate(&mut self) {
-        self.magic = 0;
-    }
-}
-
-/// Makes a probe handle owned by `owner`.
-pub(super) fn adopt(owner: &hams_t, owner_ptr: *const hams_t, probe: Probe) -> *mut hams_probe_t {
-    owner.probes.adopt(hams_probe { magic: hams_probe::MAGIC, owner: owner_ptr, probe })
-}
 
 /// A check callback: returns true when healthy. It may write a NUL-terminated
 /// reason of at most `reason_len` bytes (including the NUL) into `reason`.
@@ -55,12 +20,12 @@ unsafe fn add(
     name: *const c_char,
     checks: c_uint,
     make: impl FnOnce(&crate::Hams, &str, Checks) -> Result<Probe>,
-) -> Result<*mut hams_probe> {
+) -> Result<*mut hams_probe_t> {
     let owner = handle(h)?;
     let name = str_arg(name, "name")?;
     let checks = Checks::from_bits(checks)?;
     let probe = make(&owner.core, name, checks)?;
-    Ok(adopt(owner, h, probe))
+    adopt(h, probe)
 }
 
 /// Creates a probe that the application sets with hams_probe_set(),
@@ -74,7 +39,7 @@ pub unsafe extern "C" fn hams_probe_new_manual(
     checks: c_uint,
     healthy: bool,
 ) -> *mut hams_probe_t {
-    guard_ptr(|| add(h, name, checks, |core, name, checks| core.probe_manual(name, checks, healthy)))
+    guard(|| add(h, name, checks, |core, name, checks| core.probe_manual(name, checks, healthy)))
 }
 
 /// Creates a probe that is healthy while less than `margin_ms` (> 0) has
@@ -87,7 +52,7 @@ pub unsafe extern "C" fn hams_probe_new_kick(
     checks: c_uint,
     margin_ms: u64,
 ) -> *mut hams_probe_t {
-    guard_ptr(|| add(h, name, checks, |core, name, checks| core.probe_kick(name, checks, margin_ms)))
+    guard(|| add(h, name, checks, |core, name, checks| core.probe_kick(name, checks, margin_ms)))
 }
 
 /// Creates a probe whose health is the result of `callback(user, reason,
@@ -106,9 +71,9 @@ pub unsafe extern "C" fn hams_probe_new_callback(
     interval_ms: u64,
     timeout_ms: u64,
 ) -> *mut hams_probe_t {
-    guard_ptr(|| {
+    guard(|| {
         let callback = callback.ok_or_else(|| null("callback"))?;
-        let user = super::UserPtr(user);
+        let user = UserPtr::new(user);
         add(h, name, checks, |core, name, checks| {
             core.probe_callback(name, checks, interval_ms, timeout_ms, move || {
                 let mut reason = [0 as c_char; REASON_BUF];
@@ -137,18 +102,14 @@ pub unsafe extern "C" fn hams_probe_set(p: *mut hams_probe_t, healthy: bool, rea
     guard(|| {
         let p = handle(p)?;
         let reason = if reason.is_null() { None } else { Some(str_arg(reason, "reason")?) };
-        p.probe.set(healthy, reason)?;
-        Ok(HAMS_OK)
+        p.probe.set(healthy, reason)
     })
 }
 
 /// Kicks a kick probe: it is healthy for its margin from now.
 #[no_mangle]
 pub unsafe extern "C" fn hams_probe_kick(p: *mut hams_probe_t) -> c_int {
-    guard(|| {
-        handle(p)?.probe.kick()?;
-        Ok(HAMS_OK)
-    })
+    guard(|| handle(p)?.probe.kick())
 }
 
 /// The probe named `name` of `h`: one declared in its configuration (see
@@ -156,10 +117,11 @@ pub unsafe extern "C" fn hams_probe_kick(p: *mut hams_probe_t) -> c_int {
 /// `h`; calling this twice gives the same handle. NULL when there is none.
 #[no_mangle]
 pub unsafe extern "C" fn hams_probe_get(h: *mut hams_t, name: *const c_char) -> *mut hams_probe_t {
-    guard_ptr(|| {
+    guard(|| {
         let owner = handle(h)?;
         let name = str_arg(name, "name")?;
-        owner.probes.find(|p| p.probe.name() == name).ok_or_else(|| Error::invalid(format!("no probe named '{name}'")))
+        find(owner, |p: &hams_probe_t| p.probe.name() == name)
+            .ok_or_else(|| Error::invalid(format!("no probe named '{name}'")))
     })
 }
 
@@ -168,5 +130,5 @@ pub unsafe extern "C" fn hams_probe_get(h: *mut hams_t, name: *const c_char) -> 
 /// called after this returns.
 #[no_mangle]
 pub unsafe extern "C" fn hams_probe_free(p: *mut hams_probe_t) -> c_int {
-    guard(|| super::free_child(p))
+    guard(|| free(p))
 }

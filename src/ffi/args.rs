@@ -1,0 +1,72 @@
+//! Arguments C passes that are not handles: strings, arrays and callback
+//! user pointers.
+
+use super::error::null;
+use crate::error::{Error, Result};
+use std::ffi::{c_char, c_double, c_void, CStr};
+
+/// Borrows a C string argument as UTF-8.
+pub(super) unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str> {
+    if p.is_null() {
+        return Err(null(what));
+    }
+    CStr::from_ptr(p).to_str().map_err(|e| Error::invalid(format!("{what} is not valid UTF-8 ({e})")))
+}
+
+/// Reads a NULL-terminated array of alternating label names and values.
+pub(super) unsafe fn labels_arg<'a>(labels: *const *const c_char) -> Result<Vec<(&'a str, &'a str)>> {
+    let mut out = Vec::new();
+    if labels.is_null() {
+        return Ok(out);
+    }
+    let mut i = 0;
+    loop {
+        let k = *labels.add(i);
+        if k.is_null() {
+            return Ok(out);
+        }
+        let v = *labels.add(i + 1);
+        if v.is_null() {
+            return Err(Error::invalid(format!(
+                "label {:?} has no value (labels must come in name, value pairs)",
+                str_arg(k, "label name")?
+            )));
+        }
+        out.push((str_arg(k, "label name")?, str_arg(v, "label value")?));
+        i += 2;
+        if i > 2 * 64 {
+            return Err(Error::invalid("more than 64 labels (is the array NULL-terminated?)"));
+        }
+    }
+}
+
+/// Borrows the `n` histogram bucket bounds at `buckets`.
+pub(super) unsafe fn buckets_arg<'a>(buckets: *const c_double, n: usize) -> Result<&'a [f64]> {
+    if buckets.is_null() {
+        return Err(null("buckets"));
+    }
+    if n == 0 || n > 1024 {
+        return Err(Error::invalid(format!("n is {n}; a histogram needs 1 to 1024 buckets")));
+    }
+    Ok(std::slice::from_raw_parts(buckets, n))
+}
+
+/// The `void *user` an application passes with a callback.
+pub(super) struct UserPtr(*mut c_void);
+
+// SAFETY: every function taking a callback documents that the callback and
+// its `user` are called from hams' threads, so the application vouches for
+// them being usable there; hams never dereferences the pointer itself.
+unsafe impl Send for UserPtr {}
+unsafe impl Sync for UserPtr {}
+
+impl UserPtr {
+    pub(super) fn new(user: *mut c_void) -> Self {
+        UserPtr(user)
+    }
+
+    // A method (not `.0`) so that closures capture the whole `Send` wrapper.
+    pub(super) fn get(&self) -> *mut c_void {
+        self.0
+    }
+}
