@@ -490,6 +490,7 @@ fn the_checker_sees_cycles() {
         ("m/q.rs", "fn f() { super::p::go() }"),
     ]);
     assert_eq!(check(&through_reexport), ["files: m/p -> m/q -> m/p"]);
-    let parent_child = files(&[("lib.rs", "mod s;"), ("s/mod.rs", "mod c;\nuse c::C;\npub struct L;"), ("s/c.rs", "use super::L;")]);
+    let parent_child =
+        files(&[("lib.rs", "mod s;"), ("s/mod.rs", "mod c;\nuse c::C;\npub struct L;"), ("s/c.rs", "use super::L;")]);
     assert_eq!(check(&parent_child), ["files: s -> s/c -> s"]);
 }
