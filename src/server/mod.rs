@@ -3,6 +3,10 @@
 //! The loop sleeps until a socket is ready or the nearest deadline; with no
 //! connections and no deadlines it sleeps without a timeout, so an idle
 //! server causes no wake-ups at all.
+//!
+//! A request goes `conn` (bytes) -> `http` (parsed head) -> `route` (the
+//! route table in `endpoints`) -> a handler in `endpoints/`, which sees only
+//! the `Site`. New endpoints are a row in the table and a handler file.
 
 pub(crate) mod conn;
 mod counters;
