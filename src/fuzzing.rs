@@ -35,7 +35,7 @@ impl Target {
     /// byte of `cuts` is a chunk length, 0 meaning 1), as a socket would
     /// deliver it, and returns the bytes written back.
     pub fn feed(&self, data: &[u8], cuts: &[u8]) -> Vec<u8> {
-        let svc = self.hams.service();
+        let site = self.hams.site();
         let (mut pending, mut body, mut out) = (Vec::new(), Vec::new(), Vec::new());
         let mut at = 0;
         let mut cut = cuts.iter().cycle();
@@ -46,7 +46,7 @@ impl Target {
             at = end;
             loop {
                 let before = out.len();
-                let (consumed, how) = serve(svc, &pending, crate::clock::now_ns(), &mut body, &mut out);
+                let (consumed, how) = serve(site, &pending, crate::clock::now_ns(), &mut body, &mut out);
                 check_responses(&out[before..]);
                 pending.drain(..consumed);
                 match how {

@@ -6,24 +6,32 @@ use crate::config::{parse_address, Config, ProbeKind};
 use crate::error::{Error, Result};
 use crate::health::checker::{CheckFn, Checker};
 use crate::health::probe::ProbeState;
+use crate::health::registry::Registry;
 use crate::health::report::{self, Format, Options};
 use crate::health::{Check, Checks};
 use crate::lifecycle::notify::{Notifier, Target};
 use crate::lifecycle::shutdown::{Origin, Phase, Shutdown};
 use crate::lifecycle::signals;
-use crate::metrics::{collector::MetricsFn, Kind as MetricKind, Metric};
-use crate::server::{self, Limits, Running};
-use crate::service::Service;
-use crate::service::ShutdownEndpoint;
+use crate::metrics::collector::{Collector, MetricsFn};
+use crate::metrics::scrape::Scrape;
+use crate::metrics::{Kind as MetricKind, Metric, MetricRegistry};
+use crate::server::{self, Identity, Limits, Running, ShutdownEndpoint, Site};
 use crate::sync::lock;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 /// One health server with its probes.
 pub struct Hams {
-    svc: Arc<Service>,
+    /// What the server serves; the parts below are shared with it.
+    site: Arc<Site>,
+    probes: Arc<Registry>,
+    shutdown: Shutdown,
+    metrics: Arc<MetricRegistry>,
+    collector: Arc<Collector>,
+    /// Whether this instance owns SIGTERM/SIGINT.
+    signals: Arc<AtomicBool>,
     checker: Arc<Checker>,
     control: Mutex<Control>,
     /// Probes declared in the configuration, until the application takes them.
@@ -48,29 +56,25 @@ impl Hams {
     /// them with `take_probe`.
     pub fn with_config(config: Config) -> Result<Hams> {
         let address = config.validate()?;
-        let registry = Arc::new(crate::health::registry::Registry::default());
+        let probes = Arc::new(Registry::default());
         let endpoint = config
             .shutdown
             .endpoint
             .then(|| ShutdownEndpoint { token: config.shutdown.token.clone(), wait: config.shutdown.endpoint_wait });
-        let metrics = Arc::new(crate::metrics::Registry::default());
-        let m2 = metrics.clone();
-        let taken = Arc::new(move |name: &str| m2.claims(name));
-        let svc = Service {
-            metrics,
-            http: Default::default(),
-            collector: crate::metrics::collector::Collector::new(config.metrics_callback_timeout),
-            taken,
-            name: config.service_name,
-            version: config.service_version,
-            prefix: config.prefix,
-            shutdown: Shutdown::new(config.shutdown.drain, registry.clone()),
-            registry,
-            endpoint,
-            signals: Default::default(),
-        };
+        let metrics = Arc::new(MetricRegistry::default());
+        let collector = Collector::new(config.metrics_callback_timeout, metrics.clone());
+        let shutdown = Shutdown::new(config.shutdown.drain, probes.clone());
+        let signals = Arc::new(AtomicBool::new(false));
+        let identity = Identity { name: config.service_name, version: config.service_version, prefix: config.prefix };
+        let scrape = Scrape::new(probes.clone(), metrics.clone(), collector.clone());
+        let site = server::site(identity, probes.clone(), shutdown.clone(), endpoint, signals.clone(), scrape);
         let hams = Hams {
-            svc: Arc::new(svc),
+            site: Arc::new(site),
+            probes,
+            shutdown,
+            metrics,
+            collector,
+            signals,
             checker: Arc::default(),
             control: Mutex::new(Control { address, limits: config.limits, running: None, notifier: None }),
             declared: Mutex::new(Vec::new()),
@@ -103,12 +107,12 @@ impl Hams {
         Some(declared.remove(pos))
     }
 
-    pub(crate) fn service(&self) -> &Service {
-        &self.svc
+    pub(crate) fn site(&self) -> &Site {
+        &self.site
     }
 
     pub fn service_name(&self) -> &str {
-        &self.svc.name
+        self.site.name()
     }
 
     /// Sets the address to listen on; only while stopped.
@@ -140,9 +144,9 @@ impl Hams {
         if c.running.is_some() {
             return Err(Error::state("already started"));
         }
-        let running = server::start(self.svc.clone(), c.address, c.limits.clone())?;
+        let running = server::start(self.site.clone(), c.address, c.limits.clone())?;
         if let Some(target) = Target::from_env() {
-            match Notifier::start(self.svc.clone(), target) {
+            match Notifier::start(self.shutdown.clone(), self.probes.clone(), target) {
                 Ok(n) => c.notifier = Some(n),
                 Err(e) => log::warn!(target: "hams::notify", "{e}; not notifying systemd"),
             }
@@ -172,14 +176,14 @@ impl Hams {
     /// Only one instance in a process may handle them; the handlers that were
     /// there before are chained to, and restored when this one lets go.
     pub fn handle_signals(&self, on: bool) -> Result<()> {
-        let owned = self.svc.signals.load(Ordering::Acquire);
+        let owned = self.signals.load(Ordering::Acquire);
         match (on, owned) {
             (true, false) => {
                 signals::acquire()?;
-                self.svc.signals.store(true, Ordering::Release);
+                self.signals.store(true, Ordering::Release);
             }
             (false, true) => {
-                self.svc.signals.store(false, Ordering::Release);
+                self.signals.store(false, Ordering::Release);
                 signals::release();
             }
             _ => return Ok(()),
@@ -192,28 +196,28 @@ impl Hams {
 
     /// Whether this instance handles SIGTERM and SIGINT.
     pub fn handles_signals(&self) -> bool {
-        self.svc.signals.load(Ordering::Acquire)
+        self.signals.load(Ordering::Acquire)
     }
 
     /// Adds a callback run once, after the drain, when shutdown is requested.
     pub fn on_shutdown(&self, f: impl FnOnce() + Send + 'static) -> Result<()> {
-        self.svc.shutdown.on_shutdown(Box::new(f))
+        self.shutdown.on_shutdown(Box::new(f))
     }
 
     /// Starts the graceful shutdown sequence; false if it had already started.
     pub fn shutdown(&self) -> bool {
-        self.svc.shutdown.request(Origin::Application)
+        self.shutdown.request(Origin::Application)
     }
 
     /// Blocks until the shutdown sequence is done (drain elapsed, callbacks
     /// run): true; or until `timeout` passes: false. `None` waits forever.
     pub fn wait(&self, timeout: Option<Duration>) -> bool {
-        self.svc.shutdown.wait(timeout)
+        self.shutdown.wait(timeout)
     }
 
     /// Whether the shutdown sequence has started.
     pub fn is_shutting_down(&self) -> bool {
-        self.svc.shutdown.phase() != Phase::Running
+        self.shutdown.phase() != Phase::Running
     }
 
     pub fn is_running(&self) -> bool {
@@ -259,30 +263,30 @@ impl Hams {
 
     fn register(&self, state: ProbeState) -> Result<Probe> {
         let state = Arc::new(state);
-        self.svc.registry.add(state.clone())?;
-        Ok(Probe { state, svc: Arc::downgrade(&self.svc), checker: Arc::downgrade(&self.checker) })
+        self.probes.add(state.clone())?;
+        Ok(Probe { state, probes: Arc::downgrade(&self.probes), checker: Arc::downgrade(&self.checker) })
     }
 
     /// A counter (name ending in `_total`) with a fixed label set.
     pub fn counter(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Metric> {
-        Metric::new(&self.svc.metrics, name, help, MetricKind::Counter, labels, None)
+        Metric::new(&self.metrics, name, help, MetricKind::Counter, labels, None)
     }
 
     /// A gauge with a fixed label set.
     pub fn gauge(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Metric> {
-        Metric::new(&self.svc.metrics, name, help, MetricKind::Gauge, labels, None)
+        Metric::new(&self.metrics, name, help, MetricKind::Gauge, labels, None)
     }
 
     /// A histogram with the given (finite, increasing) bucket bounds; +Inf is implied.
     pub fn histogram(&self, name: &str, help: &str, buckets: &[f64], labels: &[(&str, &str)]) -> Result<Metric> {
-        Metric::new(&self.svc.metrics, name, help, MetricKind::Histogram, labels, Some(buckets))
+        Metric::new(&self.metrics, name, help, MetricKind::Histogram, labels, Some(buckets))
     }
 
     /// Installs (or removes) a function that appends exposition text to each
     /// scrape; it runs off the serving thread with the configured timeout,
     /// and output that is not valid is dropped and counted.
     pub fn set_metrics_callback(&self, f: Option<MetricsFn>) {
-        self.svc.collector.set(f);
+        self.collector.set(f);
     }
 
     /// The check as `GET <prefix>/<check>?verbose` would answer it:
@@ -291,7 +295,7 @@ impl Hams {
         let mut opts = Options::new(Format::Text);
         opts.verbose = true;
         let mut body = Vec::new();
-        let passed = report::render_check(&self.svc.registry, check, &opts, now_ns(), &mut body);
+        let passed = report::render_check(&self.probes, check, &opts, now_ns(), &mut body);
         (passed, String::from_utf8_lossy(&body).into_owned())
     }
 }
@@ -299,7 +303,7 @@ impl Hams {
 impl Drop for Hams {
     fn drop(&mut self) {
         // Waits for a metrics callback in progress: it is not called after this.
-        self.svc.collector.set(None);
+        self.collector.set(None);
         let (running, notifier) = {
             let mut c = lock(&self.control);
             (c.running.take(), c.notifier.take())
@@ -309,7 +313,7 @@ impl Drop for Hams {
             running.stop();
         }
         let _ = self.handle_signals(false);
-        self.svc.shutdown.cancel_and_join();
+        self.shutdown.cancel_and_join();
         lock(&self.declared).clear();
         self.checker.remove_all();
     }
@@ -319,7 +323,7 @@ impl Drop for Hams {
 /// callback probe, waits for a run in progress, then never calls it again).
 pub struct Probe {
     state: Arc<ProbeState>,
-    svc: Weak<Service>,
+    probes: Weak<Registry>,
     checker: Weak<Checker>,
 }
 
@@ -349,8 +353,8 @@ impl Probe {
 
 impl Drop for Probe {
     fn drop(&mut self) {
-        if let Some(svc) = self.svc.upgrade() {
-            svc.registry.remove(&self.state);
+        if let Some(probes) = self.probes.upgrade() {
+            probes.remove(&self.state);
         }
         if let Some(checker) = self.checker.upgrade() {
             checker.remove(&self.state);

@@ -25,7 +25,6 @@ mod lifecycle;
 pub mod logging;
 mod metrics;
 mod server;
-mod service;
 mod sync;
 
 pub mod ffi;

@@ -7,8 +7,9 @@
 //! Nothing runs unless `$NOTIFY_SOCKET` is set.
 
 use crate::clock::now_ns;
+use crate::health::registry::Registry;
 use crate::health::Check;
-use crate::service::Service;
+use crate::lifecycle::shutdown::Shutdown;
 use crate::sync::lock;
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixDatagram};
@@ -74,31 +75,31 @@ pub(crate) struct Notifier {
     stop: Arc<(Mutex<bool>, Condvar)>,
     thread: Option<JoinHandle<()>>,
     listener: u64,
-    svc: Arc<Service>,
+    shutdown: Shutdown,
 }
 
 impl Notifier {
-    pub(crate) fn start(svc: Arc<Service>, target: Target) -> crate::Result<Notifier> {
+    pub(crate) fn start(shutdown: Shutdown, probes: Arc<Registry>, target: Target) -> crate::Result<Notifier> {
         let target = Arc::new(target);
         let t2 = target.clone();
-        let listener = svc.shutdown.add_listener(Arc::new(move |phase| {
+        let listener = shutdown.add_listener(Arc::new(move |phase| {
             if phase == crate::lifecycle::shutdown::Phase::Draining {
                 t2.send("STOPPING=1\nSTATUS=shutting down");
             }
         }));
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let (svc2, stop2) = (svc.clone(), stop.clone());
+        let stop2 = stop.clone();
         let thread = std::thread::Builder::new()
             .name("hams-notify".into())
-            .spawn(move || watch(&svc2, &target, &stop2))
+            .spawn(move || watch(&probes, &target, &stop2))
             .map_err(|e| crate::Error::io("cannot start the notify thread", e))?;
-        Ok(Notifier { stop, thread: Some(thread), listener, svc })
+        Ok(Notifier { stop, thread: Some(thread), listener, shutdown })
     }
 }
 
 impl Drop for Notifier {
     fn drop(&mut self) {
-        self.svc.shutdown.remove_listener(self.listener);
+        self.shutdown.remove_listener(self.listener);
         *lock(&self.stop.0) = true;
         self.stop.1.notify_all();
         if let Some(t) = self.thread.take() {
@@ -107,8 +108,7 @@ impl Drop for Notifier {
     }
 }
 
-fn status_text(svc: &Service, now: u64) -> (bool, bool, &'static str) {
-    let reg = &svc.registry;
+fn status_text(reg: &Registry, now: u64) -> (bool, bool, &'static str) {
     let alive = reg.passes(Check::Alive, now);
     let ready = reg.passes(Check::Ready, now);
     let text = match (reg.is_shutting_down(), alive, ready) {
@@ -120,13 +120,13 @@ fn status_text(svc: &Service, now: u64) -> (bool, bool, &'static str) {
     (alive, ready, text)
 }
 
-fn watch(svc: &Service, target: &Target, stop: &(Mutex<bool>, Condvar)) {
+fn watch(probes: &Registry, target: &Target, stop: &(Mutex<bool>, Condvar)) {
     let mut sent_ready = false;
     let mut last_status = "";
     let mut next_ping = Instant::now();
     loop {
         let now = Instant::now();
-        let (alive, ready, text) = status_text(svc, now_ns());
+        let (alive, ready, text) = status_text(probes, now_ns());
         if ready && !sent_ready {
             sent_ready = true;
             last_status = text;

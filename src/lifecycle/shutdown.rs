@@ -76,6 +76,7 @@ struct Inner {
     registry: Arc<Registry>,
 }
 
+#[derive(Clone)]
 pub(crate) struct Shutdown {
     inner: Arc<Inner>,
 }

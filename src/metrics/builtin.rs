@@ -1,82 +1,26 @@
-//! hams' own metrics: build info, check and probe health, HTTP requests by
-//! route and status, and the standard process metrics read from /proc.
+//! hams' own metrics: build info, check and probe health, metrics callback
+//! failures, and the standard process metrics read from /proc.
 
-use super::collector::Failure;
+use super::collector::{Collector, Failure};
 use super::expose::{Type, Writer};
+use crate::health::registry::Registry;
 use crate::health::Check;
-use crate::service::Service;
 use std::io::Read;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
-/// The routes requests are counted by (bounded label values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum RouteLabel {
-    Alive,
-    Ready,
-    Startup,
-    AliveProbe,
-    ReadyProbe,
-    StartupProbe,
-    Version,
-    Metrics,
-    Shutdown,
-    Other,
-}
-
-const ROUTES: [(RouteLabel, &str); 10] = [
-    (RouteLabel::Alive, "/alive"),
-    (RouteLabel::Ready, "/ready"),
-    (RouteLabel::Startup, "/startup"),
-    (RouteLabel::AliveProbe, "/alive/{probe}"),
-    (RouteLabel::ReadyProbe, "/ready/{probe}"),
-    (RouteLabel::StartupProbe, "/startup/{probe}"),
-    (RouteLabel::Version, "/version"),
-    (RouteLabel::Metrics, "/metrics"),
-    (RouteLabel::Shutdown, "/shutdown"),
-    (RouteLabel::Other, ""),
-];
-
-const CODES: [u16; 12] = [200, 202, 400, 401, 404, 405, 408, 413, 431, 500, 503, 0];
-
-impl RouteLabel {
-    pub(crate) fn for_check(check: Check, probe: bool) -> RouteLabel {
-        match (check, probe) {
-            (Check::Alive, false) => RouteLabel::Alive,
-            (Check::Ready, false) => RouteLabel::Ready,
-            (Check::Startup, false) => RouteLabel::Startup,
-            (Check::Alive, true) => RouteLabel::AliveProbe,
-            (Check::Ready, true) => RouteLabel::ReadyProbe,
-            (Check::Startup, true) => RouteLabel::StartupProbe,
-        }
-    }
-}
-
-/// Requests counted per route and status, with atomics only.
-pub(crate) struct HttpCounters {
-    counts: [[AtomicU64; CODES.len()]; ROUTES.len()],
-}
-
-impl Default for HttpCounters {
-    fn default() -> Self {
-        HttpCounters { counts: std::array::from_fn(|_| std::array::from_fn(|_| AtomicU64::new(0))) }
-    }
-}
-
-impl HttpCounters {
-    pub(crate) fn record(&self, route: RouteLabel, status: u16) {
-        let r = ROUTES.iter().position(|(l, _)| *l == route).unwrap_or(ROUTES.len() - 1);
-        let c = CODES.iter().position(|&c| c == status).unwrap_or(CODES.len() - 1);
-        self.counts[r][c].fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// Writes the built-in families.
-pub(crate) fn render(svc: &Service, w: &mut Writer, now_ns: u64, path: &mut [u8; 160]) {
+/// Writes the built-in families; `server` writes the HTTP server's own
+/// (between the health and the callback families, where they always were).
+pub(crate) fn render(
+    w: &mut Writer,
+    now_ns: u64,
+    probes: &Registry,
+    collector: &Collector,
+    server: &dyn Fn(&mut Writer),
+) {
     w.header("hams_build_info", "hams library build information.", Type::Info);
     w.sample("hams_build_info", "", [("version", crate::VERSION)].into_iter(), None, 1.0);
 
-    let reg = &svc.registry;
+    let reg = probes;
     w.header("hams_check_healthy", "Whether a health check passes (1) or fails (0).", Type::Gauge);
     for check in Check::ALL {
         let ok = reg.passes(check, now_ns);
@@ -92,24 +36,7 @@ pub(crate) fn render(svc: &Service, w: &mut Writer, now_ns: u64, path: &mut [u8;
         }
     });
 
-    w.header("hams_http_requests_total", "HTTP requests served by hams, by route and status code.", Type::Counter);
-    for (r, (_, route)) in ROUTES.iter().enumerate() {
-        let route_path = if route.is_empty() { "other" } else { join(path, &svc.prefix, route) };
-        for (c, code) in CODES.iter().enumerate() {
-            let n = svc.http.counts[r][c].load(Ordering::Relaxed);
-            if n > 0 {
-                let mut digits = [0u8; 5];
-                let code = if *code == 0 { "other" } else { fmt_u16(*code, &mut digits) };
-                w.sample(
-                    "hams_http_requests_total",
-                    "",
-                    [("path", route_path), ("code", code)].into_iter(),
-                    None,
-                    n as f64,
-                );
-            }
-        }
-    }
+    server(w);
 
     w.header(
         "hams_metrics_callback_failures_total",
@@ -117,34 +44,11 @@ pub(crate) fn render(svc: &Service, w: &mut Writer, now_ns: u64, path: &mut [u8;
         Type::Counter,
     );
     for f in Failure::ALL {
-        let n = svc.collector.failures[f as usize].load(Ordering::Relaxed);
+        let n = collector.failures(f);
         w.sample("hams_metrics_callback_failures_total", "", [("reason", f.label())].into_iter(), None, n as f64);
     }
 
     process(w);
-}
-
-/// `prefix + route` in a stack buffer (routes are short and fixed).
-fn join<'a>(buf: &'a mut [u8; 160], prefix: &str, route: &str) -> &'a str {
-    let n = (prefix.len() + route.len()).min(buf.len());
-    let p = prefix.len().min(n);
-    buf[..p].copy_from_slice(&prefix.as_bytes()[..p]);
-    buf[p..n].copy_from_slice(&route.as_bytes()[..n - p]);
-    std::str::from_utf8(&buf[..n]).unwrap_or("")
-}
-
-fn fmt_u16(v: u16, buf: &mut [u8; 5]) -> &str {
-    let mut i = buf.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
 
 fn sysconf(name: libc::c_int) -> f64 {

@@ -5,7 +5,7 @@
 //! the server) until it completes or its timeout passes; a run happens on a
 //! short-lived thread. Output that fails validation is dropped and counted.
 
-use super::validate;
+use super::{validate, MetricRegistry};
 use crate::sync::{lock, Listeners};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,15 +46,17 @@ struct State {
 
 pub(crate) struct Collector {
     state: Mutex<State>,
+    /// Output must not repeat a family these metrics already expose.
+    metrics: Arc<MetricRegistry>,
     /// Held while the callback runs; replacing the callback waits for it.
     func: Arc<Mutex<Option<MetricsFn>>>,
     pub(crate) timeout: Duration,
-    pub(crate) failures: [AtomicU64; 3],
+    failures: [AtomicU64; 3],
     pub(crate) listeners: Listeners<()>,
 }
 
 impl Collector {
-    pub(crate) fn new(timeout: Duration) -> Arc<Collector> {
+    pub(crate) fn new(timeout: Duration, metrics: Arc<MetricRegistry>) -> Arc<Collector> {
         Arc::new(Collector {
             state: Mutex::new(State {
                 installed: false,
@@ -63,6 +65,7 @@ impl Collector {
                 finished: 0,
                 output: String::new(),
             }),
+            metrics,
             func: Arc::new(Mutex::new(None)),
             timeout,
             failures: Default::default(),
@@ -84,9 +87,14 @@ impl Collector {
         self.failures[f as usize].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Scrapes served without the callback's output for reason `f`.
+    pub(crate) fn failures(&self, f: Failure) -> u64 {
+        self.failures[f as usize].load(Ordering::Relaxed)
+    }
+
     /// Starts a collection unless one is running; returns the run count to
     /// wait for, or `None` when no callback is installed.
-    pub(crate) fn request(self: &Arc<Self>, taken: Arc<dyn Fn(&str) -> bool + Send + Sync>) -> Option<u64> {
+    pub(crate) fn request(self: &Arc<Self>) -> Option<u64> {
         let mut st = lock(&self.state);
         if !st.installed {
             return None;
@@ -99,7 +107,7 @@ impl Collector {
         let target = st.started;
         drop(st);
         let me = self.clone();
-        let spawned = std::thread::Builder::new().name("hams-metrics".into()).spawn(move || me.run(&*taken));
+        let spawned = std::thread::Builder::new().name("hams-metrics".into()).spawn(move || me.run());
         if spawned.is_err() {
             let mut st = lock(&self.state);
             st.running = false;
@@ -109,7 +117,7 @@ impl Collector {
         Some(target)
     }
 
-    fn run(&self, taken: &dyn Fn(&str) -> bool) {
+    fn run(&self) {
         let mut text = String::new();
         let outcome = {
             let mut func = lock(&self.func);
@@ -119,7 +127,7 @@ impl Collector {
             }
         };
         let outcome = outcome.and_then(|()| {
-            validate::check(&text, taken).map_err(|why| {
+            validate::check(&text, &|name| self.metrics.claims(name)).map_err(|why| {
                 log::warn!(target: "hams::metrics", "metrics callback output dropped: {why}");
                 Failure::Invalid
             })

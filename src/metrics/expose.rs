@@ -167,11 +167,11 @@ pub(crate) fn escape_label_value(out: &mut Vec<u8>, s: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Metric, Registry};
+    use super::super::{Metric, MetricRegistry};
     use super::*;
     use std::sync::Arc;
 
-    fn render(r: &Registry, format: Format) -> String {
+    fn render(r: &MetricRegistry, format: Format) -> String {
         let mut out = Vec::new();
         let mut w = Writer { out: &mut out, format };
         r.with_families(|f| w.families(f));
@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn text_and_openmetrics() {
-        let r = Arc::new(Registry::default());
+        let r = Arc::new(MetricRegistry::default());
         let c =
             Metric::new(&r, "jobs_total", "Jobs done\\ \nnow", Kind::Counter, &[("q", "a\"b\\c\nd")], None).unwrap();
         c.add(2.0).unwrap();

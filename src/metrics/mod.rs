@@ -5,6 +5,7 @@
 pub(crate) mod builtin;
 pub(crate) mod collector;
 pub(crate) mod expose;
+pub(crate) mod scrape;
 pub(crate) mod validate;
 
 use crate::error::{Error, Result};
@@ -73,11 +74,11 @@ pub(crate) struct Family {
 
 /// The application's metrics of one `Hams`.
 #[derive(Default)]
-pub(crate) struct Registry {
+pub(crate) struct MetricRegistry {
     families: RwLock<Vec<Family>>,
 }
 
-impl Registry {
+impl MetricRegistry {
     pub(crate) fn with_families<R>(&self, f: impl FnOnce(&[Family]) -> R) -> R {
         f(&read(&self.families))
     }
@@ -268,12 +269,12 @@ pub struct Metric {
     series: Arc<Series>,
     kind: Kind,
     name: String,
-    registry: Weak<Registry>,
+    registry: Weak<MetricRegistry>,
 }
 
 impl Metric {
     pub(crate) fn new(
-        registry: &Arc<Registry>,
+        registry: &Arc<MetricRegistry>,
         name: &str,
         help: &str,
         kind: Kind,
@@ -379,8 +380,8 @@ impl Drop for Metric {
 mod tests {
     use super::*;
 
-    fn reg() -> Arc<Registry> {
-        Arc::new(Registry::default())
+    fn reg() -> Arc<MetricRegistry> {
+        Arc::new(MetricRegistry::default())
     }
 
     #[test]

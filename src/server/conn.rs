@@ -7,10 +7,11 @@
 //! buffer. Only a partial head or a partial write is copied into the
 //! connection's own buffers.
 
+use super::exchange::{Parked, Wait};
 use super::http::{self, Parsed};
-use super::route::{self, Reply, Wait};
-use super::Limits;
-use crate::service::Service;
+use super::limits::Limits;
+use super::route::{self, Reply};
+use super::site::Site;
 use mio::net::TcpStream;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::Shutdown;
@@ -81,12 +82,12 @@ pub(crate) enum End {
     /// The connection closes after the output; `linger` after a refusal.
     Close { linger: bool },
     /// A request must wait for its answer.
-    Park(Wait),
+    Park(Parked),
 }
 
 /// Serves the complete requests at the start of `input`, appending their
 /// responses to `out`. Returns how many bytes were consumed and why it stopped.
-pub(crate) fn serve(svc: &Service, input: &[u8], now_ns: u64, body: &mut Vec<u8>, out: &mut Vec<u8>) -> (usize, End) {
+pub(crate) fn serve(site: &Site, input: &[u8], now_ns: u64, body: &mut Vec<u8>, out: &mut Vec<u8>) -> (usize, End) {
     let mut consumed = 0;
     loop {
         if out.len() >= OUT_HIGH_WATER {
@@ -99,15 +100,15 @@ pub(crate) fn serve(svc: &Service, input: &[u8], now_ns: u64, body: &mut Vec<u8>
         match http::parse(rest) {
             Parsed::Partial => return (consumed, End::NeedMore),
             Parsed::Refused(refusal) => {
-                svc.http.record(crate::metrics::builtin::RouteLabel::Other, refusal.status);
+                site.http.record(None, refusal.status);
                 route::refuse(refusal, out);
                 return (input.len(), End::Close { linger: true });
             }
             Parsed::Request(req, len) => {
-                let reply = route::respond(svc, &req, now_ns, body, out);
+                let reply = route::respond(site, &req, now_ns, body, out);
                 consumed += len;
-                if let Reply::Park(wait) = reply {
-                    return (if wait.keeps_input() { consumed } else { input.len() }, End::Park(wait));
+                if let Reply::Park(parked) = reply {
+                    return (if parked.wait.keeps_input() { consumed } else { input.len() }, End::Park(parked));
                 }
                 if !req.keep_alive {
                     return (input.len(), End::Close { linger: false });
@@ -126,7 +127,7 @@ pub(crate) struct Conn {
     stalled: bool,
     phase: Phase,
     /// What a parked request waits for.
-    wait: Option<Wait>,
+    parked: Option<Parked>,
     /// The peer shut its side (EPOLLRDHUP): read on to the end of input.
     pub peer_closed: bool,
     pub deadline: Instant,
@@ -141,7 +142,7 @@ impl Conn {
             out_pos: 0,
             stalled: false,
             phase: Phase::Head,
-            wait: None,
+            parked: None,
             peer_closed: false,
             deadline: now + limits.header_timeout,
         }
@@ -151,7 +152,7 @@ impl Conn {
     /// `readable` is false for an event that only says the socket can be
     /// written: then, with no output waiting, no bytes came and no read is
     /// tried (a new connection's first event, saving an EAGAIN read).
-    pub(crate) fn drive(&mut self, svc: &Service, scratch: &mut Scratch, limits: &Limits, readable: bool) -> Next {
+    pub(crate) fn drive(&mut self, site: &Site, scratch: &mut Scratch, limits: &Limits, readable: bool) -> Next {
         let mut reads = 0;
         let mut drained = !readable && self.out_pos == self.outbuf.len() && !self.stalled;
         loop {
@@ -174,7 +175,7 @@ impl Conn {
             }
             if self.stalled {
                 self.stalled = false;
-                self.serve_inbuf(svc, scratch, limits);
+                self.serve_inbuf(site, scratch, limits);
                 continue;
             }
             // A short read emptied the socket: with edge-triggered readiness
@@ -199,21 +200,21 @@ impl Conn {
             if self.inbuf.is_empty() {
                 // The common case: serve straight from the shared buffer.
                 let rbuf = std::mem::take(&mut scratch.rbuf);
-                let consumed = self.serve_and_write(svc, &rbuf[..n], scratch, limits);
+                let consumed = self.serve_and_write(site, &rbuf[..n], scratch, limits);
                 if consumed < n && !matches!(self.phase, Phase::Closing { .. }) {
                     self.inbuf.extend_from_slice(&rbuf[consumed..n]);
                 }
                 scratch.rbuf = rbuf;
             } else {
                 self.inbuf.extend_from_slice(&scratch.rbuf[..n]);
-                self.serve_inbuf(svc, scratch, limits);
+                self.serve_inbuf(site, scratch, limits);
             }
         }
     }
 
-    fn serve_inbuf(&mut self, svc: &Service, scratch: &mut Scratch, limits: &Limits) {
+    fn serve_inbuf(&mut self, site: &Site, scratch: &mut Scratch, limits: &Limits) {
         let mut input = std::mem::take(&mut self.inbuf);
-        let consumed = self.serve_and_write(svc, &input, scratch, limits);
+        let consumed = self.serve_and_write(site, &input, scratch, limits);
         if matches!(self.phase, Phase::Closing { .. }) {
             input.clear();
         } else {
@@ -227,19 +228,19 @@ impl Conn {
 
     /// Serves `input`, updates phase and deadline, writes what the socket
     /// takes; returns how many bytes of `input` were consumed.
-    fn serve_and_write(&mut self, svc: &Service, input: &[u8], scratch: &mut Scratch, limits: &Limits) -> usize {
+    fn serve_and_write(&mut self, site: &Site, input: &[u8], scratch: &mut Scratch, limits: &Limits) -> usize {
         scratch.wbuf.clear();
-        let (consumed, end) = serve(svc, input, crate::clock::now_ns(), &mut scratch.body, &mut scratch.wbuf);
+        let (consumed, end) = serve(site, input, crate::clock::now_ns(), &mut scratch.body, &mut scratch.wbuf);
         let now = Instant::now();
         match end {
             End::Close { linger } => self.phase = Phase::Closing { linger },
-            End::Park(wait) => {
+            End::Park(parked) => {
                 self.phase = Phase::Parked;
-                self.wait = Some(wait);
+                self.parked = Some(parked);
                 self.deadline = now
-                    + match wait {
-                        Wait::Shutdown => svc.endpoint.as_ref().map_or(Duration::ZERO, |e| e.wait),
-                        Wait::Metrics { .. } => svc.collector.timeout,
+                    + match parked.wait {
+                        Wait::Shutdown => site.endpoint.as_ref().map_or(Duration::ZERO, |e| e.wait),
+                        Wait::Metrics { .. } => site.scrape.collector().timeout,
                     };
             }
             End::Backpressure => self.stalled = true,
@@ -321,23 +322,20 @@ impl Conn {
     /// What a parked request waits for (None when not parked).
     pub(crate) fn waiting_for(&self) -> Option<Wait> {
         if self.phase == Phase::Parked {
-            self.wait
+            self.parked.map(|p| p.wait)
         } else {
             None
         }
     }
 
     /// Answers the parked request; `timed_out` when its wait ran out.
-    pub(crate) fn answer_parked(&mut self, svc: &Service, scratch: &mut Scratch, limits: &Limits, timed_out: bool) {
-        let Some(wait) = self.wait.take() else { return };
+    pub(crate) fn answer_parked(&mut self, site: &Site, scratch: &mut Scratch, limits: &Limits, timed_out: bool) {
+        let Some(parked) = self.parked.take() else { return };
         scratch.wbuf.clear();
-        match wait {
-            Wait::Shutdown => {
-                route::shutdown_answer(svc, &mut scratch.wbuf);
-                self.phase = Phase::Closing { linger: true };
-            }
+        route::resume(site, parked, timed_out, &mut scratch.body, &mut scratch.wbuf);
+        match parked.wait {
+            Wait::Shutdown => self.phase = Phase::Closing { linger: true },
             Wait::Metrics { connection, .. } => {
-                route::metrics_answer(svc, wait, timed_out, &mut scratch.body, &mut scratch.wbuf);
                 if connection == http::Connection::Close {
                     self.phase = Phase::Closing { linger: false };
                 } else {

@@ -174,7 +174,7 @@ pub(crate) fn write_response(out: &mut Vec<u8>, head: &Head, body: &[u8]) {
         out,
         "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
         head.status,
-        reason_phrase(head.status),
+        super::status::reason(head.status),
         head.content_type,
         body.len()
     );
@@ -190,23 +190,6 @@ pub(crate) fn write_response(out: &mut Vec<u8>, head: &Head, body: &[u8]) {
     out.extend_from_slice(b"\r\n");
     if !head.head_only {
         out.extend_from_slice(body);
-    }
-}
-
-fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        202 => "Accepted",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        413 => "Content Too Large",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Unknown",
     }
 }
 

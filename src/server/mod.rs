@@ -3,16 +3,33 @@
 //! The loop sleeps until a socket is ready or the nearest deadline; with no
 //! connections and no deadlines it sleeps without a timeout, so an idle
 //! server causes no wake-ups at all.
+//!
+//! A request goes `conn` (bytes) -> `http` (parsed head) -> `route` (the
+//! route table in `endpoints`) -> a handler in `endpoints/`, which sees only
+//! the `Site`. New endpoints are a row in the table and a handler file.
 
 pub(crate) mod conn;
+mod counters;
+mod endpoints;
+mod exchange;
 pub(crate) mod http;
-pub(crate) mod route;
+mod limits;
+mod route;
+mod site;
+mod status;
 
 use crate::error::{Error, Result};
-use crate::service::Service;
+use crate::health::registry::Registry;
+use crate::lifecycle::shutdown::Shutdown;
+use crate::metrics::scrape::Scrape;
 use conn::{Conn, Next, Scratch};
+use counters::HttpCounters;
+use endpoints::ENDPOINTS;
+use exchange::Wait;
+pub use limits::Limits;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token, Waker};
+pub(crate) use site::{Identity, ShutdownEndpoint, Site};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,21 +37,17 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Connection limits and timeouts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limits {
-    /// Connections beyond this many are closed as soon as they are accepted.
-    pub max_connections: usize,
-    /// Time allowed from a connection's (or request's) first byte to the end of its head.
-    pub header_timeout: Duration,
-    /// Time a keep-alive connection may sit idle between requests.
-    pub idle_timeout: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits { max_connections: 1024, header_timeout: Duration::from_secs(5), idle_timeout: Duration::from_secs(60) }
-    }
+/// What the server serves, with a request counter for each endpoint of the route table.
+pub(crate) fn site(
+    identity: Identity,
+    probes: Arc<Registry>,
+    shutdown: Shutdown,
+    endpoint: Option<ShutdownEndpoint>,
+    signals: Arc<AtomicBool>,
+    scrape: Scrape,
+) -> Site {
+    let http = HttpCounters::new(&identity.prefix, ENDPOINTS.iter().map(|e| e.path));
+    Site::new(identity, probes, shutdown, endpoint, signals, scrape, http)
 }
 
 const LISTENER: Token = Token(usize::MAX);
@@ -50,7 +63,7 @@ pub(crate) struct Running {
     stop: Arc<AtomicBool>,
     waker: Arc<Waker>,
     thread: Option<JoinHandle<()>>,
-    svc: Arc<Service>,
+    site: Arc<Site>,
     /// The shutdown and collector listeners that wake this loop.
     listeners: (u64, u64),
 }
@@ -71,8 +84,8 @@ impl Running {
     }
 
     fn shut_down(&mut self) {
-        self.svc.shutdown.remove_listener(self.listeners.0);
-        self.svc.collector.listeners.remove(self.listeners.1);
+        self.site.shutdown.remove_listener(self.listeners.0);
+        self.site.scrape.collector().listeners.remove(self.listeners.1);
         self.stop.store(true, Ordering::Release);
         let _ = self.waker.wake();
         if let Some(t) = self.thread.take() {
@@ -89,7 +102,7 @@ impl Drop for Running {
 
 /// Binds `addr` (so that a busy port is an error here, not a dead thread
 /// later), then serves on a new thread.
-pub(crate) fn start(svc: Arc<Service>, addr: SocketAddr, limits: Limits) -> Result<Running> {
+pub(crate) fn start(site: Arc<Site>, addr: SocketAddr, limits: Limits) -> Result<Running> {
     let mut listener = TcpListener::bind(addr).map_err(|e| Error::io(format!("cannot listen on {addr}"), e))?;
     let bound = listener.local_addr().map_err(|e| Error::io("cannot read the bound address", e))?;
     let port = bound.port();
@@ -100,17 +113,17 @@ pub(crate) fn start(svc: Arc<Service>, addr: SocketAddr, limits: Limits) -> Resu
         .map_err(|e| Error::io("cannot register the listener", e))?;
     let stop = Arc::new(AtomicBool::new(false));
     let wake = waker.clone();
-    let shutdown_listener = svc.shutdown.add_listener(Arc::new(move |_| {
+    let shutdown_listener = site.shutdown.add_listener(Arc::new(move |_| {
         let _ = wake.wake();
     }));
     let wake = waker.clone();
-    let collector_listener = svc.collector.listeners.add(Arc::new(move |()| {
+    let collector_listener = site.scrape.collector().listeners.add(Arc::new(move |()| {
         let _ = wake.wake();
     }));
     let mut server = Server {
         poll,
         listener,
-        svc: svc.clone(),
+        site: site.clone(),
         signals: None,
         parked: Vec::new(),
         again: Vec::new(),
@@ -134,19 +147,19 @@ pub(crate) fn start(svc: Arc<Service>, addr: SocketAddr, limits: Limits) -> Resu
     let thread = match spawned {
         Ok(t) => t,
         Err(e) => {
-            svc.shutdown.remove_listener(shutdown_listener);
-            svc.collector.listeners.remove(collector_listener);
+            site.shutdown.remove_listener(shutdown_listener);
+            site.scrape.collector().listeners.remove(collector_listener);
             return Err(Error::io("cannot start the server thread", e));
         }
     };
     let listeners = (shutdown_listener, collector_listener);
-    Ok(Running { port, stop, waker, thread: Some(thread), svc, listeners })
+    Ok(Running { port, stop, waker, thread: Some(thread), site, listeners })
 }
 
 struct Server {
     poll: Poll,
     listener: TcpListener,
-    svc: Arc<Service>,
+    site: Arc<Site>,
     /// The signal pipe, while registered with this loop.
     signals: Option<std::os::fd::RawFd>,
     /// Connections holding a shutdown request.
@@ -196,7 +209,7 @@ impl Server {
                     }
                     SIGNALS => {
                         if let Some(fd) = self.signals {
-                            crate::lifecycle::signals::drain(fd, |sig| self.svc.shutdown.on_signal(sig));
+                            crate::lifecycle::signals::drain(fd, |sig| self.site.shutdown.on_signal(sig));
                         }
                     }
                     Token(idx) => {
@@ -278,7 +291,7 @@ impl Server {
 
     fn drive_on(&mut self, idx: usize, readable: bool) {
         let Some(Some(conn)) = self.conns.get_mut(idx) else { return };
-        match conn.drive(&self.svc, &mut self.scratch, &self.limits, readable) {
+        match conn.drive(&self.site, &mut self.scratch, &self.limits, readable) {
             Next::Keep => {
                 let deadline = conn.deadline;
                 if conn.waiting_for().is_some() && !self.parked.contains(&idx) {
@@ -303,19 +316,19 @@ impl Server {
         if self.parked.is_empty() {
             return;
         }
-        let shutdown_done = self.svc.shutdown.phase() == crate::lifecycle::shutdown::Phase::Done;
-        let collected = self.svc.collector.finished();
+        let shutdown_done = self.site.shutdown.phase() == crate::lifecycle::shutdown::Phase::Done;
+        let collected = self.site.scrape.collector().finished();
         let now = Instant::now();
         let parked = std::mem::take(&mut self.parked);
         for idx in parked {
             let Some(Some(conn)) = self.conns.get_mut(idx) else { continue };
             let Some(wait) = conn.waiting_for() else { continue };
             let ready = match wait {
-                route::Wait::Shutdown => shutdown_done,
-                route::Wait::Metrics { target, .. } => collected >= target,
+                Wait::Shutdown => shutdown_done,
+                Wait::Metrics { target, .. } => collected >= target,
             };
             if ready || (deadlines && conn.deadline <= now) {
-                conn.answer_parked(&self.svc, &mut self.scratch, &self.limits, !ready);
+                conn.answer_parked(&self.site, &mut self.scratch, &self.limits, !ready);
                 self.drive(idx);
             } else {
                 self.parked.push(idx);
@@ -323,10 +336,10 @@ impl Server {
         }
     }
 
-    /// Registers or deregisters the signal pipe to match `svc.signals`.
+    /// Registers or deregisters the signal pipe to match `signals`.
     fn sync_signals(&mut self) {
         use mio::unix::SourceFd;
-        let wanted = self.svc.signals.load(Ordering::Acquire);
+        let wanted = self.site.signals.load(Ordering::Acquire);
         match (wanted, self.signals) {
             (true, None) => {
                 let Some(fd) = crate::lifecycle::signals::pipe_fd() else { return };
@@ -334,7 +347,7 @@ impl Server {
                     Ok(()) => {
                         self.signals = Some(fd);
                         // Signals that came while nobody listened.
-                        crate::lifecycle::signals::drain(fd, |sig| self.svc.shutdown.on_signal(sig));
+                        crate::lifecycle::signals::drain(fd, |sig| self.site.shutdown.on_signal(sig));
                     }
                     Err(e) => log::error!(target: "hams::server", "cannot watch the signal pipe: {e}"),
                 }

@@ -1,0 +1,59 @@
+//! The document a scrape gets: hams' families, the application's, then the
+//! metrics callback's last valid output. Holds only what it reads.
+
+use super::builtin;
+use super::collector::{Collector, Failure};
+use super::expose::{Format, Writer};
+use super::validate;
+use super::MetricRegistry;
+use crate::health::registry::Registry;
+use std::sync::Arc;
+
+pub(crate) struct Scrape {
+    probes: Arc<Registry>,
+    metrics: Arc<MetricRegistry>,
+    collector: Arc<Collector>,
+}
+
+impl Scrape {
+    pub(crate) fn new(probes: Arc<Registry>, metrics: Arc<MetricRegistry>, collector: Arc<Collector>) -> Scrape {
+        Scrape { probes, metrics, collector }
+    }
+
+    pub(crate) fn collector(&self) -> &Arc<Collector> {
+        &self.collector
+    }
+
+    /// Writes the document into `body` (cleared first); with the callback's
+    /// output when `with_callback`. `server` writes the server's families.
+    pub(crate) fn render(
+        &self,
+        format: Format,
+        now_ns: u64,
+        with_callback: bool,
+        body: &mut Vec<u8>,
+        server: &dyn Fn(&mut Writer),
+    ) {
+        body.clear();
+        let mut w = Writer { out: body, format };
+        builtin::render(&mut w, now_ns, &self.probes, &self.collector, server);
+        self.metrics.with_families(|f| w.families(f));
+        if with_callback {
+            self.collector.with_output(|text| match format {
+                Format::Text => {
+                    w.out.extend_from_slice(text.as_bytes());
+                    if !text.is_empty() && !text.ends_with('\n') {
+                        w.out.push(b'\n');
+                    }
+                }
+                Format::OpenMetrics => validate::to_openmetrics(text, w.out),
+            });
+        }
+        w.finish();
+    }
+
+    /// A parked scrape whose collection did not finish in time.
+    pub(crate) fn timed_out(&self) {
+        self.collector.count(Failure::Timeout);
+    }
+}
