@@ -4,9 +4,10 @@
 use crate::clock::now_ns;
 use crate::config::{parse_address, Config, ProbeKind};
 use crate::error::{Error, Result};
-use crate::health::checker::{CheckFn, Checker};
 use crate::health::probe::ProbeState;
-use crate::health::report::{self, Format, Options};
+use crate::health::probe_registry::ProbeRegistry;
+use crate::health::render::{render_check, Format, Options};
+use crate::health::scheduler::{ProbeFn, ProbeScheduler};
 use crate::health::{Check, Checks};
 use crate::lifecycle::notify::{Notifier, Target};
 use crate::lifecycle::shutdown::{Origin, Phase, Shutdown};
@@ -24,7 +25,7 @@ use std::time::Duration;
 /// One health server with its probes.
 pub struct Hams {
     svc: Arc<Service>,
-    checker: Arc<Checker>,
+    scheduler: Arc<ProbeScheduler>,
     control: Mutex<Control>,
     /// Probes declared in the configuration, until the application takes them.
     declared: Mutex<Vec<Probe>>,
@@ -48,7 +49,7 @@ impl Hams {
     /// them with `take_probe`.
     pub fn with_config(config: Config) -> Result<Hams> {
         let address = config.validate()?;
-        let registry = Arc::new(crate::health::registry::Registry::default());
+        let registry = Arc::new(ProbeRegistry::default());
         let endpoint = config
             .shutdown
             .endpoint
@@ -71,7 +72,7 @@ impl Hams {
         };
         let hams = Hams {
             svc: Arc::new(svc),
-            checker: Arc::default(),
+            scheduler: Arc::default(),
             control: Mutex::new(Control { address, limits: config.limits, running: None, notifier: None }),
             declared: Mutex::new(Vec::new()),
         };
@@ -252,15 +253,15 @@ impl Hams {
             return Err(Error::invalid("interval_ms and timeout_ms must be greater than zero"));
         }
         let probe = self.register(ProbeState::callback(name, checks, timeout_ms))?;
-        let func: CheckFn = Box::new(check);
-        self.checker.add(probe.state.clone(), func, interval_ms)?;
+        let func: ProbeFn = Box::new(check);
+        self.scheduler.add(probe.state.clone(), func, interval_ms)?;
         Ok(probe)
     }
 
     fn register(&self, state: ProbeState) -> Result<Probe> {
         let state = Arc::new(state);
         self.svc.registry.add(state.clone())?;
-        Ok(Probe { state, svc: Arc::downgrade(&self.svc), checker: Arc::downgrade(&self.checker) })
+        Ok(Probe { state, svc: Arc::downgrade(&self.svc), scheduler: Arc::downgrade(&self.scheduler) })
     }
 
     /// A counter (name ending in `_total`) with a fixed label set.
@@ -291,7 +292,7 @@ impl Hams {
         let mut opts = Options::new(Format::Text);
         opts.verbose = true;
         let mut body = Vec::new();
-        let passed = report::render_check(&self.svc.registry, check, &opts, now_ns(), &mut body);
+        let passed = render_check(&self.svc.registry, check, &opts, now_ns(), &mut body);
         (passed, String::from_utf8_lossy(&body).into_owned())
     }
 }
@@ -311,7 +312,7 @@ impl Drop for Hams {
         let _ = self.handle_signals(false);
         self.svc.shutdown.cancel_and_join();
         lock(&self.declared).clear();
-        self.checker.remove_all();
+        self.scheduler.remove_all();
     }
 }
 
@@ -320,7 +321,7 @@ impl Drop for Hams {
 pub struct Probe {
     state: Arc<ProbeState>,
     svc: Weak<Service>,
-    checker: Weak<Checker>,
+    scheduler: Weak<ProbeScheduler>,
 }
 
 impl Probe {
@@ -352,8 +353,8 @@ impl Drop for Probe {
         if let Some(svc) = self.svc.upgrade() {
             svc.registry.remove(&self.state);
         }
-        if let Some(checker) = self.checker.upgrade() {
-            checker.remove(&self.state);
+        if let Some(scheduler) = self.scheduler.upgrade() {
+            scheduler.remove(&self.state);
         }
     }
 }

@@ -1,7 +1,7 @@
 //! What the serving thread shares with the application: identity, probes,
 //! and the shutdown sequence.
 
-use crate::health::registry::Registry;
+use crate::health::probe_registry::ProbeRegistry;
 use crate::lifecycle::shutdown::Shutdown;
 use crate::metrics::builtin::HttpCounters;
 use crate::metrics::collector::Collector;
@@ -14,7 +14,7 @@ pub(crate) struct Service {
     pub version: String,
     /// Path prefix of every endpoint, e.g. `/hams` (no trailing slash).
     pub prefix: String,
-    pub registry: Arc<Registry>,
+    pub registry: Arc<ProbeRegistry>,
     pub shutdown: Shutdown,
     /// `POST <prefix>/shutdown`, when enabled.
     pub endpoint: Option<ShutdownEndpoint>,

@@ -7,6 +7,7 @@
 //! Nothing runs unless `$NOTIFY_SOCKET` is set.
 
 use crate::clock::now_ns;
+use crate::health::decide::passes;
 use crate::health::Check;
 use crate::service::Service;
 use crate::sync::lock;
@@ -109,8 +110,8 @@ impl Drop for Notifier {
 
 fn status_text(svc: &Service, now: u64) -> (bool, bool, &'static str) {
     let reg = &svc.registry;
-    let alive = reg.passes(Check::Alive, now);
-    let ready = reg.passes(Check::Ready, now);
+    let alive = passes(reg, Check::Alive, now);
+    let ready = passes(reg, Check::Ready, now);
     let text = match (reg.is_shutting_down(), alive, ready) {
         (true, _, _) => "shutting down",
         (false, false, _) => "not alive",

@@ -1,8 +1,9 @@
 //! From a request's path and method to what to answer.
 
 use super::http::{self, Connection, Head, Method, Request};
-use crate::health::report::{self, json_str, Format, Options};
+use crate::health::render::{render_check, render_probe, Format, Options};
 use crate::health::Check;
+use crate::json::{json_str, render_version};
 use crate::lifecycle::shutdown::{Origin, Phase};
 use crate::metrics::builtin::{self, RouteLabel};
 use crate::metrics::collector::Failure;
@@ -162,11 +163,11 @@ fn answer(
                 head.content_type = http::JSON;
             }
             let passed = match route {
-                Route::Check(check) => Some(report::render_check(&svc.registry, check, &opts, now_ns, body)),
-                Route::Probe(check, name) => report::render_probe(&svc.registry, check, name, &opts, now_ns, body),
+                Route::Check(check) => Some(render_check(&svc.registry, check, &opts, now_ns, body)),
+                Route::Probe(check, name) => render_probe(&svc.registry, check, name, &opts, now_ns, body),
                 _ => {
                     head.content_type = http::JSON;
-                    report::render_version(&svc.name, &svc.version, body);
+                    render_version(&svc.name, &svc.version, body);
                     Some(true)
                 }
             };
