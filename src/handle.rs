@@ -235,7 +235,7 @@ impl Hams {
         self.register(ProbeState::new_kick(name, checks, margin_ms, now_ns()))
     }
 
-    /// A probe whose health is `check()`: `Ok(())` or `Err(reason)`. It runs
+    /// A probe whose health is `callback()`: `Ok(())` or `Err(reason)`. It runs
     /// off the serving thread, at once and then `interval_ms` after each run;
     /// a run longer than `timeout_ms` fails the probe.
     pub fn probe_callback<F>(
@@ -244,7 +244,7 @@ impl Hams {
         checks: Checks,
         interval_ms: u64,
         timeout_ms: u64,
-        check: F,
+        callback: F,
     ) -> Result<Probe>
     where
         F: FnMut() -> std::result::Result<(), String> + Send + 'static,
@@ -253,7 +253,7 @@ impl Hams {
             return Err(Error::invalid("interval_ms and timeout_ms must be greater than zero"));
         }
         let probe = self.register(ProbeState::callback(name, checks, timeout_ms))?;
-        let func: ProbeFn = Box::new(check);
+        let func: ProbeFn = Box::new(callback);
         self.scheduler.add(probe.state.clone(), func, interval_ms)?;
         Ok(probe)
     }
