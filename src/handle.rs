@@ -4,10 +4,10 @@
 use crate::clock::now_ns;
 use crate::config::{parse_address, Config, ProbeKind};
 use crate::error::{Error, Result};
-use crate::health::checker::{CheckFn, Checker};
 use crate::health::probe::ProbeState;
-use crate::health::registry::Registry;
-use crate::health::report::{self, Format, Options};
+use crate::health::probe_registry::ProbeRegistry;
+use crate::health::render::{render_check, Format, Options};
+use crate::health::scheduler::{ProbeFn, ProbeScheduler};
 use crate::health::{Check, Checks};
 use crate::lifecycle::notify::{Notifier, Target};
 use crate::lifecycle::shutdown::{Origin, Phase, Shutdown};
@@ -26,13 +26,13 @@ use std::time::Duration;
 pub struct Hams {
     /// What the server serves; the parts below are shared with it.
     site: Arc<Site>,
-    probes: Arc<Registry>,
+    probes: Arc<ProbeRegistry>,
     shutdown: Shutdown,
     metrics: Arc<MetricRegistry>,
     collector: Arc<Collector>,
     /// Whether this instance owns SIGTERM/SIGINT.
     signals: Arc<AtomicBool>,
-    checker: Arc<Checker>,
+    scheduler: Arc<ProbeScheduler>,
     control: Mutex<Control>,
     /// Probes declared in the configuration, until the application takes them.
     declared: Mutex<Vec<Probe>>,
@@ -56,7 +56,7 @@ impl Hams {
     /// them with `take_probe`.
     pub fn with_config(config: Config) -> Result<Hams> {
         let address = config.validate()?;
-        let probes = Arc::new(Registry::default());
+        let probes = Arc::new(ProbeRegistry::default());
         let endpoint = config
             .shutdown
             .endpoint
@@ -75,7 +75,7 @@ impl Hams {
             metrics,
             collector,
             signals,
-            checker: Arc::default(),
+            scheduler: Arc::default(),
             control: Mutex::new(Control { address, limits: config.limits, running: None, notifier: None }),
             declared: Mutex::new(Vec::new()),
         };
@@ -238,7 +238,7 @@ impl Hams {
         self.register(ProbeState::new_kick(name, checks, margin_ms, now_ns()))
     }
 
-    /// A probe whose health is `check()`: `Ok(())` or `Err(reason)`. It runs
+    /// A probe whose health is `callback()`: `Ok(())` or `Err(reason)`. It runs
     /// off the serving thread, at once and then `interval_ms` after each run;
     /// a run longer than `timeout_ms` fails the probe.
     pub fn probe_callback<F>(
@@ -247,7 +247,7 @@ impl Hams {
         checks: Checks,
         interval_ms: u64,
         timeout_ms: u64,
-        check: F,
+        callback: F,
     ) -> Result<Probe>
     where
         F: FnMut() -> std::result::Result<(), String> + Send + 'static,
@@ -256,15 +256,15 @@ impl Hams {
             return Err(Error::invalid("interval_ms and timeout_ms must be greater than zero"));
         }
         let probe = self.register(ProbeState::callback(name, checks, timeout_ms))?;
-        let func: CheckFn = Box::new(check);
-        self.checker.add(probe.state.clone(), func, interval_ms)?;
+        let func: ProbeFn = Box::new(callback);
+        self.scheduler.add(probe.state.clone(), func, interval_ms)?;
         Ok(probe)
     }
 
     fn register(&self, state: ProbeState) -> Result<Probe> {
         let state = Arc::new(state);
         self.probes.add(state.clone())?;
-        Ok(Probe { state, probes: Arc::downgrade(&self.probes), checker: Arc::downgrade(&self.checker) })
+        Ok(Probe { state, probes: Arc::downgrade(&self.probes), scheduler: Arc::downgrade(&self.scheduler) })
     }
 
     /// A counter (name ending in `_total`) with a fixed label set.
@@ -295,7 +295,7 @@ impl Hams {
         let mut opts = Options::new(Format::Text);
         opts.verbose = true;
         let mut body = Vec::new();
-        let passed = report::render_check(&self.probes, check, &opts, now_ns(), &mut body);
+        let passed = render_check(&self.probes, check, &opts, now_ns(), &mut body);
         (passed, String::from_utf8_lossy(&body).into_owned())
     }
 }
@@ -315,7 +315,7 @@ impl Drop for Hams {
         let _ = self.handle_signals(false);
         self.shutdown.cancel_and_join();
         lock(&self.declared).clear();
-        self.checker.remove_all();
+        self.scheduler.remove_all();
     }
 }
 
@@ -323,8 +323,8 @@ impl Drop for Hams {
 /// callback probe, waits for a run in progress, then never calls it again).
 pub struct Probe {
     state: Arc<ProbeState>,
-    probes: Weak<Registry>,
-    checker: Weak<Checker>,
+    probes: Weak<ProbeRegistry>,
+    scheduler: Weak<ProbeScheduler>,
 }
 
 impl Probe {
@@ -356,8 +356,8 @@ impl Drop for Probe {
         if let Some(probes) = self.probes.upgrade() {
             probes.remove(&self.state);
         }
-        if let Some(checker) = self.checker.upgrade() {
-            checker.remove(&self.state);
+        if let Some(scheduler) = self.scheduler.upgrade() {
+            scheduler.remove(&self.state);
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod config;
 mod error;
 mod handle;
 mod health;
+mod json;
 mod lifecycle;
 pub mod logging;
 mod metrics;

@@ -1,9 +1,12 @@
-//! Probes, their registry, and how a check's result is aggregated and rendered.
+//! The checks (alive, ready, startup), the probes they are made of, the one
+//! decision of what a check answers, and its rendering.
 
-pub(crate) mod checker;
+pub(crate) mod decide;
+pub(crate) mod exclude;
 pub(crate) mod probe;
-pub(crate) mod registry;
-pub(crate) mod report;
+pub(crate) mod probe_registry;
+pub(crate) mod render;
+pub(crate) mod scheduler;
 
 use crate::error::{Error, Result};
 use std::ops::BitOr;

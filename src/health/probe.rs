@@ -1,4 +1,4 @@
-//! One probe's state, written by the application (or the checker thread) and
+//! One probe's state, written by the application (or a callback run) and
 //! read by the serving thread without ever waiting on application code.
 
 use super::{sanitize_reason_into, Checks};
@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// The last known result of a manual or callback probe.
-struct Outcome {
+struct LastResult {
     healthy: bool,
     /// Already sanitised: no control characters, at most `MAX_REASON_LEN` bytes.
     reason: String,
@@ -17,12 +17,12 @@ struct Outcome {
 
 enum Kind {
     /// Set by the application.
-    Manual(Mutex<Outcome>),
+    Manual(Mutex<LastResult>),
     /// Healthy while less than `margin_ns` has passed since `last_kick_ns`.
     Kick { margin_ns: u64, last_kick_ns: AtomicU64 },
-    /// Run by the checker; `started_ns` is non-zero while a run is in flight,
+    /// Run by the probe scheduler; `started_ns` is non-zero while a run is in flight,
     /// so a hung callback is seen as timed out by whoever reads the probe.
-    Callback { timeout_ns: u64, started_ns: AtomicU64, last: Mutex<Outcome> },
+    Callback { timeout_ns: u64, started_ns: AtomicU64, last: Mutex<LastResult> },
 }
 
 pub(crate) struct ProbeState {
@@ -63,8 +63,8 @@ const NOT_CHECKED: &str = "not checked yet";
 
 impl ProbeState {
     pub(crate) fn manual(name: &str, checks: Checks, healthy: bool) -> ProbeState {
-        let outcome = Outcome { healthy, reason: String::new() };
-        ProbeState { name: name.into(), checks, kind: Kind::Manual(Mutex::new(outcome)) }
+        let last = LastResult { healthy, reason: String::new() };
+        ProbeState { name: name.into(), checks, kind: Kind::Manual(Mutex::new(last)) }
     }
 
     pub(crate) fn new_kick(name: &str, checks: Checks, margin_ms: u64, now_ns: u64) -> ProbeState {
@@ -73,7 +73,7 @@ impl ProbeState {
     }
 
     pub(crate) fn callback(name: &str, checks: Checks, timeout_ms: u64) -> ProbeState {
-        let last = Outcome { healthy: false, reason: NOT_CHECKED.to_string() };
+        let last = LastResult { healthy: false, reason: NOT_CHECKED.to_string() };
         let kind =
             Kind::Callback { timeout_ns: ms_to_ns(timeout_ms), started_ns: AtomicU64::new(0), last: Mutex::new(last) };
         ProbeState { name: name.into(), checks, kind }
@@ -91,7 +91,7 @@ impl ProbeState {
     /// around `f`, but only ever one that hams code holds briefly.
     pub(crate) fn with_verdict<R>(&self, now_ns: u64, f: impl FnOnce(Verdict<'_>) -> R) -> R {
         match &self.kind {
-            Kind::Manual(outcome) => outcome_verdict(&lock(outcome), f),
+            Kind::Manual(last) => last_verdict(&lock(last), f),
             Kind::Kick { margin_ns, last_kick_ns } => {
                 let idle = now_ns.saturating_sub(last_kick_ns.load(Ordering::Acquire));
                 if idle < *margin_ns {
@@ -105,7 +105,7 @@ impl ProbeState {
                 if started != 0 && now_ns.saturating_sub(started) > *timeout_ns {
                     f(Verdict::TimedOut { timeout_ms: timeout_ns / 1_000_000 })
                 } else {
-                    outcome_verdict(&lock(last), f)
+                    last_verdict(&lock(last), f)
                 }
             }
         }
@@ -117,10 +117,10 @@ impl ProbeState {
 
     /// Sets a manual probe.
     pub(crate) fn set(&self, healthy: bool, reason: Option<&str>) -> Result<()> {
-        let Kind::Manual(outcome) = &self.kind else {
+        let Kind::Manual(last) = &self.kind else {
             return Err(Error::invalid(format!("probe '{}' is not a manual probe", self.name)));
         };
-        let mut o = lock(outcome);
+        let mut o = lock(last);
         sanitize_reason_into(reason.unwrap_or(""), &mut o.reason);
         o.healthy = healthy;
         Ok(())
@@ -170,7 +170,7 @@ impl ProbeState {
     }
 }
 
-fn outcome_verdict<R>(o: &Outcome, f: impl FnOnce(Verdict<'_>) -> R) -> R {
+fn last_verdict<R>(o: &LastResult, f: impl FnOnce(Verdict<'_>) -> R) -> R {
     if o.healthy {
         f(Verdict::Ok)
     } else {

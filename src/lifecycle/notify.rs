@@ -7,7 +7,8 @@
 //! Nothing runs unless `$NOTIFY_SOCKET` is set.
 
 use crate::clock::now_ns;
-use crate::health::registry::Registry;
+use crate::health::decide::passes;
+use crate::health::probe_registry::ProbeRegistry;
 use crate::health::Check;
 use crate::lifecycle::shutdown::Shutdown;
 use crate::sync::lock;
@@ -79,7 +80,7 @@ pub(crate) struct Notifier {
 }
 
 impl Notifier {
-    pub(crate) fn start(shutdown: Shutdown, probes: Arc<Registry>, target: Target) -> crate::Result<Notifier> {
+    pub(crate) fn start(shutdown: Shutdown, probes: Arc<ProbeRegistry>, target: Target) -> crate::Result<Notifier> {
         let target = Arc::new(target);
         let t2 = target.clone();
         let listener = shutdown.add_listener(Arc::new(move |phase| {
@@ -108,9 +109,9 @@ impl Drop for Notifier {
     }
 }
 
-fn status_text(reg: &Registry, now: u64) -> (bool, bool, &'static str) {
-    let alive = reg.passes(Check::Alive, now);
-    let ready = reg.passes(Check::Ready, now);
+fn status_text(reg: &ProbeRegistry, now: u64) -> (bool, bool, &'static str) {
+    let alive = passes(reg, Check::Alive, now);
+    let ready = passes(reg, Check::Ready, now);
     let text = match (reg.is_shutting_down(), alive, ready) {
         (true, _, _) => "shutting down",
         (false, false, _) => "not alive",
@@ -120,7 +121,7 @@ fn status_text(reg: &Registry, now: u64) -> (bool, bool, &'static str) {
     (alive, ready, text)
 }
 
-fn watch(probes: &Registry, target: &Target, stop: &(Mutex<bool>, Condvar)) {
+fn watch(probes: &ProbeRegistry, target: &Target, stop: &(Mutex<bool>, Condvar)) {
     let mut sent_ready = false;
     let mut last_status = "";
     let mut next_ping = Instant::now();

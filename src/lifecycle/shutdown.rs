@@ -7,7 +7,7 @@
 //!
 //! The sequence runs on a thread that exists only while it runs.
 
-use crate::health::registry::Registry;
+use crate::health::probe_registry::ProbeRegistry;
 use crate::sync::{lock, Listeners};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex};
@@ -73,7 +73,7 @@ struct Inner {
     changed: Condvar,
     listeners: Listeners<Phase>,
     drain: Duration,
-    registry: Arc<Registry>,
+    registry: Arc<ProbeRegistry>,
 }
 
 #[derive(Clone)]
@@ -82,7 +82,7 @@ pub(crate) struct Shutdown {
 }
 
 impl Shutdown {
-    pub(crate) fn new(drain: Duration, registry: Arc<Registry>) -> Shutdown {
+    pub(crate) fn new(drain: Duration, registry: Arc<ProbeRegistry>) -> Shutdown {
         let state = State {
             phase: Phase::Running,
             origin: None,
@@ -268,7 +268,7 @@ mod tests {
 
     #[test]
     fn sequence_runs_callbacks_after_the_drain() {
-        let reg = Arc::new(Registry::default());
+        let reg = Arc::new(ProbeRegistry::default());
         let s = Shutdown::new(Duration::from_millis(100), reg.clone());
         let ran = Arc::new(AtomicUsize::new(0));
         let r = ran.clone();
@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn second_signal_skips_the_drain() {
-        let s = Shutdown::new(Duration::from_secs(60), Arc::new(Registry::default()));
+        let s = Shutdown::new(Duration::from_secs(60), Arc::new(ProbeRegistry::default()));
         s.on_signal(libc::SIGTERM);
         assert_eq!(s.phase(), Phase::Draining);
         s.on_signal(libc::SIGTERM);
@@ -300,7 +300,7 @@ mod tests {
 
     #[test]
     fn cancel_drops_pending_callbacks() {
-        let s = Shutdown::new(Duration::from_secs(60), Arc::new(Registry::default()));
+        let s = Shutdown::new(Duration::from_secs(60), Arc::new(ProbeRegistry::default()));
         let ran = Arc::new(AtomicUsize::new(0));
         let r = ran.clone();
         s.on_shutdown(Box::new(move || {

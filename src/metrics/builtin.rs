@@ -3,7 +3,9 @@
 
 use super::collector::{Collector, Failure};
 use super::expose::{Type, Writer};
-use crate::health::registry::Registry;
+use crate::health::decide::{decide, passes, Source};
+use crate::health::exclude::Excludes;
+use crate::health::probe_registry::ProbeRegistry;
 use crate::health::Check;
 use std::io::Read;
 use std::sync::OnceLock;
@@ -13,7 +15,7 @@ use std::sync::OnceLock;
 pub(crate) fn render(
     w: &mut Writer,
     now_ns: u64,
-    probes: &Registry,
+    probes: &ProbeRegistry,
     collector: &Collector,
     server: &dyn Fn(&mut Writer),
 ) {
@@ -23,18 +25,18 @@ pub(crate) fn render(
     let reg = probes;
     w.header("hams_check_healthy", "Whether a health check passes (1) or fails (0).", Type::Gauge);
     for check in Check::ALL {
-        let ok = reg.passes(check, now_ns);
+        let ok = passes(reg, check, now_ns);
         w.sample("hams_check_healthy", "", [("check", check.name())].into_iter(), None, f64::from(u8::from(ok)));
     }
     w.header("hams_probe_healthy", "Whether a probe passes (1) or fails (0), per check it takes part in.", Type::Gauge);
-    reg.with_probes(|probes| {
-        for p in probes {
-            let v = f64::from(u8::from(p.is_healthy(now_ns)));
-            for check in Check::ALL.into_iter().filter(|c| p.checks().contains(*c)) {
-                w.sample("hams_probe_healthy", "", [("check", check.name()), ("probe", p.name())].into_iter(), None, v);
+    for check in Check::ALL {
+        decide(reg, check, &mut Excludes::none(), now_ns, |e| {
+            if e.source == Source::Probe {
+                let v = f64::from(u8::from(e.verdict.is_ok()));
+                w.sample("hams_probe_healthy", "", [("check", check.name()), ("probe", e.name)].into_iter(), None, v);
             }
-        }
-    });
+        });
+    }
 
     server(w);
 

@@ -6,17 +6,17 @@ use super::collector::{Collector, Failure};
 use super::expose::{Format, Writer};
 use super::validate;
 use super::MetricRegistry;
-use crate::health::registry::Registry;
+use crate::health::probe_registry::ProbeRegistry;
 use std::sync::Arc;
 
 pub(crate) struct Scrape {
-    probes: Arc<Registry>,
+    probes: Arc<ProbeRegistry>,
     metrics: Arc<MetricRegistry>,
     collector: Arc<Collector>,
 }
 
 impl Scrape {
-    pub(crate) fn new(probes: Arc<Registry>, metrics: Arc<MetricRegistry>, collector: Arc<Collector>) -> Scrape {
+    pub(crate) fn new(probes: Arc<ProbeRegistry>, metrics: Arc<MetricRegistry>, collector: Arc<Collector>) -> Scrape {
         Scrape { probes, metrics, collector }
     }
 

@@ -26,7 +26,7 @@ const LINGER: Duration = Duration::from_secs(2);
 const KEEP_CAPACITY: usize = 16 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
+enum ConnPhase {
     /// Between requests, with nothing buffered.
     Idle,
     /// A request head has started (or the connection is new); the deadline
@@ -125,7 +125,7 @@ pub(crate) struct Conn {
     out_pos: usize,
     /// Input is waiting in `inbuf` because of backpressure.
     stalled: bool,
-    phase: Phase,
+    phase: ConnPhase,
     /// What a parked request waits for.
     parked: Option<Parked>,
     /// The peer shut its side (EPOLLRDHUP): read on to the end of input.
@@ -141,7 +141,7 @@ impl Conn {
             outbuf: Vec::new(),
             out_pos: 0,
             stalled: false,
-            phase: Phase::Head,
+            phase: ConnPhase::Head,
             parked: None,
             peer_closed: false,
             deadline: now + limits.header_timeout,
@@ -162,16 +162,16 @@ impl Conn {
                 Err(_) => return Next::Close,
             }
             match self.phase {
-                Phase::Closing { linger: false } => return Next::Close,
-                Phase::Closing { linger: true } => {
+                ConnPhase::Closing { linger: false } => return Next::Close,
+                ConnPhase::Closing { linger: true } => {
                     let _ = self.stream.shutdown(Shutdown::Write);
-                    self.phase = Phase::Lingering;
+                    self.phase = ConnPhase::Lingering;
                     self.deadline = Instant::now() + LINGER;
                     continue;
                 }
-                Phase::Lingering => return self.discard_input(&mut scratch.rbuf),
-                Phase::Parked => return Next::Keep,
-                Phase::Idle | Phase::Head => {}
+                ConnPhase::Lingering => return self.discard_input(&mut scratch.rbuf),
+                ConnPhase::Parked => return Next::Keep,
+                ConnPhase::Idle | ConnPhase::Head => {}
             }
             if self.stalled {
                 self.stalled = false;
@@ -201,7 +201,7 @@ impl Conn {
                 // The common case: serve straight from the shared buffer.
                 let rbuf = std::mem::take(&mut scratch.rbuf);
                 let consumed = self.serve_and_write(site, &rbuf[..n], scratch, limits);
-                if consumed < n && !matches!(self.phase, Phase::Closing { .. }) {
+                if consumed < n && !matches!(self.phase, ConnPhase::Closing { .. }) {
                     self.inbuf.extend_from_slice(&rbuf[consumed..n]);
                 }
                 scratch.rbuf = rbuf;
@@ -215,7 +215,7 @@ impl Conn {
     fn serve_inbuf(&mut self, site: &Site, scratch: &mut Scratch, limits: &Limits) {
         let mut input = std::mem::take(&mut self.inbuf);
         let consumed = self.serve_and_write(site, &input, scratch, limits);
-        if matches!(self.phase, Phase::Closing { .. }) {
+        if matches!(self.phase, ConnPhase::Closing { .. }) {
             input.clear();
         } else {
             input.drain(..consumed);
@@ -233,9 +233,9 @@ impl Conn {
         let (consumed, end) = serve(site, input, crate::clock::now_ns(), &mut scratch.body, &mut scratch.wbuf);
         let now = Instant::now();
         match end {
-            End::Close { linger } => self.phase = Phase::Closing { linger },
+            End::Close { linger } => self.phase = ConnPhase::Closing { linger },
             End::Park(parked) => {
-                self.phase = Phase::Parked;
+                self.phase = ConnPhase::Parked;
                 self.parked = Some(parked);
                 self.deadline = now
                     + match parked.wait {
@@ -245,16 +245,16 @@ impl Conn {
             }
             End::Backpressure => self.stalled = true,
             End::NeedMore if consumed == input.len() => {
-                self.phase = Phase::Idle;
+                self.phase = ConnPhase::Idle;
                 self.deadline = now + limits.idle_timeout;
             }
             End::NeedMore => {
                 // A new head started: its clock starts now and is not
                 // extended by the bytes that follow (slowloris).
-                if self.phase == Phase::Idle || consumed > 0 {
+                if self.phase == ConnPhase::Idle || consumed > 0 {
                     self.deadline = now + limits.header_timeout;
                 }
-                self.phase = Phase::Head;
+                self.phase = ConnPhase::Head;
             }
         }
         if !scratch.wbuf.is_empty() {
@@ -270,7 +270,7 @@ impl Conn {
             match write_nonblocking(&mut self.stream, data) {
                 Ok(n) => written = n,
                 Err(_) => {
-                    self.phase = Phase::Closing { linger: false };
+                    self.phase = ConnPhase::Closing { linger: false };
                     return;
                 }
             }
@@ -321,7 +321,7 @@ impl Conn {
 
     /// What a parked request waits for (None when not parked).
     pub(crate) fn waiting_for(&self) -> Option<Wait> {
-        if self.phase == Phase::Parked {
+        if self.phase == ConnPhase::Parked {
             self.parked.map(|p| p.wait)
         } else {
             None
@@ -334,12 +334,12 @@ impl Conn {
         scratch.wbuf.clear();
         route::resume(site, parked, timed_out, &mut scratch.body, &mut scratch.wbuf);
         match parked.wait {
-            Wait::Shutdown => self.phase = Phase::Closing { linger: true },
+            Wait::Shutdown => self.phase = ConnPhase::Closing { linger: true },
             Wait::Metrics { connection, .. } => {
                 if connection == http::Connection::Close {
-                    self.phase = Phase::Closing { linger: false };
+                    self.phase = ConnPhase::Closing { linger: false };
                 } else {
-                    self.phase = Phase::Idle;
+                    self.phase = ConnPhase::Idle;
                     self.deadline = Instant::now() + limits.idle_timeout;
                     self.stalled = !self.inbuf.is_empty();
                 }
@@ -353,7 +353,7 @@ impl Conn {
     /// Called when the deadline passed. A request head that took too long
     /// gets a best-effort 408; everything else just closes.
     pub(crate) fn expire(&mut self) {
-        if self.phase == Phase::Head && !self.inbuf.is_empty() && self.outbuf.is_empty() {
+        if self.phase == ConnPhase::Head && !self.inbuf.is_empty() && self.outbuf.is_empty() {
             let mut out = Vec::new();
             route::refuse(http::Refusal { status: 408, message: "request head not received in time" }, &mut out);
             let _ = write_nonblocking(&mut self.stream, &out);

@@ -19,7 +19,7 @@ mod site;
 mod status;
 
 use crate::error::{Error, Result};
-use crate::health::registry::Registry;
+use crate::health::probe_registry::ProbeRegistry;
 use crate::lifecycle::shutdown::Shutdown;
 use crate::metrics::scrape::Scrape;
 use conn::{Conn, Next, Scratch};
@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 /// What the server serves, with a request counter for each endpoint of the route table.
 pub(crate) fn site(
     identity: Identity,
-    probes: Arc<Registry>,
+    probes: Arc<ProbeRegistry>,
     shutdown: Shutdown,
     endpoint: Option<ShutdownEndpoint>,
     signals: Arc<AtomicBool>,

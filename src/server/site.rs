@@ -3,7 +3,7 @@
 //! scrape) except the request counters, which are the server's own.
 
 use super::counters::HttpCounters;
-use crate::health::registry::Registry;
+use crate::health::probe_registry::ProbeRegistry;
 use crate::lifecycle::shutdown::Shutdown;
 use crate::metrics::scrape::Scrape;
 use std::sync::atomic::AtomicBool;
@@ -27,7 +27,7 @@ pub(crate) struct ShutdownEndpoint {
 
 pub(crate) struct Site {
     pub(super) identity: Identity,
-    pub(super) probes: Arc<Registry>,
+    pub(super) probes: Arc<ProbeRegistry>,
     pub(super) shutdown: Shutdown,
     pub(super) endpoint: Option<ShutdownEndpoint>,
     /// Whether this instance owns SIGTERM/SIGINT (the event loop reads them).
@@ -39,7 +39,7 @@ pub(crate) struct Site {
 impl Site {
     pub(super) fn new(
         identity: Identity,
-        probes: Arc<Registry>,
+        probes: Arc<ProbeRegistry>,
         shutdown: Shutdown,
         endpoint: Option<ShutdownEndpoint>,
         signals: Arc<AtomicBool>,

@@ -1,7 +1,7 @@
 //! `GET <prefix>/<check>` and `GET <prefix>/<check>/<probe>`: the health
 //! model's answer, as text or JSON.
 
-use crate::health::report::{self, Format, Options};
+use crate::health::render::{self, Format, Options};
 use crate::health::Check;
 use crate::server::exchange::{Exchange, Outcome};
 use crate::server::http;
@@ -34,9 +34,9 @@ pub(super) fn startup_probe(site: &Site, x: &mut Exchange) -> Outcome {
 fn answer(site: &Site, x: &mut Exchange, check: Check, probe: bool) -> Outcome {
     let Some(opts) = options(x) else { return Outcome::Respond };
     let passed = if probe {
-        report::render_probe(&site.probes, check, x.param, &opts, x.now_ns, x.body)
+        render::render_probe(&site.probes, check, x.param, &opts, x.now_ns, x.body)
     } else {
-        Some(report::render_check(&site.probes, check, &opts, x.now_ns, x.body))
+        Some(render::render_check(&site.probes, check, &opts, x.now_ns, x.body))
     };
     match passed {
         Some(true) => {}

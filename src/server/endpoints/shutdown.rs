@@ -1,7 +1,7 @@
 //! `POST <prefix>/shutdown`, when enabled: checks the bearer token, starts
 //! the shutdown sequence and parks until it is done (see `resume`).
 
-use crate::health::report::json_str;
+use crate::json::json_str;
 use crate::lifecycle::shutdown::{Origin, Phase};
 use crate::server::exchange::{Exchange, Outcome, Wait};
 use crate::server::http::{self, Connection, Head};

@@ -1,7 +1,7 @@
 //! `GET <prefix>/version`: the service's name and version, and hams'.
 
 use super::health::options;
-use crate::health::report;
+use crate::json;
 use crate::server::exchange::{Exchange, Outcome};
 use crate::server::http;
 use crate::server::site::Site;
@@ -10,7 +10,7 @@ pub(super) fn get(site: &Site, x: &mut Exchange) -> Outcome {
     // The query is read as for the checks: a bad one is a 400 here too.
     if options(x).is_some() {
         x.head.content_type = http::JSON;
-        report::render_version(&site.identity.name, &site.identity.version, x.body);
+        json::render_version(&site.identity.name, &site.identity.version, x.body);
     }
     Outcome::Respond
 }

@@ -1,7 +1,7 @@
 //! Runs callback probes off the serving thread.
 //!
 //! One scheduler thread per `Hams` exists while it has callback probes. Each
-//! run of a callback happens on a short-lived thread of its own, so a check
+//! run of a callback happens on a short-lived thread of its own, so a callback
 //! that hangs delays neither the HTTP server nor any other probe: its probe
 //! reads as timed out (see `ProbeState::with_verdict`) and it is not started
 //! again until the hung run returns.
@@ -17,13 +17,13 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// A check: `Ok(())` when healthy, `Err(reason)` when not.
-pub type CheckFn = Box<dyn FnMut() -> std::result::Result<(), String> + Send>;
+/// A callback probe's function: `Ok(())` when healthy, `Err(reason)` when not.
+pub type ProbeFn = Box<dyn FnMut() -> std::result::Result<(), String> + Send>;
 
 /// The function of one callback probe. `free` takes the lock to drop it, which
 /// waits for a run in progress; after that it is never called again.
 struct Callable {
-    func: Mutex<Option<CheckFn>>,
+    func: Mutex<Option<ProbeFn>>,
     /// Set when the probe is removed from inside its own callback.
     removed: AtomicBool,
 }
@@ -49,7 +49,7 @@ struct Shared {
 }
 
 #[derive(Default)]
-pub(crate) struct Checker {
+pub(crate) struct ProbeScheduler {
     shared: Arc<Shared>,
     /// Held while the scheduler thread is started or joined.
     thread: Mutex<Option<JoinHandle<()>>>,
@@ -60,10 +60,10 @@ thread_local! {
     static RUNNING: Cell<*const ProbeState> = const { Cell::new(std::ptr::null()) };
 }
 
-impl Checker {
+impl ProbeScheduler {
     /// Schedules `func` for `probe`: first run at once, then `interval_ms`
     /// after each run ends.
-    pub(crate) fn add(&self, probe: Arc<ProbeState>, func: CheckFn, interval_ms: u64) -> Result<()> {
+    pub(crate) fn add(&self, probe: Arc<ProbeState>, func: ProbeFn, interval_ms: u64) -> Result<()> {
         let mut thread = lock(&self.thread);
         let callable = Arc::new(Callable { func: Mutex::new(Some(func)), removed: AtomicBool::new(false) });
         let job = Job { probe, callable, interval_ns: ms_to_ns(interval_ms), next_due_ns: 0, running: false };
@@ -71,12 +71,13 @@ impl Checker {
         if thread.is_none() {
             lock(&self.shared.state).stop = false;
             let shared = self.shared.clone();
+            // The thread names predate the type names; they are documented, so kept.
             let spawned = std::thread::Builder::new().name("hams-checker".into()).spawn(move || schedule(&shared));
             match spawned {
                 Ok(handle) => *thread = Some(handle),
                 Err(e) => {
                     lock(&self.shared.state).jobs.pop();
-                    return Err(Error::io("cannot start the checker thread", e));
+                    return Err(Error::io("cannot start the probe scheduler thread", e));
                 }
             }
         }
@@ -159,7 +160,7 @@ fn start_run(shared: &Arc<Shared>, job: &mut Job) {
     let spawned =
         std::thread::Builder::new().name("hams-check".into()).spawn(move || run_once(&shared2, probe, callable));
     if let Err(e) = spawned {
-        job.probe.end_run(Err(format!("cannot start a check thread: {e}")), now_ns());
+        job.probe.end_run(Err(format!("cannot start a callback thread: {e}")), now_ns());
         job.running = false;
         job.next_due_ns = now_ns() + job.interval_ns;
     }
@@ -210,11 +211,11 @@ mod tests {
 
     #[test]
     fn runs_at_once_then_on_interval_and_stops_after_remove() {
-        let checker = Checker::default();
+        let scheduler = ProbeScheduler::default();
         let probe = Arc::new(ProbeState::callback("c", Checks::READY, 1000));
         let runs = Arc::new(AtomicUsize::new(0));
         let r = runs.clone();
-        checker
+        scheduler
             .add(
                 probe.clone(),
                 Box::new(move || {
@@ -226,21 +227,21 @@ mod tests {
             .unwrap();
         wait_until("first run", || probe.is_healthy(now_ns()));
         wait_until("three runs", || runs.load(Ordering::SeqCst) >= 3);
-        checker.remove(&probe);
+        scheduler.remove(&probe);
         let after = runs.load(Ordering::SeqCst);
         std::thread::sleep(Duration::from_millis(80));
         assert_eq!(runs.load(Ordering::SeqCst), after, "no run after remove returned");
-        assert!(lock(&checker.thread).is_none(), "scheduler ends with the last job");
+        assert!(lock(&scheduler.thread).is_none(), "scheduler ends with the last job");
     }
 
     #[test]
-    fn a_hung_check_does_not_delay_another() {
-        let checker = Checker::default();
+    fn a_hung_callback_does_not_delay_another() {
+        let scheduler = ProbeScheduler::default();
         let slow = Arc::new(ProbeState::callback("slow", Checks::READY, 30));
         let fast = Arc::new(ProbeState::callback("fast", Checks::READY, 1000));
         let release = Arc::new(AtomicBool::new(false));
         let rel = release.clone();
-        checker
+        scheduler
             .add(
                 slow.clone(),
                 Box::new(move || {
@@ -254,7 +255,7 @@ mod tests {
             .unwrap();
         let fast_runs = Arc::new(AtomicUsize::new(0));
         let fr = fast_runs.clone();
-        checker
+        scheduler
             .add(
                 fast.clone(),
                 Box::new(move || {
@@ -268,17 +269,17 @@ mod tests {
         wait_until("slow times out", || !slow.is_healthy(now_ns()));
         slow.with_verdict(now_ns(), |v| assert_eq!(v, crate::health::probe::Verdict::TimedOut { timeout_ms: 30 }));
         release.store(true, Ordering::SeqCst);
-        checker.remove_all();
+        scheduler.remove_all();
     }
 
     #[test]
-    fn panicking_check_fails_with_reason() {
-        let checker = Checker::default();
+    fn panicking_callback_fails_with_reason() {
+        let scheduler = ProbeScheduler::default();
         let p = Arc::new(ProbeState::callback("boom", Checks::ALIVE, 1000));
-        checker.add(p.clone(), Box::new(|| panic!("boom")), 1000).unwrap();
+        scheduler.add(p.clone(), Box::new(|| panic!("boom")), 1000).unwrap();
         wait_until("panic recorded", || {
             p.with_verdict(now_ns(), |v| v == crate::health::probe::Verdict::Failed("check panicked"))
         });
-        checker.remove(&p);
+        scheduler.remove(&p);
     }
 }

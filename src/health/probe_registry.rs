@@ -1,14 +1,16 @@
-//! The named probes of one `Hams`, and the startup latch.
+//! The named probes of one `Hams`, and the two facts the built-in states of
+//! the checks read: whether startup has passed, and whether shutdown started.
+//! What a check answers is decided in `decide`, not here.
 
 use super::probe::ProbeState;
-use super::{validate_name, Check};
+use super::validate_name;
 use crate::error::{Error, Result};
 use crate::sync::{read, write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 #[derive(Default)]
-pub(crate) struct Registry {
+pub(crate) struct ProbeRegistry {
     probes: RwLock<Vec<Arc<ProbeState>>>,
     /// Set the first time the startup check passes; it never fails again.
     startup_passed: AtomicBool,
@@ -16,7 +18,7 @@ pub(crate) struct Registry {
     shutting_down: AtomicBool,
 }
 
-impl Registry {
+impl ProbeRegistry {
     pub(crate) fn add(&self, probe: Arc<ProbeState>) -> Result<()> {
         validate_name(probe.name())?;
         let mut probes = write(&self.probes);
@@ -44,36 +46,6 @@ impl Registry {
         read(&self.probes).iter().find(|p| p.name() == name).cloned()
     }
 
-    /// True when every probe in `check` is healthy (no probes: true).
-    pub(crate) fn all_healthy(&self, check: Check, now_ns: u64) -> bool {
-        self.with_probes(|ps| ps.iter().filter(|p| p.checks().contains(check)).all(|p| p.is_healthy(now_ns)))
-    }
-
-    /// Whether startup has completed, latching it the first time the startup
-    /// check is seen passing.
-    pub(crate) fn startup_complete(&self, now_ns: u64) -> bool {
-        if self.startup_passed.load(Ordering::Acquire) {
-            return true;
-        }
-        if self.all_healthy(Check::Startup, now_ns) {
-            self.startup_passed.store(true, Ordering::Release);
-            return true;
-        }
-        false
-    }
-
-    /// Whether `check` passes as its endpoint would answer it (no excludes):
-    /// readiness also needs startup done and no shutdown; startup latches.
-    pub(crate) fn passes(&self, check: Check, now_ns: u64) -> bool {
-        match check {
-            Check::Alive => self.all_healthy(check, now_ns),
-            Check::Ready => {
-                self.startup_complete(now_ns) && !self.is_shutting_down() && self.all_healthy(check, now_ns)
-            }
-            Check::Startup => self.startup_complete(now_ns),
-        }
-    }
-
     pub(crate) fn startup_latched(&self) -> bool {
         self.startup_passed.load(Ordering::Acquire)
     }
@@ -98,7 +70,7 @@ mod tests {
 
     #[test]
     fn duplicates_and_removal() {
-        let r = Registry::default();
+        let r = ProbeRegistry::default();
         let a = Arc::new(ProbeState::manual("a", Checks::READY, true));
         r.add(a.clone()).unwrap();
         let dup = Arc::new(ProbeState::manual("a", Checks::ALIVE, true));
@@ -108,18 +80,5 @@ mod tests {
         assert!(r.remove(&a));
         assert!(!r.remove(&a));
         assert!(r.find("a").is_none());
-    }
-
-    #[test]
-    fn startup_latches() {
-        let r = Registry::default();
-        let s = Arc::new(ProbeState::manual("warm", Checks::STARTUP, false));
-        r.add(s.clone()).unwrap();
-        assert!(!r.startup_complete(1));
-        s.set(true, None).unwrap();
-        assert!(r.startup_complete(1));
-        s.set(false, None).unwrap();
-        assert!(r.startup_complete(1), "stays passed once passed");
-        assert!(!r.all_healthy(Check::Startup, 1));
     }
 }
