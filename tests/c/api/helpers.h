@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 /* A call returning a pointer that must be NULL with a non-empty error. */
 #define CHECK_NULL_ERR(call)                                                   \
