@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Memory safety across the ABI: the C API tests (tests/c/test_api.c and
-# tests/metrics/test_metrics.c) under valgrind's memcheck, and built with
-# AddressSanitizer and UBSan. Errors (invalid reads/writes, use of freed or
-# uninitialised memory, definite leaks, undefined behaviour) fail the suite.
+# Memory safety across the ABI: the C API tests (tests/c/api/ and
+# tests/metrics/api/, built by tests/c/build-tests.sh) under valgrind's
+# memcheck, and built with AddressSanitizer and UBSan. Errors (invalid
+# reads/writes, use of freed or uninitialised memory, definite leaks,
+# undefined behaviour) fail the suite.
 #
 #   HAMS_LIB_DIR=target/release HAMS_OUT_DIR=target/memcheck tests/memcheck.sh
 set -uo pipefail
@@ -17,11 +18,14 @@ result() { # name status
     if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "ok   $1"
     else failed=$((failed + 1)); echo "FAIL $1 (see $out/$1.log)"; tail -30 "$out/$1.log" | sed 's/^/    /'; fi
 }
-tests=(c/test_api metrics/test_metrics)
+build() { # build DIR PROGRAM CFLAGS...
+    CC="$CC" HAMS_LIB_DIR="$lib" bash "$root/tests/c/build-tests.sh" "$@"
+}
+tests=(test_api:c/api test_metrics:metrics/api)
 for t in "${tests[@]}"; do
-    name="${t##*/}"
-    src="$root/tests/$t.c"
-    "$CC" -std=c11 -g -O1 -I"$root/include" "$src" -L"$lib" -lhams -lpthread -lm -o "$out/$name" 2>"$out/$name-cc.log" ||
+    name="${t%%:*}"
+    src="$root/tests/${t#*:}"
+    build "$src" "$out/$name" -g -O1 2>"$out/$name-build.log" ||
         { result "$name-build" 1; continue; }
     if command -v valgrind >/dev/null; then
         valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
@@ -30,8 +34,8 @@ for t in "${tests[@]}"; do
     else
         skipped=$((skipped + 1)); echo "SKIP valgrind-$name: valgrind not installed (apt-get install valgrind)"
     fi
-    "$CC" -std=c11 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
-        -I"$root/include" "$src" -L"$lib" -lhams -lpthread -lm -o "$out/$name-asan" 2>"$out/$name-asan-cc.log" ||
+    build "$src" "$out/$name-asan" -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+        -fno-sanitize-recover=undefined 2>"$out/$name-asan-build.log" ||
         { result "$name-asan-build" 1; continue; }
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
         "$out/$name-asan" >"$out/asan-$name.log" 2>&1

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Builds libhams (release) if needed, compiles the C API test and the C demo
-# into target/c-tests/, runs the API test, a short smoke test of the demo,
-# then the shutdown-sequence tests (tests/c/shutdown_test.py, python3).
+# Builds libhams (release) if needed, compiles the C API tests (tests/c/api/,
+# with tests/c/build-tests.sh) and the C demo into target/c-tests/, runs the
+# API tests, a short smoke test of the demo, then the shutdown-sequence tests
+# (tests/c/shutdown_test.py, python3).
 #
-# Usage: tests/c/run.sh            (from anywhere)
+# Usage: tests/c/run.sh [CASE...]  (from anywhere; CASE... runs only those
+#                                   API test cases)
 # Env:   CC            C compiler (default: cc)
 #        PYTHON        Python 3 interpreter (default: python3)
 #        HAMS_SKIP_BUILD=1     do not run cargo build
@@ -42,9 +44,9 @@ lib_path="$(cd "$lib_dir" && pwd)"
 # The library's SONAME is libhams.so.0: give the loader that name in the build tree.
 ln -sf libhams.so "$lib_dir/libhams.so.0"
 
-echo "==> compiling tests/c/test_api.c" >&2
-"$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude tests/c/test_api.c \
-    -L"$lib_dir" -lhams -lpthread -o "$out/test_api"
+echo "==> compiling tests/c/api/" >&2
+CC="$CC" HAMS_LIB_DIR="$lib_dir" bash "$script_dir/build-tests.sh" tests/c/api "$out/test_api" \
+    -Wall -Wextra -Wpedantic -Werror
 
 echo "==> compiling examples/c/demo.c" >&2
 "$CC" -std=c11 -Wall -Wextra -Werror -Iinclude examples/c/demo.c \
@@ -57,7 +59,7 @@ export DYLD_LIBRARY_PATH="$lib_path${DYLD_LIBRARY_PATH:+:$DYLD_LIBRARY_PATH}"
 status=0
 
 echo "==> running C API tests" >&2
-"$out/test_api" || status=$?
+"$out/test_api" "$@" || status=$?
 
 if [ "${HAMS_SKIP_DEMO:-0}" != "1" ]; then
     echo "==> demo smoke test" >&2

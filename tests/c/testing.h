@@ -1,26 +1,56 @@
 /*
- * testing.h: the small assertion framework shared by the C test programs
- * (tests/c/test_api.c, tests/metrics/test_metrics.c). Each case is a
- * function; a CHECK records a failure and goes on, a REQUIRE returns from
- * the case. Include after hams.h and the C library headers.
+ * testing.h: the small test framework shared by the C test programs
+ * (tests/c/api/ and tests/metrics/api/). Include it first.
+ *
+ * A case is written `TEST(name) { ... }` at the start of a line: a CHECK
+ * records a failure and goes on, a REQUIRE returns from the case.
+ * tests/c/list-tests.sh writes the table of a program's cases from its
+ * sources at build time (tests/c/build-tests.sh), so a case cannot be
+ * written and never run; tests/c/testing.c runs them in that order.
  */
 #ifndef HAMS_TESTING_H
 #define HAMS_TESTING_H
 
-static int g_passed;
-static int g_failed;
-static int g_case_failures;
-static const char *volatile g_current_case = "(none)";
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE 1
+#endif
 
-static const char *safe_last_error(void) {
-    const char *e = hams_last_error();
-    return e ? e : "(NULL)";
-}
+#include "hams.h"
 
-static bool last_error_nonempty(void) {
-    const char *e = hams_last_error();
-    return e != NULL && e[0] != '\0';
-}
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Defines the case `name` (the function test_name). */
+#define TEST(name)                                                             \
+    void test_##name(void);                                                    \
+    void test_##name(void)
+
+struct testing_case {
+    const char *name;
+    void (*run)(void);
+};
+
+/* Written by tests/c/list-tests.sh: every TEST of the program. */
+extern const struct testing_case testing_cases[];
+extern const size_t testing_case_count;
+
+/* Runs the cases named in argv (all without names), each under a watchdog
+ * of timeout_s seconds; prints a line per case, then exactly
+ * "<suite>: N passed, N failed". Returns main's exit status. */
+int testing_main(const char *suite, unsigned timeout_s, int argc, char **argv);
+
+/* Failed checks in the running case. */
+extern int g_case_failures;
+
+const char *safe_last_error(void);
+bool last_error_nonempty(void);
+double now_ms(void);
+void sleep_ms(long ms);
+bool contains(const char *hay, const char *needle);
 
 #define FAILF(...)                                                             \
     do {                                                                       \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Metrics tests: the C test of the metrics API (test_metrics.c) and the
+# Metrics tests: the C tests of the metrics API (tests/metrics/api/) and the
 # exposition checks with Prometheus' own tools (check_exposition.py, which
 # runs expose.c under promtool, prometheus_client's parsers and a real
 # Prometheus server on 127.0.0.1).
@@ -76,9 +76,9 @@ fi
 lib_path="$(cd "$lib_dir" && pwd)"
 mkdir -p "$out"
 
-echo "==> compiling tests/metrics/test_metrics.c, tests/metrics/expose.c" >&2
-"$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude tests/metrics/test_metrics.c \
-    -L"$lib_dir" -lhams -lpthread -lm -o "$out/test_metrics"
+echo "==> compiling tests/metrics/api/, tests/metrics/expose.c" >&2
+CC="$CC" HAMS_LIB_DIR="$lib_dir" bash tests/c/build-tests.sh tests/metrics/api "$out/test_metrics" \
+    -Wall -Wextra -Wpedantic -Werror
 "$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude tests/metrics/expose.c \
     -L"$lib_dir" -lhams -lpthread -o "$out/expose"
 
