@@ -10,6 +10,8 @@ pub(crate) mod expose;
 pub(crate) mod native;
 #[allow(dead_code)]
 pub(crate) mod native_index;
+#[allow(dead_code)]
+pub(crate) mod proto;
 pub(crate) mod validate;
 
 use crate::error::{Error, Result};
