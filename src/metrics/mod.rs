@@ -11,6 +11,8 @@ pub(crate) mod native;
 #[allow(dead_code)]
 pub(crate) mod native_index;
 #[allow(dead_code)]
+pub(crate) mod negotiate;
+#[allow(dead_code)]
 pub(crate) mod proto;
 pub(crate) mod validate;
 
