@@ -7,6 +7,8 @@ pub(crate) mod collector;
 pub(crate) mod expose;
 // The next metrics edition's building blocks, not wired into exposition yet.
 #[allow(dead_code)]
+pub(crate) mod gzip;
+#[allow(dead_code)]
 pub(crate) mod native;
 #[allow(dead_code)]
 pub(crate) mod native_index;
