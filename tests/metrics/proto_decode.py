@@ -12,7 +12,12 @@ a wrong field number would otherwise pass as an unknown field.
 import json
 import sys
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, unknown_fields
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+try:
+    from google.protobuf import unknown_fields
+except ImportError:  # before protobuf 4.23: Message.UnknownFields()
+    unknown_fields = None
 from google.protobuf.json_format import MessageToDict
 
 F = descriptor_pb2.FieldDescriptorProto
@@ -79,7 +84,10 @@ def family_class():
                 f.type_name = "." + PKG + "." + type_name
     pool = descriptor_pool.DescriptorPool()
     pool.Add(fd)
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName(PKG + ".MetricFamily"))
+    family = pool.FindMessageTypeByName(PKG + ".MetricFamily")
+    if hasattr(message_factory, "GetMessageClass"):
+        return message_factory.GetMessageClass(family)
+    return message_factory.MessageFactory(pool).GetPrototype(family)  # protobuf before 4.22 (Debian 12)
 
 
 def varint(data, at):
@@ -94,7 +102,7 @@ def varint(data, at):
 
 
 def check_known(msg, path):
-    unknown = unknown_fields.UnknownFieldSet(msg)
+    unknown = unknown_fields.UnknownFieldSet(msg) if unknown_fields else msg.UnknownFields()
     if len(unknown):
         sys.exit("%s: unknown field %d" % (path, unknown[0].field_number))
     for field, value in msg.ListFields():
