@@ -24,6 +24,9 @@ const OUT_HIGH_WATER: usize = 64 * 1024;
 const LINGER: Duration = Duration::from_secs(2);
 /// Buffers that grew past this are released once empty.
 const KEEP_CAPACITY: usize = 16 * 1024;
+/// A parked scrape is answered 503 if the render thread has not delivered it
+/// this long after the metrics callback's timeout: it is stuck or gone.
+const RENDER_GRACE: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ConnPhase {
@@ -36,7 +39,8 @@ enum ConnPhase {
     Closing { linger: bool },
     /// Output flushed and write side shut down; input is read and discarded.
     Lingering,
-    /// A shutdown request waits for the sequence; input is left unread.
+    /// A request waits for its answer (the shutdown sequence, a scrape
+    /// being rendered); input after it is left unread.
     Parked,
 }
 
@@ -240,7 +244,7 @@ impl Conn {
                 self.deadline = now
                     + match parked.wait {
                         Wait::Shutdown => site.endpoint.as_ref().map_or(Duration::ZERO, |e| e.wait),
-                        Wait::Metrics { .. } => site.scrape.collector().timeout,
+                        Wait::Scrape { .. } => site.scrape.collector().timeout + RENDER_GRACE,
                     };
             }
             End::Backpressure => self.stalled = true,
@@ -279,6 +283,23 @@ impl Conn {
             self.outbuf.extend_from_slice(&data[written..]);
             // A client that stops reading gets the idle timeout to resume.
             self.deadline = now + limits.idle_timeout;
+        }
+    }
+
+    /// Like `queue_output`, keeping `data` itself as the pending output.
+    fn queue_owned(&mut self, data: Vec<u8>, now: Instant, limits: &Limits) {
+        if !self.outbuf.is_empty() {
+            self.queue_output(&data, now, limits);
+            return;
+        }
+        match write_nonblocking(&mut self.stream, &data) {
+            Ok(n) if n == data.len() => {}
+            Ok(n) => {
+                self.outbuf = data;
+                self.out_pos = n;
+                self.deadline = now + limits.idle_timeout;
+            }
+            Err(_) => self.phase = ConnPhase::Closing { linger: false },
         }
     }
 
@@ -328,15 +349,43 @@ impl Conn {
         }
     }
 
-    /// Answers the parked request; `timed_out` when its wait ran out.
-    pub(crate) fn answer_parked(&mut self, site: &Site, scratch: &mut Scratch, limits: &Limits, timed_out: bool) {
+    /// The endpoint of the parked request.
+    pub(crate) fn parked_endpoint(&self) -> Option<usize> {
+        self.parked.map(|p| p.endpoint)
+    }
+
+    /// The scrape this connection parked on was queued as `ticket`.
+    pub(crate) fn scrape_queued(&mut self, ticket: u64) {
+        if let Some(Parked { wait: Wait::Scrape { ticket: t, .. }, .. }) = self.parked.as_mut() {
+            *t = ticket;
+        }
+    }
+
+    /// Answers the parked request: its wait is over or (a scrape) ran out.
+    pub(crate) fn answer_parked(&mut self, site: &Site, scratch: &mut Scratch, limits: &Limits) {
         let Some(parked) = self.parked.take() else { return };
         scratch.wbuf.clear();
-        route::resume(site, parked, timed_out, &mut scratch.body, &mut scratch.wbuf);
-        match parked.wait {
+        route::resume(site, parked, &mut scratch.wbuf);
+        self.unpark(parked.wait, limits);
+        let wbuf = std::mem::take(&mut scratch.wbuf);
+        self.queue_output(&wbuf, Instant::now(), limits);
+        scratch.wbuf = wbuf;
+    }
+
+    /// Sends the render thread's `response` to the parked scrape; the buffer
+    /// is kept as the pending output, not copied, when the socket does not
+    /// take it all at once.
+    pub(crate) fn deliver(&mut self, response: Vec<u8>, limits: &Limits) {
+        let Some(parked) = self.parked.take() else { return };
+        self.unpark(parked.wait, limits);
+        self.queue_owned(response, Instant::now(), limits);
+    }
+
+    fn unpark(&mut self, wait: Wait, limits: &Limits) {
+        match wait {
             Wait::Shutdown => self.phase = ConnPhase::Closing { linger: true },
-            Wait::Metrics { connection, .. } => {
-                if connection == http::Connection::Close {
+            Wait::Scrape { job, .. } => {
+                if job.connection == http::Connection::Close {
                     self.phase = ConnPhase::Closing { linger: false };
                 } else {
                     self.phase = ConnPhase::Idle;
@@ -345,9 +394,6 @@ impl Conn {
                 }
             }
         }
-        let wbuf = std::mem::take(&mut scratch.wbuf);
-        self.queue_output(&wbuf, Instant::now(), limits);
-        scratch.wbuf = wbuf;
     }
 
     /// Called when the deadline passed. A request head that took too long
