@@ -9,8 +9,11 @@ use hams::Hams;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// The tests measure time: one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Reads one response on a keep-alive connection; returns its head and body.
 fn exchange(s: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>) -> (String, usize) {
@@ -42,6 +45,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[test]
 fn small_scrapes_stay_fast() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (h, port) = started("small");
     let mut metrics = Vec::new();
     for i in 0..10 {
@@ -71,5 +75,121 @@ fn small_scrapes_stay_fast() {
         percentile(&times, 0.5),
         percentile(&times, 0.99)
     );
+    drop(h);
+}
+
+/// A registry of `n` labeled counters in 100 families. (Registering a series
+/// compares it with the others of its family and every family's names: this
+/// spread keeps building 100,000 series to seconds.)
+fn big(n: usize) -> (Hams, u16, Duration) {
+    let (h, port) = started("big");
+    let t = Instant::now();
+    let mut keep = Vec::with_capacity(n);
+    for i in 0..n {
+        let family = format!("requests{}_total", i % 100);
+        let c = h.counter(&family, "Requests.", &[("series", &i.to_string())]).unwrap();
+        c.add(i as f64).unwrap();
+        keep.push(c);
+    }
+    let built = t.elapsed();
+    std::mem::forget(keep); // the series live as long as the registry
+    (h, port, built)
+}
+
+/// `/hams/alive` on a new connection every 2 ms for `time`; the latencies.
+fn probe_for(port: u16, time: Duration) -> Vec<Duration> {
+    let mut probes = Vec::new();
+    let until = Instant::now() + time;
+    while Instant::now() < until {
+        let t = Instant::now();
+        let r = get(port, "/hams/alive");
+        probes.push(t.elapsed());
+        assert_eq!(r.status, 200);
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    probes
+}
+
+#[test]
+fn probes_are_answered_while_a_large_scrape_renders() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // 100,000 series in an optimized build; a debug build renders ten times
+    // slower, so it is checked with 30,000.
+    let n = if cfg!(debug_assertions) { 30_000 } else { 100_000 };
+    let (h, port, built) = big(n);
+    let mut idle = probe_for(port, Duration::from_secs(1));
+    let stop = Arc::new(AtomicBool::new(false));
+    let scraper = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut s = connect(port);
+            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            let mut buf = Vec::new();
+            let mut times = Vec::new();
+            while !stop.load(Ordering::Relaxed) || times.len() < 3 {
+                let t = Instant::now();
+                let (head, len) = exchange(&mut s, b"GET /hams/metrics HTTP/1.1\r\nHost: a\r\n\r\n", &mut buf);
+                times.push((t.elapsed(), len));
+                assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+            }
+            times
+        })
+    };
+    // Probes on new connections while the scraper keeps the render thread busy.
+    std::thread::sleep(Duration::from_millis(50));
+    let mut probes = probe_for(port, Duration::from_secs(3));
+    stop.store(true, Ordering::Relaxed);
+    let scrapes = scraper.join().unwrap();
+    probes.sort();
+    idle.sort();
+    let mut renders: Vec<Duration> = scrapes.iter().map(|(d, _)| *d).collect();
+    renders.sort();
+    let render = percentile(&renders, 0.5);
+    let p99 = percentile(&probes, 0.99);
+    println!(
+        "{n} series (built in {built:?}): {} scrapes of {} bytes, median {render:?} each; \
+         {} probes on new connections meanwhile: p50 {:?}, p99 {p99:?}, max {:?} \
+         (without scrapes: p50 {:?}, p99 {:?})",
+        scrapes.len(),
+        scrapes[0].1,
+        probes.len(),
+        percentile(&probes, 0.5),
+        probes[probes.len() - 1],
+        percentile(&idle, 0.5),
+        percentile(&idle, 0.99),
+    );
+    assert!(scrapes[0].1 > n * 20, "{} bytes for {n} series", scrapes[0].1);
+    assert!(p99 * 5 < render, "probe p99 {p99:?} is not far below one scrape's {render:?}");
+    drop(h);
+}
+
+#[test]
+fn parked_scrapes_keep_pipelining_head_and_close() {
+    let (h, port) = started("pipelined");
+    let c = h.counter("jobs_total", "Jobs.", &[]).unwrap();
+    c.add(1.0).unwrap();
+    let mut s = connect(port);
+    s.write_all(
+        b"GET /hams/metrics HTTP/1.1\r\nHost: a\r\n\r\n\
+          HEAD /hams/metrics HTTP/1.1\r\nHost: a\r\n\r\n\
+          GET /hams/alive HTTP/1.1\r\nHost: a\r\n\r\n\
+          GET /hams/metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let get = read_response(&mut s, false);
+    assert_eq!(get.status, 200);
+    assert!(get.body.contains("\njobs_total 1\n"), "{}", get.body);
+    let head = read_response(&mut s, true);
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("Content-Type"), get.header("Content-Type"));
+    let len: usize = head.header("Content-Length").unwrap().parse().unwrap();
+    // The HEAD's document is the GET's but for the request counter it shows.
+    assert!(len.abs_diff(get.body.len()) < 100, "{len} vs {}", get.body.len());
+    let alive = read_response(&mut s, false);
+    assert_eq!((alive.status, alive.body.as_str()), (200, "ok"));
+    let last = read_response(&mut s, false);
+    assert_eq!(last.status, 200);
+    assert_eq!(last.header("Connection"), Some("close"));
+    assert!(is_closed(&mut s));
     drop(h);
 }

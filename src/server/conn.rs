@@ -22,6 +22,9 @@ const OUT_HIGH_WATER: usize = 64 * 1024;
 /// How long a connection closed after an error keeps draining its input, so
 /// that the error response is not destroyed by a reset.
 const LINGER: Duration = Duration::from_secs(2);
+/// At most this much is written in one turn, so that writing a large scrape
+/// to a fast reader does not hold up the other connections.
+const WRITE_SLICE: usize = 256 * 1024;
 /// Buffers that grew past this are released once empty.
 const KEEP_CAPACITY: usize = 16 * 1024;
 /// A parked scrape is answered 503 if the render thread has not delivered it
@@ -74,6 +77,16 @@ impl Scratch {
             body: Vec::with_capacity(4096),
         }
     }
+}
+
+/// How far a flush got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flushed {
+    All,
+    /// The socket takes no more now; its writability brings an event.
+    Blocked,
+    /// The turn's slice is written and more is pending.
+    More,
 }
 
 /// How serving a run of input ended.
@@ -161,8 +174,9 @@ impl Conn {
         let mut drained = !readable && self.out_pos == self.outbuf.len() && !self.stalled;
         loop {
             match self.flush() {
-                Ok(true) => {}
-                Ok(false) => return Next::Keep,
+                Ok(Flushed::All) => {}
+                Ok(Flushed::Blocked) => return Next::Keep,
+                Ok(Flushed::More) => return Next::Again,
                 Err(_) => return Next::Close,
             }
             match self.phase {
@@ -286,44 +300,44 @@ impl Conn {
         }
     }
 
-    /// Like `queue_output`, keeping `data` itself as the pending output.
+    /// Keeps `data` itself as the pending output (written by the next
+    /// `flush`), or appends it to what is pending.
     fn queue_owned(&mut self, data: Vec<u8>, now: Instant, limits: &Limits) {
-        if !self.outbuf.is_empty() {
-            self.queue_output(&data, now, limits);
-            return;
+        if self.outbuf.is_empty() {
+            self.outbuf = data;
+            self.out_pos = 0;
+        } else {
+            self.outbuf.extend_from_slice(&data);
         }
-        match write_nonblocking(&mut self.stream, &data) {
-            Ok(n) if n == data.len() => {}
-            Ok(n) => {
-                self.outbuf = data;
-                self.out_pos = n;
-                self.deadline = now + limits.idle_timeout;
-            }
-            Err(_) => self.phase = ConnPhase::Closing { linger: false },
-        }
+        self.deadline = now + limits.idle_timeout;
     }
 
-    /// Writes pending output; true when nothing is left.
-    fn flush(&mut self) -> io::Result<bool> {
+    /// Writes pending output, at most `WRITE_SLICE` of it.
+    fn flush(&mut self) -> io::Result<Flushed> {
         if self.out_pos == self.outbuf.len() {
-            return Ok(true);
+            return Ok(Flushed::All);
         }
-        self.out_pos += write_nonblocking(&mut self.stream, &self.outbuf[self.out_pos..])?;
+        let end = self.outbuf.len().min(self.out_pos + WRITE_SLICE);
+        let n = write_nonblocking(&mut self.stream, &self.outbuf[self.out_pos..end])?;
+        self.out_pos += n;
+        if self.out_pos < end {
+            return Ok(Flushed::Blocked);
+        }
         if self.out_pos < self.outbuf.len() {
-            return Ok(false);
+            return Ok(Flushed::More);
         }
         self.out_pos = 0;
         self.outbuf.clear();
         if self.outbuf.capacity() > KEEP_CAPACITY {
             self.outbuf = Vec::new();
         }
-        Ok(true)
+        Ok(Flushed::All)
     }
 
     /// Writes what is pending as far as the socket takes it now, and shuts
     /// the write side so the peer sees the end after the data.
     pub(crate) fn flush_before_close(&mut self) {
-        let _ = self.flush();
+        while let Ok(Flushed::More) = self.flush() {}
         let _ = self.stream.shutdown(Shutdown::Write);
     }
 

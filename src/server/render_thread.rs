@@ -125,6 +125,7 @@ impl RenderThread {
 }
 
 fn work(shared: &Shared) {
+    lower_priority();
     let mut batch = Vec::new();
     let mut bufs = RenderBuffers::default();
     while next_batch(shared, &mut batch) {
@@ -186,3 +187,18 @@ fn collect(shared: &Shared, batch: &[Queued]) -> bool {
     }
     false
 }
+
+/// Renders yield the CPU to the serving thread (and to the application):
+/// when cores are scarce a probe should not queue behind a large scrape.
+fn lower_priority() {
+    // SAFETY: gettid has no preconditions; setpriority on our own thread id
+    // changes only this thread's nice value (Linux threads have their own).
+    unsafe {
+        let tid = libc::gettid();
+        let _ = libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, RENDER_NICE);
+    }
+}
+
+/// The render thread's nice value (from 0: about a tenth of the CPU share
+/// when it competes with a thread at 0).
+const RENDER_NICE: libc::c_int = 10;
