@@ -30,6 +30,7 @@ use exchange::Wait;
 pub use limits::Limits;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token, Waker};
+pub(crate) use render_thread::render_here;
 use render_thread::{Done, RenderThread};
 pub(crate) use site::{Identity, ShutdownEndpoint, Site};
 use std::io::ErrorKind;

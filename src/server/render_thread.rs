@@ -10,7 +10,7 @@
 //! it may overrun its timeout, and the render must then go on without it.
 
 use super::endpoints::{late_scrape, render_scrape, RenderBuffers};
-use super::exchange::ScrapeJob;
+use super::exchange::{Parked, ScrapeJob, Wait};
 use super::site::Site;
 use crate::sync::lock;
 use mio::Waker;
@@ -186,6 +186,16 @@ fn collect(shared: &Shared, batch: &[Queued]) -> bool {
         shared.site.scrape.timed_out();
     }
     false
+}
+
+/// Answers a parked scrape on the calling thread, as the render thread
+/// would, for harnesses without a server (fuzzing). Returns whether input
+/// after it is to be served; false for a request that is not a scrape.
+pub(crate) fn render_here(site: &Site, parked: Parked, out: &mut Vec<u8>) -> bool {
+    let Wait::Scrape { job, .. } = parked.wait else { return false };
+    out.extend_from_slice(&render_scrape(site, &job, false, &mut RenderBuffers::default()));
+    site.http.record(Some(parked.endpoint), 200);
+    parked.wait.keeps_input()
 }
 
 /// Renders yield the CPU to the serving thread (and to the application):
