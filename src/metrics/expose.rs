@@ -13,15 +13,6 @@ pub(crate) enum Format {
     OpenMetrics,
 }
 
-impl Format {
-    pub(crate) fn content_type(self) -> &'static str {
-        match self {
-            Format::Text => "text/plain; version=0.0.4; charset=utf-8",
-            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        }
-    }
-}
-
 pub(crate) struct Writer<'a> {
     pub out: &'a mut Vec<u8>,
     pub format: Format,

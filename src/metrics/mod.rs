@@ -12,7 +12,6 @@ pub(crate) mod gzip;
 pub(crate) mod native;
 #[allow(dead_code)]
 pub(crate) mod native_index;
-#[allow(dead_code)]
 pub(crate) mod negotiate;
 #[allow(dead_code)]
 pub(crate) mod proto;

@@ -4,6 +4,7 @@
 use super::builtin;
 use super::collector::{Collector, Failure};
 use super::expose::{Format, Writer};
+use super::negotiate::Exposition;
 use super::validate;
 use super::MetricRegistry;
 use crate::health::probe_registry::ProbeRegistry;
@@ -28,13 +29,17 @@ impl Scrape {
     /// output when `with_callback`. `server` writes the server's families.
     pub(crate) fn render(
         &self,
-        format: Format,
+        format: Exposition,
         now_ns: u64,
         with_callback: bool,
         body: &mut Vec<u8>,
         server: &dyn Fn(&mut Writer),
     ) {
         body.clear();
+        let format = match format {
+            Exposition::OpenMetrics => Format::OpenMetrics,
+            Exposition::Text | Exposition::Protobuf => Format::Text,
+        };
         let mut w = Writer { out: body, format };
         builtin::render(&mut w, now_ns, &self.probes, &self.collector, server);
         self.metrics.with_families(|f| w.families(f));

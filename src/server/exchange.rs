@@ -2,7 +2,7 @@
 //! built, and how to say that the answer must wait.
 
 use super::http::{Connection, Head, Request};
-use crate::metrics::expose;
+use crate::metrics::negotiate::Exposition;
 
 /// One request and its response in the making. The router writes `head`
 /// and `body` once the handler returns `Outcome::Respond`.
@@ -36,7 +36,7 @@ pub(crate) enum Wait {
 /// What the render thread needs to answer a scrape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ScrapeJob {
-    pub format: expose::Format,
+    pub format: Exposition,
     /// The request accepts gzip (large bodies are then compressed).
     pub gzip: bool,
     pub head_only: bool,

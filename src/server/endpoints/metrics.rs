@@ -3,16 +3,27 @@
 //! (`server/render_thread.rs`) and the request parks until it is done, so the
 //! serving thread never waits on a long render or on the metrics callback.
 
-use crate::metrics::expose::Format;
+use crate::metrics::negotiate::{AcceptEncoding, AcceptFormat, Encoding, Exposition};
 use crate::server::exchange::{Exchange, Outcome, ScrapeJob, Wait};
 use crate::server::http::{self, Head};
 use crate::server::site::Site;
 
 pub(super) fn get(_site: &Site, x: &mut Exchange) -> Outcome {
-    let format = if x.req.accept_openmetrics { Format::OpenMetrics } else { Format::Text };
-    let job = ScrapeJob { format, gzip: false, head_only: x.head.head_only, connection: x.head.connection };
+    let mut format = AcceptFormat::default();
+    x.req.accept.iter().for_each(|v| format.add(v));
+    let mut coding = AcceptEncoding::default();
+    x.req.accept_encoding.iter().for_each(|v| coding.add(v));
+    let job = ScrapeJob {
+        format: format.choose(),
+        gzip: coding.choose() == Encoding::Gzip,
+        head_only: x.head.head_only,
+        connection: x.head.connection,
+    };
     Outcome::Park(Wait::Scrape { job, ticket: 0 })
 }
+
+/// The answer depends on these request headers (for caches in between).
+const VARY: &str = "Vary: Accept, Accept-Encoding";
 
 /// Reused between scrapes by the render thread.
 #[derive(Default)]
@@ -24,12 +35,14 @@ pub(crate) struct RenderBuffers {
 /// metrics callback's output when `with_callback`.
 pub(crate) fn render(site: &Site, job: &ScrapeJob, with_callback: bool, bufs: &mut RenderBuffers) -> Vec<u8> {
     let body = &mut bufs.body;
-    site.scrape.render(job.format, crate::clock::now_ns(), with_callback, body, &|w| site.http.render(w));
+    // Until the protobuf writer is wired, text is what a protobuf request gets.
+    let format = if job.format == Exposition::Protobuf { Exposition::Text } else { job.format };
+    site.scrape.render(format, crate::clock::now_ns(), with_callback, body, &|w| site.http.render(w));
     let head = Head {
         status: 200,
-        content_type: job.format.content_type(),
+        content_type: format.content_type(),
         connection: job.connection,
-        extra: None,
+        extra: Some(VARY),
         head_only: job.head_only,
     };
     let mut out = Vec::with_capacity(256 + if job.head_only { 0 } else { body.len() });
