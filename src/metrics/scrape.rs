@@ -5,8 +5,8 @@ use super::builtin;
 use super::collector::{Collector, Failure};
 use super::expose::{Format, Writer};
 use super::negotiate::Exposition;
-use super::validate;
 use super::MetricRegistry;
+use super::{text_proto, validate};
 use crate::health::probe_registry::ProbeRegistry;
 use std::sync::Arc;
 
@@ -38,9 +38,10 @@ impl Scrape {
         body.clear();
         let format = match format {
             Exposition::OpenMetrics => Format::OpenMetrics,
-            Exposition::Text | Exposition::Protobuf => Format::Text,
+            Exposition::Text => Format::Text,
+            Exposition::Protobuf => Format::Protobuf,
         };
-        let mut w = Writer { out: body, format };
+        let mut w = Writer::new(body, format);
         builtin::render(&mut w, now_ns, &self.probes, &self.collector, server);
         self.metrics.with_families(|f| w.families(f));
         if with_callback {
@@ -52,6 +53,10 @@ impl Scrape {
                     }
                 }
                 Format::OpenMetrics => validate::to_openmetrics(text, w.out),
+                Format::Protobuf => {
+                    w.end_family();
+                    text_proto::write(text, w.out);
+                }
             });
         }
         w.finish();

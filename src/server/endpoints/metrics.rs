@@ -3,7 +3,8 @@
 //! (`server/render_thread.rs`) and the request parks until it is done, so the
 //! serving thread never waits on a long render or on the metrics callback.
 
-use crate::metrics::negotiate::{AcceptEncoding, AcceptFormat, Encoding, Exposition};
+use crate::metrics::gzip::{self, Gzip};
+use crate::metrics::negotiate::{AcceptEncoding, AcceptFormat, Encoding};
 use crate::server::exchange::{Exchange, Outcome, ScrapeJob, Wait};
 use crate::server::http::{self, Head};
 use crate::server::site::Site;
@@ -24,32 +25,42 @@ pub(super) fn get(_site: &Site, x: &mut Exchange) -> Outcome {
 
 /// The answer depends on these request headers (for caches in between).
 const VARY: &str = "Vary: Accept, Accept-Encoding";
+const VARY_GZIP: &str = "Content-Encoding: gzip\r\nVary: Accept, Accept-Encoding";
 
 /// Reused between scrapes by the render thread.
 #[derive(Default)]
 pub(crate) struct RenderBuffers {
     body: Vec<u8>,
+    gzipped: Vec<u8>,
+    /// Made on the first compressed scrape (its state is some 300 KiB).
+    gzip: Option<Gzip>,
 }
 
 /// The complete response to `job`, rendered on the render thread; with the
 /// metrics callback's output when `with_callback`.
 pub(crate) fn render(site: &Site, job: &ScrapeJob, with_callback: bool, bufs: &mut RenderBuffers) -> Vec<u8> {
-    let body = &mut bufs.body;
-    // Until the protobuf writer is wired, text is what a protobuf request gets.
-    let format = if job.format == Exposition::Protobuf { Exposition::Text } else { job.format };
+    let RenderBuffers { body, gzipped, gzip } = bufs;
+    let format = job.format;
     site.scrape.render(format, crate::clock::now_ns(), with_callback, body, &|w| site.http.render(w));
+    // Small bodies stay identity: one TCP segment carries them anyway.
+    gzipped.clear();
+    let compressed =
+        job.gzip && body.len() >= gzip::MIN_BODY && gzip.get_or_insert_with(Gzip::new).encode(body, gzipped);
+    let (sent, extra) = if compressed { (&*gzipped, VARY_GZIP) } else { (&*body, VARY) };
     let head = Head {
         status: 200,
         content_type: format.content_type(),
         connection: job.connection,
-        extra: Some(VARY),
+        extra: Some(extra),
         head_only: job.head_only,
     };
-    let mut out = Vec::with_capacity(256 + if job.head_only { 0 } else { body.len() });
-    http::write_response(&mut out, &head, body);
-    if body.capacity() > KEEP_CAPACITY && body.len() < body.capacity() / 4 {
-        // A registry that shrank: give the memory back.
-        *body = Vec::new();
+    let mut out = Vec::with_capacity(256 + if job.head_only { 0 } else { sent.len() });
+    http::write_response(&mut out, &head, sent);
+    for buf in [body, gzipped] {
+        if buf.capacity() > KEEP_CAPACITY && buf.len() < buf.capacity() / 4 {
+            // A registry that shrank: give the memory back.
+            *buf = Vec::new();
+        }
     }
     out
 }
