@@ -159,6 +159,7 @@ fn probes_are_answered_while_a_large_scrape_renders() {
         percentile(&idle, 0.99),
     );
     assert!(scrapes[0].1 > n * 20, "{} bytes for {n} series", scrapes[0].1);
+    wire_sizes(port, n);
     assert!(p99 * 5 < render, "probe p99 {p99:?} is not far below one scrape's {render:?}");
     drop(h);
 }
@@ -192,4 +193,35 @@ fn parked_scrapes_keep_pipelining_head_and_close() {
     assert_eq!(last.header("Connection"), Some("close"));
     assert!(is_closed(&mut s));
     drop(h);
+}
+
+/// Prints the bytes on the wire per series in each format, plain and gzip.
+fn wire_sizes(port: u16, n: usize) {
+    let mut s = connect(port);
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut buf = Vec::new();
+    let protobuf = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited";
+    for (name, accept) in
+        [("text 0.0.4", "text/plain"), ("OpenMetrics", "application/openmetrics-text"), ("protobuf", protobuf)]
+    {
+        let mut sizes = Vec::new();
+        for coding in ["identity", "gzip"] {
+            let req = format!(
+                "GET /hams/metrics HTTP/1.1\r\nHost: a\r\nAccept: {accept}\r\nAccept-Encoding: {coding}\r\n\r\n"
+            );
+            let t = Instant::now();
+            let (head, len) = exchange(&mut s, req.as_bytes(), &mut buf);
+            let took = t.elapsed();
+            assert_eq!(head.contains("Content-Encoding: gzip"), coding == "gzip", "{head}");
+            sizes.push((len, took));
+        }
+        println!(
+            "{name:12} {:7.1} bytes/series plain ({:?}), {:5.1} gzip ({:?}), {:.1}:1",
+            sizes[0].0 as f64 / n as f64,
+            sizes[0].1,
+            sizes[1].0 as f64 / n as f64,
+            sizes[1].1,
+            sizes[0].0 as f64 / sizes[1].0 as f64
+        );
+    }
 }

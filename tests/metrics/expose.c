@@ -18,6 +18,9 @@
  *       sum 22.608, count 7
  *   expose_queue_items{queue="mail"} 3, {queue="sms"} 0   (from the callback)
  *   expose_callback_runs_total  (from the callback, runs so far, >= 1)
+ *   expose_native_seconds  (only when built with -DEXPOSE_NATIVE, which
+ *       needs the native histogram C API): a native histogram, bucket factor
+ *       1.1, observations 0.5 x3, 1 x4, 3 x3
  *
  * Build: cc -std=c11 -Iinclude tests/metrics/expose.c -Ltarget/release \
  *          -lhams -lpthread -o target/metrics-tests/expose
@@ -98,6 +101,15 @@ int main(int argc, char **argv) {
     static const double obs[] = {0.001, 0.007, 0.05, 0.05, 0.5, 2, 20};
     for (size_t i = 0; i < sizeof(obs) / sizeof(*obs); i++)
         if (hams_histogram_observe(lat, obs[i]) != HAMS_OK) return fail("observe");
+
+#ifdef EXPOSE_NATIVE
+    hams_metric_t *native = hams_histogram_native_new(h, "expose_native_seconds",
+                                                      "Latency, native histogram.", 1.1, 160);
+    if (!native) return fail("native histogram");
+    static const double native_obs[] = {0.5, 0.5, 0.5, 1, 1, 1, 1, 3, 3, 3};
+    for (size_t i = 0; i < sizeof(native_obs) / sizeof(*native_obs); i++)
+        if (hams_histogram_observe(native, native_obs[i]) != HAMS_OK) return fail("observe native");
+#endif
 
     if (hams_set_metrics_callback(h, collect, NULL) != HAMS_OK) return fail("callback");
     if (hams_handle_signals(h, true) != HAMS_OK) return fail("hams_handle_signals");

@@ -5,8 +5,9 @@
 # Prometheus server on 127.0.0.1).
 #
 # Installs nothing. Needs promtool and prometheus (Debian: apt-get install -y
-# prometheus) and the Python package prometheus_client (pip install
-# prometheus_client); says so and exits 1 when one is missing.
+# prometheus) and the Python packages prometheus_client and protobuf (pip
+# install prometheus_client protobuf; Debian: python3-prometheus-client
+# python3-protobuf); says so and exits 1 when one is missing.
 #
 # Usage: tests/metrics/run.sh            (from anywhere)
 # Env:   CC                   C compiler (default: cc)
@@ -54,6 +55,10 @@ elif ! "$PYTHON" -c 'import prometheus_client.parser, prometheus_client.openmetr
     echo "error: the Python package prometheus_client is needed by $PYTHON" >&2
     echo "       install it with: $PYTHON -m pip install prometheus_client" >&2
     missing=1
+elif ! "$PYTHON" -c 'import google.protobuf' >/dev/null 2>&1; then
+    echo "error: the Python package protobuf is needed by $PYTHON (to decode the protobuf scrape)" >&2
+    echo "       install it with: $PYTHON -m pip install protobuf" >&2
+    missing=1
 fi
 if [ -z "$(command -v "$CC" 2>/dev/null || true)" ]; then
     echo "error: C compiler $CC not found" >&2
@@ -79,7 +84,10 @@ mkdir -p "$out"
 echo "==> compiling tests/metrics/api/, tests/metrics/expose.c" >&2
 CC="$CC" HAMS_LIB_DIR="$lib_dir" bash tests/c/build-tests.sh tests/metrics/api "$out/test_metrics" \
     -Wall -Wextra -Wpedantic -Werror
-"$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude tests/metrics/expose.c \
+# With the native histogram C API, expose serves a native histogram too.
+native=()
+if grep -q 'hams_histogram_native_new' include/hams.h; then native=(-DEXPOSE_NATIVE); fi
+"$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude "${native[@]}" tests/metrics/expose.c \
     -L"$lib_dir" -lhams -lpthread -o "$out/expose"
 
 export LD_LIBRARY_PATH="$lib_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
