@@ -35,7 +35,7 @@ pub(crate) enum Values {
 }
 
 /// What a new series' values look like (a family's, for a vec).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub(crate) enum Shape {
     Scalar,
     Histogram(Arc<[f64]>),

@@ -125,3 +125,7 @@ impl Drop for MetricVec {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "vec_tests.rs"]
+mod tests;
