@@ -66,7 +66,9 @@ mod tests {
         }
         assert!(buckets_linear(f64::MAX, f64::MAX, 3).is_err(), "overflows");
         assert!(buckets_linear(0.0, 1.0, 1025).is_err());
-        for (s, f, n) in [(1.0, 2.0, 0), (0.0, 2.0, 3), (-1.0, 2.0, 3), (1.0, 1.0, 3), (1.0, 0.5, 3), (1.0, f64::NAN, 2)] {
+        for (s, f, n) in
+            [(1.0, 2.0, 0), (0.0, 2.0, 3), (-1.0, 2.0, 3), (1.0, 1.0, 3), (1.0, 0.5, 3), (1.0, f64::NAN, 2)]
+        {
             assert!(buckets_exponential(s, f, n).is_err(), "{s} {f} {n}");
         }
         assert!(buckets_exponential(1e300, 1e10, 3).is_err(), "overflows");

@@ -124,6 +124,7 @@ impl MetricRegistry {
         out.extend(read(&self.families).order.iter().cloned());
     }
 
+    #[cfg(test)]
     pub(crate) fn family_count(&self) -> usize {
         read(&self.families).order.len()
     }

@@ -4,11 +4,11 @@
 use super::builtin;
 use super::collector::{Collector, Failure};
 use super::expose::{Format, Writer};
-use super::validate;
 use super::registry::Snapshot;
+use super::validate;
 use super::MetricRegistry;
-use crate::sync::lock;
 use crate::health::probe_registry::ProbeRegistry;
+use crate::sync::lock;
 use std::sync::{Arc, Mutex};
 
 pub(crate) struct Scrape {

@@ -30,7 +30,11 @@ impl AtomicF64 {
 pub(crate) enum Values {
     Scalar(AtomicF64),
     /// A classic histogram; a vec's series share their bounds.
-    Histogram { bounds: Arc<[f64]>, counts: Box<[AtomicU64]>, sum: AtomicF64 },
+    Histogram {
+        bounds: Arc<[f64]>,
+        counts: Box<[AtomicU64]>,
+        sum: AtomicF64,
+    },
     Native(super::native::NativeHistogram),
 }
 

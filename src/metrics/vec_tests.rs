@@ -70,7 +70,9 @@ fn gauge_and_histogram_vecs_with_default_buckets() {
     assert_eq!(buckets[0], "lat_bucket{op=\"get\",le=\"0.005\"} 1");
     assert_eq!(buckets[5], "lat_bucket{op=\"get\",le=\"0.25\"} 2");
     assert_eq!(buckets[10], "lat_bucket{op=\"get\",le=\"10\"} 2");
-    assert!(text.contains("lat_bucket{op=\"get\",le=\"+Inf\"} 3\nlat_sum{op=\"get\"} 20.203\nlat_count{op=\"get\"} 3\n"));
+    assert!(
+        text.contains("lat_bucket{op=\"get\",le=\"+Inf\"} 3\nlat_sum{op=\"get\"} 20.203\nlat_count{op=\"get\"} 3\n")
+    );
 }
 
 #[test]
@@ -119,7 +121,10 @@ fn errors() {
     assert!(counter_vec(&r, "alone_total", &["a"]).is_err());
     let e = Metric::new(&r, "e_total", "Help.", Kind::Counter, &[("a", "1"), ("b", "2")], None).unwrap_err();
     assert!(e.message().contains("vec's family"), "{e}");
-    assert!(MetricVec::new(&r, "e", "G.", Kind::Gauge, &["a"], Shape::Scalar).unwrap_err().message().contains("clashes"));
+    assert!(MetricVec::new(&r, "e", "G.", Kind::Gauge, &["a"], Shape::Scalar)
+        .unwrap_err()
+        .message()
+        .contains("clashes"));
     assert!(counter_vec(&r, "process_open_fds", &["a"]).is_err());
     assert!(counter_vec(&r, "bad name_total", &["a"]).is_err());
     assert!(MetricVec::new(&r, "g", "", Kind::Gauge, &["a"], Shape::Scalar).is_err(), "empty help");
