@@ -19,7 +19,7 @@ expect (``/hams/alive``, ``/hams/ready``, ``/hams/startup``,
 Loading: ``$HAMS_LIBRARY`` (a path) if set, else the platform's normal
 lookup (``ctypes.util.find_library("hams")``, then ``libhams.so.0``).
 
-Logging: when this module is imported it routes libhams' log records into
+Logging: when this package is imported it routes libhams' log records into
 the :mod:`logging` logger ``"hams"`` (levels error, warning, info, debug and
 :data:`TRACE`; the record's ``hams_target`` attribute names the library
 module, e.g. ``"hams::server"``). :func:`log_to_stderr` gives them back to

@@ -53,7 +53,7 @@ def _hams_level(level: int) -> int:
 
 def log_to_python(level: int = TRACE) -> None:
     """Routes libhams' log records at or above ``level`` (a :mod:`logging`
-    level) to the logger ``"hams"``, process-wide. Done when this module is
+    level) to the logger ``"hams"``, process-wide. Done when the package is
     imported, for every level; the logger's own level filters them further.
     """
     _check(_C.set_logger(_log_callback, None, _hams_level(level)), "hams_set_logger")
