@@ -11,6 +11,8 @@
 #
 # Prints one line per binding, then "coverage: N passed, N failed".
 set -eu
+# One collation for sort and comm, the header's list included.
+export LC_ALL=C
 srcdir=${1:-$(dirname "$0")/../..}
 cd "$srcdir"
 work=$(mktemp -d "${TMPDIR:-/tmp}/hams-coverage.XXXXXX")
