@@ -80,7 +80,7 @@ if [ "${1:-build}" = check ]; then
 		python3 -m pip install --quiet --disable-pip-version-check $pip_need ||
 			python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $pip_need
 	fi
-	node_dir="$(dirname "$0")/../examples/node"
+	node_dir="$(dirname "$0")/../bindings/node"
 	if command -v npm >/dev/null 2>&1 && [ ! -d "$node_dir/node_modules/koffi" ]; then
 		echo "deps: npm installing the Node binding's modules" >&2
 		(cd "$node_dir" && npm install --ignore-scripts --no-audit --no-fund >/dev/null)

@@ -12,7 +12,7 @@ import unittest
 from typing import Callable, Dict, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PACKAGE_DIR = os.path.dirname(HERE)  # examples/python
+PACKAGE_DIR = os.path.dirname(HERE)  # bindings/python
 REPO = os.path.dirname(os.path.dirname(PACKAGE_DIR))
 
 # The package from this tree, unless told otherwise.

@@ -3,9 +3,9 @@
 
 Run from the repository root (after `cargo build --release`):
 
-    python3 -m unittest discover -v examples/python/tests
+    python3 -m unittest discover -v bindings/python/tests
 
-(pytest runs them too: `python3 -m pytest examples/python/tests`.)
+(pytest runs them too: `python3 -m pytest bindings/python/tests`.)
 """
 
 from __future__ import annotations

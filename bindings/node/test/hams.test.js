@@ -1,6 +1,6 @@
 'use strict';
 // Tests of the Node binding over a real server on 127.0.0.1:0:
-//   node --test examples/node/test/
+//   node --test bindings/node/test/
 // (HAMS_LIBRARY=path/to/libhams.so.0 when libhams is not installed).
 
 const test = require('node:test');

@@ -1,12 +1,12 @@
 #!/bin/sh
 # Runs a class of the Java binding (build.sh first) with native access on:
-#   examples/java/run.sh io.hams.Demo --address 127.0.0.1:0
-#   examples/java/run.sh io.hams.HamsTest
+#   bindings/java/run.sh io.hams.HamsTest
+#   bindings/java/build.sh examples/java && bindings/java/run.sh io.hams.Demo --address 127.0.0.1:0
 # libhams is found by the dynamic loader (libhams.so.0), or at $HAMS_LIBRARY.
 set -eu
 . "$(dirname "$0")/env.sh"
 if [ $# -eq 0 ]; then
-    set -- io.hams.Demo
+    set -- io.hams.HamsTest
 fi
 if [ ! -d "$HAMS_JAVA_OUT/io/hams" ]; then
     "$HAMS_JAVA_DIR/build.sh" >&2

@@ -21,7 +21,7 @@ import java.util.logging.Logger;
 
 /**
  * Tests of the Java binding over real servers on 127.0.0.1:0, without a test
- * framework: {@code examples/java/run.sh io.hams.HamsTest}. Prints one line
+ * framework: {@code bindings/java/run.sh io.hams.HamsTest}. Prints one line
  * per test and then "java: N passed, N failed"; exits 1 on a failure.
  */
 public final class HamsTest {

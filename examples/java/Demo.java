@@ -8,8 +8,8 @@ import java.nio.charset.StandardCharsets;
  * The hams demo service in Java, following the contract of tests/tck/README.md:
  *
  * <pre>
- *   java --enable-native-access=ALL-UNNAMED -cp out io.hams.Demo
- *        [--address HOST:PORT] [--warmup-ms N] [--drain-ms N]
+ *   bindings/java/build.sh examples/java
+ *   bindings/java/run.sh io.hams.Demo [--address HOST:PORT] [--warmup-ms N] [--drain-ms N]
  * </pre>
  *
  * Probes: {@code warmup} (manual, ready+startup, healthy after --warmup-ms),

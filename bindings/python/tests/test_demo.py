@@ -1,4 +1,5 @@
-"""The Python demo (examples/python/demo.py) against the demo contract of
+"""The Python demo (examples/python/demo.py, a service on top of this
+package) against the demo contract of
 tests/tck/README.md: one scenario, run as a child process."""
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import time
 import unittest
 from typing import List, Optional
 
-from _support import PACKAGE_DIR, TestCase, eventually, http_get
+from _support import PACKAGE_DIR, REPO, TestCase, eventually, http_get
 
-DEMO = os.path.join(PACKAGE_DIR, "demo.py")
+DEMO = os.path.join(REPO, "examples", "python", "demo.py")
 
 
 class DemoTest(TestCase):
