@@ -145,7 +145,7 @@ def section(raw):
     w("## Metrics: hams against prometheus_client and prom-client")
     w("")
     w(
-        "Written by `bench/metrics/run.sh` on %s (commit %s); %s rounds%s. The series are "
+        "Written by `bench/metrics/run.sh` on %s (commit %s); rounds: %s%s. The series are "
         "`bench_requests_total{path, code}` counters, one `inc` each. hams from C: %s; from Python: %s. "
         "Peers: %s (Python %s, with `PROMETHEUS_DISABLE_CREATED_SERIES=True`: the same samples as hams), "
         "Node %s. Machine: %s, %s CPUs (shared, noisy), load at start %s. Ratios are hams/peer, the median "
@@ -186,7 +186,7 @@ def section(raw):
     c = series.create("hams-c", large)
     w(
         "| creating 100,000 series from C%s%s | %s | < 1 s | %s |"
-        % (at, "" if vec else ", " + NO_VEC, secs(c), verdict(None if c is None else c < 1.0))
+        % (at, "" if vec else ", labeled fallback (no vec API in this build)", secs(c), verdict(None if c is None else c < 1.0))
     )
     if small and large > small:
         factor = large / small
