@@ -72,9 +72,16 @@ log() { printf 'bench metrics: %s\n' "$*" >&2; }
 
 # ---- tools and peers ----------------------------------------------------------
 if [ "$install" = 1 ]; then
-    log "installing: pip install prometheus_client; npm install (prom-client, koffi) in bench/metrics"
-    python3 -m pip install --quiet prometheus_client
-    (cd "$here" && npm install --ignore-scripts --no-audit --no-fund --silent)
+    # what is there already is kept (CI runs --install every time)
+    if ! python3 -c 'import prometheus_client' 2>/dev/null; then
+        log "installing: pip install prometheus_client"
+        python3 -m pip install --quiet --disable-pip-version-check prometheus_client ||
+            python3 -m pip install --quiet --disable-pip-version-check --break-system-packages prometheus_client
+    fi
+    if command -v npm >/dev/null && { [ ! -d "$here/node_modules/prom-client" ] || [ ! -d "$here/node_modules/koffi" ]; }; then
+        log "installing: npm install (prom-client, koffi) in bench/metrics"
+        (cd "$here" && npm install --ignore-scripts --no-audit --no-fund --silent)
+    fi
 fi
 missing=""
 for t in cc nm python3 timeout; do command -v "$t" >/dev/null || missing="$missing $t"; done
