@@ -202,7 +202,7 @@ cc -std=c11 -O2 -Wall -Wextra "$root/bench/kubelet.c" -o "$work/bin/kubelet"
 record() { # file round side limit_s command...
     local file="$1" round="$2" side="$3" limit="$4" line
     shift 4
-    if line="$(timeout "$limit" "$@" 2>"$work/last.err" | grep '^{' | head -1)" && [ -n "$line" ]; then
+    if line="$(timeout -k 5 "$limit" "$@" 2>"$work/last.err" | grep '^{' | head -1)" && [ -n "$line" ]; then
         printf '%s\t%s\n' "$round" "$line" >>"$file"
     else
         log "$side failed or timed out after ${limit} s: $(head -c 300 "$work/last.err" | tr '\n' ' ')"

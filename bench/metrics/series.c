@@ -128,12 +128,13 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    /* the hams threads inherit the blocked mask: --hold's sigtimedwait gets the signal */
+    /* with --hold, the hams threads inherit the blocked mask so that
+     * sigtimedwait gets the signal; without, SIGTERM (timeout) ends us */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (hold > 0) pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     hams_t *h = hams_new("hams-bench", "1.0.0");
     if (h == NULL || hams_set_address(h, "127.0.0.1:0") != HAMS_OK ||
