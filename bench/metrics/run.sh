@@ -20,9 +20,10 @@
 #                    quadratic; 1000 10000 with --quick)
 #   --ops N          iterations per operation timing (1000000; 100000 quick)
 #   --requests N     kubelet-style probes per latency measurement (2000)
-#   --out DIR        where metrics.md goes (bench/, or bench/out/ with
-#                    --quick); the section is also spliced into
-#                    DIR/results.md when that file exists
+#   --out DIR        the section goes into DIR/results.md (between its
+#                    markers, replacing an older one) when that file
+#                    exists, else into DIR/metrics.md (DIR: bench/, or
+#                    bench/out/ with --quick)
 #   --lib-dir DIR    the libhams.so to measure (default: $HAMS_LIB_DIR, as
 #                    make bench sets it; else cargo build --release)
 #   --keep           keep the work directory (raw JSON lines, bodies)
@@ -290,6 +291,12 @@ stop_pid "$hold_pid"
 
 # ---- report -----------------------------------------------------------------------
 mkdir -p "$out"
-python3 "$here/report.py" "$raw" "$out/metrics.md"
-if [ -f "$out/results.md" ]; then python3 "$here/report.py" --splice "$out/metrics.md" "$out/results.md"; fi
-cat "$out/metrics.md"
+python3 "$here/report.py" "$raw" "$work/metrics.md"
+if [ -f "$out/results.md" ]; then
+    python3 "$here/report.py" --splice "$work/metrics.md" "$out/results.md"
+    log "section written into $out/results.md"
+else
+    cp "$work/metrics.md" "$out/metrics.md"
+    log "section written into $out/metrics.md"
+fi
+cat "$work/metrics.md"
