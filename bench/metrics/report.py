@@ -205,10 +205,18 @@ def section(raw):
         "| scraping 100,000 series: hams/prometheus_client `generate_latest`%s | %s | <= 0.05 (20x faster) | %s |"
         % (at, ratio(r), verdict(None if r is None else r <= 0.05))
     )
-    p99 = med(p["p99_us"] for p in probes if p["kind"] == "scraping" and "p99_us" in p)
+    loaded = [p for p in probes if p["kind"] == "scraping"]
+    p99 = med(p["p99_us"] for p in loaded if "p99_us" in p)
+    # a probe that failed (kubelet waits 2 s at most) is not in the percentiles: it fails the goal
+    lost = sum(p.get("requests", 0) - p.get("ok", 0) for p in loaded)
     w(
-        "| probe p99 (kubelet-style) while 100,000-series scrapes run back to back%s | %s | < 5 ms | %s |"
-        % (at, secs(None if p99 is None else p99 / 1e6), verdict(None if p99 is None else p99 < 5000))
+        "| probe p99 (kubelet-style) while 100,000-series scrapes run back to back%s | %s%s | < 5 ms | %s |"
+        % (
+            at,
+            secs(None if p99 is None else p99 / 1e6),
+            ", %s probes failed or not sent" % num(lost) if lost else "",
+            verdict(None if p99 is None else p99 < 5000 and lost == 0),
+        )
     )
     w("")
 
@@ -369,7 +377,7 @@ def section(raw):
         "one keep-alive connection (Prometheus 2.x's `Accept`, gzip). Medians over rounds." % num(large)
     )
     w("")
-    w("| load | rounds | probes ok/sent | p50 | p99 | max | scrapes during the probes | mean scrape |")
+    w("| load | rounds | probes ok/asked | p50 | p99 | max | scrapes during the probes | mean scrape |")
     w("|---|---|---|---|---|---|---|---|")
     for kind, label in (("idle", "no scrapes"), ("scraping", "scrapes back to back")):
         ps = [p for p in probes if p["kind"] == kind]
