@@ -12,7 +12,19 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
 /// A family with run-time label values; dropping it unregisters the family
-/// with all its series.
+/// with all its series. Made by `Hams::counter_vec`, `gauge_vec`,
+/// `histogram_vec` and `histogram_native_vec`.
+///
+/// ```
+/// let hams = hams::Hams::new("svc", "1")?;
+/// let requests = hams.counter_vec("http_requests_total", "Requests.", &["path", "code"])?;
+/// requests.with(&["/", "200"])?.add(1.0)?;
+/// let latency = hams.histogram_vec("http_seconds", "Latency.", &hams::DEFAULT_BUCKETS, &["path"])?;
+/// let root = latency.with(&["/"])?; // keep it to update it often
+/// root.observe(0.042)?;
+/// requests.remove(&["/", "200"])?;
+/// # Ok::<(), hams::Error>(())
+/// ```
 pub struct MetricVec {
     family: Arc<Family>,
     shape: Shape,
