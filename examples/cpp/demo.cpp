@@ -1,4 +1,5 @@
 // The hams demo service in C++, following the contract in tests/tck/README.md.
+//   c++ -std=c++17 -Iinclude -Ibindings/cpp examples/cpp/demo.cpp -Ltarget/release -lhams -lpthread
 #include "hams.hpp"
 
 #include <atomic>

@@ -15,7 +15,7 @@
  *      $(pkg-config --cflags --libs python3-embed) -Iinclude \
  *      -Ltarget/release -lhams
  * Run:
- *   PYTHONPATH=examples/python LD_LIBRARY_PATH=target/release \
+ *   PYTHONPATH=bindings/python LD_LIBRARY_PATH=target/release \
  *       target/embed-host examples/embed/plugin.py [ADDRESS]
  * ADDRESS defaults to 127.0.0.1:0 (any free port). Then:
  *   curl 'http://127.0.0.1:<port>/hams/ready?verbose'

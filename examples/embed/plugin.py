@@ -3,7 +3,7 @@
 host.c calls ``register(handle)`` with its ``hams_t *`` as an int. The
 plugin wraps that handle without owning it (the C host stops and frees the
 server) and registers its own probes through the Python binding, which it
-finds on ``PYTHONPATH`` (``examples/python``).
+finds on ``PYTHONPATH`` (``bindings/python``).
 """
 
 from __future__ import annotations

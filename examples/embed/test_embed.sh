@@ -63,7 +63,7 @@ fi
 # -- run --------------------------------------------------------------------
 # The host's stdin is a FIFO held open here: closing it tells the host to stop.
 mkfifo "$work/stdin"
-PYTHONPATH="$root/examples/python${PYTHONPATH:+:$PYTHONPATH}" \
+PYTHONPATH="$root/bindings/python${PYTHONPATH:+:$PYTHONPATH}" \
 LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
     "$work/host" examples/embed/plugin.py "${HAMS_EMBED_ADDRESS:-127.0.0.1:0}" \
     <"$work/stdin" >"$work/out" 2>"$work/err" &

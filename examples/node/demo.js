@@ -4,7 +4,7 @@
  * The hams demo service in Node.js, following the contract of
  * tests/tck/README.md:
  *
- *   node demo.js [--address HOST:PORT] [--warmup-ms N] [--drain-ms N]
+ *   node examples/node/demo.js [--address HOST:PORT] [--warmup-ms N] [--drain-ms N]
  *
  * Probes: `warmup` (manual, ready+startup, healthy after --warmup-ms),
  * `loop` (kick, alive, margin 1000 ms, kicked every 100 ms), `disk` (a check
@@ -15,7 +15,8 @@
  */
 
 const readline = require('node:readline');
-const { Hams } = require('./hams');
+// The binding of this source tree (bindings/node, after its `npm install`).
+const { Hams } = require('../../bindings/node/hams');
 
 function usage(code) {
   process.stderr.write('usage: node demo.js [--address HOST:PORT] [--warmup-ms N] [--drain-ms N]\n');

@@ -5,10 +5,10 @@
 Run (from the repository root, after `cargo build --release` and
 `ln -sf libhams.so target/release/libhams.so.0`):
 
-    HAMS_LIBRARY=target/release/libhams.so PYTHONPATH=examples/python \\
+    HAMS_LIBRARY=target/release/libhams.so PYTHONPATH=bindings/python \\
         python3 examples/python/demo.py --address 127.0.0.1:0 --warmup-ms 500 --drain-ms 300
 
-(or, with the package installed by `pip install ./examples/python` and
+(or, with the package installed by `pip install ./bindings/python` and
 libhams installed, plain `python3 examples/python/demo.py`).
 
 Probes: `warmup` (manual, ready+startup, healthy after --warmup-ms), `loop`

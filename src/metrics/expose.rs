@@ -2,10 +2,14 @@
 //! protobuf format (length-delimited `MetricFamily`, see `proto`) into a
 //! reused buffer.
 
+use super::native::NativeSnapshot;
 use super::proto::{self, MetricType};
-use super::{Family, Kind, Values};
+use super::registry::{Family, MetricRegistry, Snapshot};
+use super::series::{Series, Values};
+use super::Kind;
 use std::io::Write;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -23,6 +27,8 @@ pub(crate) struct Writer<'a> {
     /// Protobuf: the family `header` started (where, and its type), ended by
     /// the next header or `finish`.
     open: Option<(usize, MetricType)>,
+    /// Protobuf: a native histogram's state, reused between series.
+    native: NativeSnapshot,
 }
 
 /// A family's type as the format names it (`info` exists only in OpenMetrics).
@@ -40,7 +46,7 @@ impl From<Kind> for Type {
         match k {
             Kind::Counter => Type::Counter,
             Kind::Gauge => Type::Gauge,
-            Kind::Histogram => Type::Histogram,
+            Kind::Histogram | Kind::NativeHistogram => Type::Histogram,
         }
     }
 }
@@ -58,7 +64,7 @@ impl From<Type> for MetricType {
 
 impl<'a> Writer<'a> {
     pub(crate) fn new(out: &'a mut Vec<u8>, format: Format) -> Writer<'a> {
-        Writer { out, format, open: None }
+        Writer { out, format, open: None, native: NativeSnapshot::default() }
     }
 
     /// `# HELP` and `# TYPE` for the family whose samples are named `name`
@@ -130,30 +136,40 @@ impl<'a> Writer<'a> {
         out.push(b'\n');
     }
 
-    /// All the application's families.
-    pub(crate) fn families(&mut self, families: &[Family]) {
+    /// All the application's families, from a snapshot (see `Snapshot`).
+    pub(crate) fn families(&mut self, registry: &MetricRegistry, snapshot: &mut Snapshot) {
+        snapshot.each(registry, |f, series| self.family(f, series));
+    }
+
+    pub(crate) fn family(&mut self, f: &Family, series: &[Arc<Series>]) {
         if self.format == Format::Protobuf {
             self.end_family();
-            proto_families(self.out, families);
+            proto_family(self.out, f, series, &mut self.native);
             return;
         }
-        for f in families {
-            self.header(&f.name, &f.help, f.kind.into());
-            for s in &f.series {
-                let labels = || s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-                match &s.values {
-                    Values::Scalar(v) => self.sample(&f.name, "", labels(), None, v.get()),
-                    Values::Histogram { bounds, counts, sum } => {
-                        let mut cumulative = 0u64;
-                        for (i, c) in counts.iter().enumerate() {
-                            cumulative += c.load(Ordering::Relaxed);
-                            let le = bounds.get(i).copied().unwrap_or(f64::INFINITY);
-                            self.sample(&f.name, "_bucket", labels(), Some(le), cumulative as f64);
-                        }
-                        self.sample(&f.name, "_sum", labels(), None, sum.get());
-                        // _count equals the +Inf bucket by construction.
-                        self.sample(&f.name, "_count", labels(), None, cumulative as f64);
+        self.header(&f.name, &f.help, f.kind.into());
+        for s in series {
+            let labels = || s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            match &s.values {
+                Values::Scalar(v) => self.sample(&f.name, "", labels(), None, v.get()),
+                Values::Histogram { bounds, counts, sum } => {
+                    let mut cumulative = 0u64;
+                    for (i, c) in counts.iter().enumerate() {
+                        cumulative += c.load(Ordering::Relaxed);
+                        let le = bounds.get(i).copied().unwrap_or(f64::INFINITY);
+                        self.sample(&f.name, "_bucket", labels(), Some(le), cumulative as f64);
                     }
+                    self.sample(&f.name, "_sum", labels(), None, sum.get());
+                    // _count equals the +Inf bucket by construction.
+                    self.sample(&f.name, "_count", labels(), None, cumulative as f64);
+                }
+                Values::Native(n) => {
+                    // As client_golang's text for a histogram without classic
+                    // buckets: the +Inf bucket (both formats require one), sum, count.
+                    let count = n.count() as f64;
+                    self.sample(&f.name, "_bucket", labels(), Some(f64::INFINITY), count);
+                    self.sample(&f.name, "_sum", labels(), None, n.sum());
+                    self.sample(&f.name, "_count", labels(), None, count);
                 }
             }
         }
@@ -174,33 +190,34 @@ impl<'a> Writer<'a> {
     }
 }
 
-fn proto_families(out: &mut Vec<u8>, families: &[Family]) {
-    for f in families {
-        let kind = MetricType::from(Type::from(f.kind));
-        proto::write_family(out, &f.name, &f.help, kind, |m| {
-            for s in &f.series {
-                let labels = s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-                match &s.values {
-                    Values::Scalar(v) if f.kind == Kind::Counter => m.counter(labels, v.get()),
-                    Values::Scalar(v) => m.gauge(labels, v.get()),
-                    Values::Histogram { bounds, counts, sum } => {
-                        let mut cumulative = 0u64;
-                        let buckets: Vec<(f64, u64)> = bounds
-                            .iter()
-                            .zip(counts.iter())
-                            .map(|(&le, c)| {
-                                cumulative += c.load(Ordering::Relaxed);
-                                (le, cumulative)
-                            })
-                            .collect();
-                        // The +Inf bucket is the count (left out, as client_golang does).
-                        let count = cumulative + counts.last().map_or(0, |c| c.load(Ordering::Relaxed));
-                        m.histogram(labels, count, sum.get(), buckets);
-                    }
+fn proto_family(out: &mut Vec<u8>, f: &Family, series: &[Arc<Series>], native: &mut NativeSnapshot) {
+    proto::write_family(out, &f.name, &f.help, Type::from(f.kind).into(), |m| {
+        for s in series {
+            let labels = s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            match &s.values {
+                Values::Scalar(v) if f.kind == Kind::Counter => m.counter(labels, v.get()),
+                Values::Scalar(v) => m.gauge(labels, v.get()),
+                Values::Histogram { bounds, counts, sum } => {
+                    let mut cumulative = 0u64;
+                    let buckets: Vec<(f64, u64)> = bounds
+                        .iter()
+                        .zip(counts.iter())
+                        .map(|(&le, c)| {
+                            cumulative += c.load(Ordering::Relaxed);
+                            (le, cumulative)
+                        })
+                        .collect();
+                    // The +Inf bucket is the count (left out, as client_golang does).
+                    let count = cumulative + counts.get(bounds.len()).map_or(0, |c| c.load(Ordering::Relaxed));
+                    m.histogram(labels, count, sum.get(), buckets);
+                }
+                Values::Native(n) => {
+                    n.snapshot_into(native);
+                    m.native_histogram(labels, native);
                 }
             }
-        });
-    }
+        }
+    });
 }
 
 /// Floats as Prometheus parses them; OpenMetrics bucket bounds keep a `.0`.
@@ -239,14 +256,14 @@ pub(crate) fn escape_label_value(out: &mut Vec<u8>, s: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Metric, MetricRegistry};
+    use super::super::Metric;
     use super::*;
     use std::sync::Arc;
 
     fn render(r: &MetricRegistry, format: Format) -> String {
         let mut out = Vec::new();
         let mut w = Writer::new(&mut out, format);
-        r.with_families(|f| w.families(f));
+        w.families(r, &mut Snapshot::default());
         w.finish();
         String::from_utf8(out).unwrap()
     }

@@ -5,20 +5,24 @@ use super::builtin;
 use super::collector::{Collector, Failure};
 use super::expose::{Format, Writer};
 use super::negotiate::Exposition;
+use super::registry::Snapshot;
 use super::MetricRegistry;
 use super::{text_proto, validate};
 use crate::health::probe_registry::ProbeRegistry;
-use std::sync::Arc;
+use crate::sync::lock;
+use std::sync::{Arc, Mutex};
 
 pub(crate) struct Scrape {
     probes: Arc<ProbeRegistry>,
     metrics: Arc<MetricRegistry>,
     collector: Arc<Collector>,
+    /// Reused between scrapes, so that a render allocates only when it grows.
+    snapshot: Mutex<Snapshot>,
 }
 
 impl Scrape {
     pub(crate) fn new(probes: Arc<ProbeRegistry>, metrics: Arc<MetricRegistry>, collector: Arc<Collector>) -> Scrape {
-        Scrape { probes, metrics, collector }
+        Scrape { probes, metrics, collector, snapshot: Mutex::default() }
     }
 
     pub(crate) fn collector(&self) -> &Arc<Collector> {
@@ -43,7 +47,7 @@ impl Scrape {
         };
         let mut w = Writer::new(body, format);
         builtin::render(&mut w, now_ns, &self.probes, &self.collector, server);
-        self.metrics.with_families(|f| w.families(f));
+        w.families(&self.metrics, &mut lock(&self.snapshot));
         if with_callback {
             self.collector.with_output(|text| match format {
                 Format::Text => {

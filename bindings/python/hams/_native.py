@@ -1,0 +1,124 @@
+"""Loading libhams and the prototypes of its C functions (ctypes)."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+from typing import Any, List, Tuple
+
+def _load_library() -> Tuple[ctypes.CDLL, str]:
+    override = os.environ.get("HAMS_LIBRARY")
+    if override:
+        try:
+            return ctypes.CDLL(override), override
+        except OSError as e:
+            raise ImportError(f"hams: cannot load HAMS_LIBRARY={override!r}: {e}") from e
+    names: List[str] = []
+    found = ctypes.util.find_library("hams")
+    if found:
+        names.append(found)
+    if "libhams.so.0" not in names:
+        names.append("libhams.so.0")
+    tried: List[str] = []
+    for name in names:
+        try:
+            return ctypes.CDLL(name), name
+        except OSError as e:
+            tried.append(str(e))
+    raise ImportError(
+        "hams: cannot find libhams (" + "; ".join(tried) + "); install it "
+        "(make install), add its directory to LD_LIBRARY_PATH, or set "
+        "HAMS_LIBRARY to its path"
+    )
+
+
+_lib, _lib_name = _load_library()
+
+_vp = ctypes.c_void_p
+_cs = ctypes.c_char_p
+_int = ctypes.c_int
+
+_SHUTDOWN_FN = ctypes.CFUNCTYPE(None, _vp)
+_LOG_FN = ctypes.CFUNCTYPE(None, _vp, _int, _cs, _cs)
+_METRICS_FN = ctypes.CFUNCTYPE(None, _vp, _vp)
+_CHECK_FN = ctypes.CFUNCTYPE(ctypes.c_bool, _vp, _vp, ctypes.c_size_t)
+
+
+def _proto(name: str, restype: Any, *argtypes: Any) -> Any:
+    f = getattr(_lib, name)
+    f.restype = restype
+    f.argtypes = list(argtypes)
+    return f
+
+
+class _C:
+    """The C functions, with their prototypes."""
+
+    version = _proto("hams_version", _cs)
+    last_error = _proto("hams_last_error", _cs)
+    new = _proto("hams_new", _vp, _cs, _cs)
+    set_address = _proto("hams_set_address", _int, _vp, _cs)
+    start = _proto("hams_start", _int, _vp)
+    port = _proto("hams_port", _int, _vp)
+    stop = _proto("hams_stop", _int, _vp)
+    free = _proto("hams_free", None, _vp)
+    new_from_file = _proto("hams_new_from_file", _vp, _cs)
+    new_from_yaml = _proto("hams_new_from_yaml", _vp, _cs)
+    on_shutdown = _proto("hams_on_shutdown", _int, _vp, _SHUTDOWN_FN, _vp)
+    shutdown = _proto("hams_shutdown", _int, _vp)
+    wait = _proto("hams_wait", _int, _vp, ctypes.c_int64)
+    handle_signals = _proto("hams_handle_signals", _int, _vp, ctypes.c_bool)
+    set_logger = _proto("hams_set_logger", _int, _LOG_FN, _vp, _int)
+    counter_new = _proto("hams_counter_new", _vp, _vp, _cs, _cs)
+    counter_new_labeled = _proto("hams_counter_new_labeled", _vp, _vp, _cs, _cs, _vp)
+    gauge_new = _proto("hams_gauge_new", _vp, _vp, _cs, _cs)
+    gauge_new_labeled = _proto("hams_gauge_new_labeled", _vp, _vp, _cs, _cs, _vp)
+    histogram_new = _proto(
+        "hams_histogram_new", _vp, _vp, _cs, _cs, ctypes.POINTER(ctypes.c_double), ctypes.c_size_t
+    )
+    histogram_new_labeled = _proto(
+        "hams_histogram_new_labeled",
+        _vp,
+        _vp,
+        _cs,
+        _cs,
+        ctypes.POINTER(ctypes.c_double),
+        ctypes.c_size_t,
+        _vp,
+    )
+    counter_add = _proto("hams_counter_add", _int, _vp, ctypes.c_double)
+    gauge_set = _proto("hams_gauge_set", _int, _vp, ctypes.c_double)
+    gauge_add = _proto("hams_gauge_add", _int, _vp, ctypes.c_double)
+    histogram_observe = _proto("hams_histogram_observe", _int, _vp, ctypes.c_double)
+    metric_free = _proto("hams_metric_free", _int, _vp)
+    metrics_append = _proto("hams_metrics_append", _int, _vp, _cs)
+    set_metrics_callback = _proto("hams_set_metrics_callback", _int, _vp, _METRICS_FN, _vp)
+    probe_new_manual = _proto("hams_probe_new_manual", _vp, _vp, _cs, ctypes.c_uint, ctypes.c_bool)
+    probe_new_kick = _proto("hams_probe_new_kick", _vp, _vp, _cs, ctypes.c_uint, ctypes.c_uint64)
+    probe_new_callback = _proto(
+        "hams_probe_new_callback",
+        _vp,
+        _vp,
+        _cs,
+        ctypes.c_uint,
+        _CHECK_FN,
+        _vp,
+        ctypes.c_uint64,
+        ctypes.c_uint64,
+    )
+    probe_set = _proto("hams_probe_set", _int, _vp, ctypes.c_bool, _cs)
+    probe_kick = _proto("hams_probe_kick", _int, _vp)
+    probe_get = _proto("hams_probe_get", _vp, _vp, _cs)
+    probe_free = _proto("hams_probe_free", _int, _vp)
+
+
+def version() -> str:
+    """libhams' version, e.g. ``"0.1.0"``."""
+    v: bytes = _C.version()
+    return v.decode("utf-8", "replace")
+
+
+def library_path() -> str:
+    """The name or path the library was loaded from."""
+    return _lib_name
