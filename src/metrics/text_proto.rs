@@ -199,3 +199,7 @@ fn unescape_help(s: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+#[path = "text_proto_tests.rs"]
+mod tests;
