@@ -38,7 +38,7 @@ pub use handle::{Hams, Probe};
 pub use health::{Check, Checks, MAX_NAME_LEN, MAX_REASON_LEN};
 pub use lifecycle::shutdown::{Origin, Phase};
 pub use metrics::collector::MetricsFn;
-pub use metrics::{Kind as MetricKind, Metric};
+pub use metrics::{buckets_exponential, buckets_linear, Kind as MetricKind, Metric, MetricVec, DEFAULT_BUCKETS};
 pub use server::Limits;
 
 /// The library's version.
