@@ -77,6 +77,11 @@ class MetricVec(Generic[M]):
             return values
         if values:
             raise HamsError("labels() takes the values positionally or by keyword, not both", ERR_INVALID)
+        if len(kw) == len(self._labelnames):
+            try:
+                return tuple([kw[n] for n in self._labelnames])
+            except KeyError:
+                pass  # explained below
         unknown = [k for k in kw if k not in self._labelnames]
         if unknown:
             raise HamsError(
@@ -144,9 +149,15 @@ class MetricVec(Generic[M]):
         with self._lock:
             ptr = self._live_ptr()
             children, self._children = self._children, {}
+            failed: Optional[HamsError] = None
             for key, child in children.items():
                 child._ptr = None
-                _check(_C.vec_remove(ptr, _strings_array(key, "label value")), "hams_vec_remove")
+                try:
+                    _check(_C.vec_remove(ptr, _strings_array(key, "label value")), "hams_vec_remove")
+                except HamsError as e:  # the others are still removed
+                    failed = failed or e
+            if failed is not None:
+                raise failed
 
     def close(self) -> None:
         """Removes the family from the exposition and frees it with its
