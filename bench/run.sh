@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# bench/run.sh: hams against nginx, and the footprint of a started hams_t.
+# bench/run.sh: hams against nginx, the footprint of a started hams_t, and
+# (last section, bench/metrics/run.sh) hams' metrics against prometheus_client
+# and prom-client.
 # The method and the last full results are in docs/performance.md.
 #
 # Tools (Debian 12), installed by `bench/run.sh --install` or by hand:
@@ -28,6 +30,11 @@
 #   --profile        profile hams under load with perf even if all targets
 #                    pass; --no-profile never does
 #   --keep           keep the work directory (raw wrk output, logs)
+#   --no-metrics     leave out the last section, the metrics benchmarks
+#                    (bench/metrics/run.sh: hams against prometheus_client
+#                    and prom-client; reduced with --quick)
+#   --metrics-only   run only that section (passing --quick, --install,
+#                    --rounds, --requests, --out, --lib-dir, --keep)
 #
 # All traffic goes to 127.0.0.1. Every wait is bounded in count and time;
 # servers this script starts are stopped when it exits. Missed targets are
@@ -38,7 +45,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
-quick=0 install=0 pin=0 profile=auto keep=0
+quick=0 install=0 pin=0 profile=auto keep=0 metrics=yes
 rounds="" duration="" requests="" idle="" out="" libdir=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -55,11 +62,25 @@ while [ $# -gt 0 ]; do
         --profile) profile=yes ;;
         --no-profile) profile=no ;;
         --keep) keep=1 ;;
+        --no-metrics) metrics=no ;;
+        --metrics-only) metrics=only ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench: unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
 done
+# the metrics section gets only what was asked for: it has defaults of its own
+metrics_args=()
+[ "$quick" = 1 ] && metrics_args+=(--quick)
+[ "$install" = 1 ] && metrics_args+=(--install)
+[ "$keep" = 1 ] && metrics_args+=(--keep)
+[ -n "$rounds" ] && metrics_args+=(--rounds "$rounds")
+[ -n "$requests" ] && metrics_args+=(--requests "$requests")
+if [ "$metrics" = only ]; then
+    [ -n "$out" ] && metrics_args+=(--out "$out")
+    [ -n "$libdir" ] && metrics_args+=(--lib-dir "$libdir")
+    exec bash "$here/metrics/run.sh" "${metrics_args[@]+"${metrics_args[@]}"}"
+fi
 if [ "$quick" = 1 ]; then
     : "${rounds:=1}" "${duration:=2}" "${requests:=300}" "${idle:=1}" "${out:=$here/out}"
     starts=5 idle_conns=1000
@@ -470,3 +491,10 @@ stop_pid "$hams_pid"; stop_pid "$demo_pid"; stop_pid "$nginx_pid"
 # ---- report -----------------------------------------------------------------------
 mkdir -p "$out"
 python3 "$here/report.py" "$raw" "$out" --gnuplot "$have_gnuplot"
+
+# ---- metrics: hams against prometheus_client and prom-client -------------------------
+# (its own section of results.md; bench/metrics/run.sh says what it measures)
+if [ "$metrics" = yes ]; then
+    log "metrics section: bench/metrics/run.sh"
+    bash "$here/metrics/run.sh" "${metrics_args[@]+"${metrics_args[@]}"}" --lib-dir "$work/lib" --out "$out"
+fi

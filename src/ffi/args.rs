@@ -75,20 +75,17 @@ pub(super) unsafe fn label_values_arg<'a, 'b>(
     if n > MAX_LABELS {
         return Err(Error::invalid(format!("more than {MAX_LABELS} labels")));
     }
-    for i in 0..=n {
+    for (i, slot) in buf.iter_mut().take(n).enumerate() {
         let v = *values.add(i);
-        match (v.is_null(), i < n) {
-            (true, true) => {
-                return Err(Error::invalid(format!("{i} label values for {n} label names (one value per name)")))
-            }
-            (true, false) => break,
-            (false, false) => {
-                return Err(Error::invalid(format!(
-                    "more label values than the {n} label names (is the array NULL-terminated?)"
-                )))
-            }
-            (false, true) => buf[i] = str_arg(v, "label value")?,
+        if v.is_null() {
+            return Err(Error::invalid(format!("{i} label values for {n} label names (one value per name)")));
         }
+        *slot = str_arg(v, "label value")?;
+    }
+    if !(*values.add(n)).is_null() {
+        return Err(Error::invalid(format!(
+            "more label values than the {n} label names (is the array NULL-terminated?)"
+        )));
     }
     Ok(&buf[..n])
 }

@@ -204,25 +204,13 @@ unsafe fn leave_owner_unless_member(p: *mut hams_metric) -> Result<()> {
     leave_owner(p)
 }
 
-/// The handle of a vec's series `m`: the one made before, or a new one. Of
-/// threads racing to make it, one wins and the others use its handle.
-pub(super) fn member_handle(v: &hams_vec, m: Metric) -> *mut hams_metric {
-    let slot = m.handle_slot();
-    let made = slot.load(Ordering::Acquire);
-    if !made.is_null() {
-        return made.cast();
-    }
-    let new = Box::into_raw(Box::new(hams_metric::new(v.owner, m)));
-    // SAFETY: `new` is not shared until the exchange below publishes it.
-    let slot = unsafe { (*new).metric.handle_slot() };
-    match slot.compare_exchange(std::ptr::null_mut(), new.cast(), Ordering::AcqRel, Ordering::Acquire) {
-        Ok(_) => new,
-        Err(winner) => {
-            // SAFETY: `new` was never shared.
-            drop(unsafe { Box::from_raw(new) });
-            winner.cast()
-        }
-    }
+/// The handle of `v`'s series for `values`: the one made before, or a new
+/// one. Of threads racing to make it, one wins and all use its handle.
+pub(super) fn member_handle(v: &hams_vec, values: &[&str]) -> Result<*mut hams_metric> {
+    let make = |m: Metric| Box::into_raw(Box::new(hams_metric::new(v.owner, m))).cast::<()>();
+    // SAFETY: a handle `make` made that lost the race was never shared.
+    let discard = |p: *mut ()| drop(unsafe { Box::from_raw(p.cast::<hams_metric>()) });
+    Ok(v.vec.handle_for(values, make, discard)?.cast())
 }
 
 /// Frees the handle of a series a vec no longer has (if one was made).

@@ -92,7 +92,7 @@ pub unsafe extern "C" fn hams_vec_with(v: *mut hams_vec_t, label_values: *const 
         let v = handle(v)?;
         let mut buf = [""; MAX_LABELS];
         let values = label_values_arg(label_values, v.vec.label_names().count(), &mut buf)?;
-        Ok(member_handle(v, v.vec.with(values)?))
+        member_handle(v, values)
     })
 }
 

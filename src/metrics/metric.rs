@@ -4,7 +4,7 @@ use super::registry::{Family, MetricRegistry};
 use super::series::{AtomicF64, Series, Shape, Values};
 use super::Kind;
 use crate::error::{Error, Result};
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
 /// One application metric (a series). A metric registered alone leaves the
@@ -69,11 +69,6 @@ impl Metric {
     /// The label values, in the order of the label names.
     pub fn label_values(&self) -> impl Iterator<Item = &str> {
         self.series.label_values()
-    }
-
-    /// The C layer's handle for this series (see `Series::handle`).
-    pub(crate) fn handle_slot(&self) -> &AtomicPtr<()> {
-        &self.series.handle
     }
 
     /// Counters' and gauges' value (the kind was checked).

@@ -3,6 +3,8 @@
 
 use super::Kind;
 use crate::error::{Error, Result};
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 /// Names hams exposes itself; applications cannot register them.
 pub(crate) const RESERVED: &[&str] = &[
@@ -33,12 +35,19 @@ pub(crate) fn exposed(name: &str, kind: Kind) -> Vec<String> {
     }
 }
 
+/// Whether hams' own metrics expose `name` (computed once: registration
+/// asks for every name a new family exposes).
 pub(crate) fn reserved_claims(name: &str) -> bool {
-    name == "hams_build"
-        || RESERVED.iter().any(|r| {
-            let kind = if r.ends_with("_total") { Kind::Counter } else { Kind::Gauge };
-            exposed(r, kind).iter().any(|e| e == name)
-        })
+    static CLAIMED: OnceLock<HashSet<String>> = OnceLock::new();
+    let claimed = CLAIMED.get_or_init(|| {
+        let mut set: HashSet<String> = RESERVED
+            .iter()
+            .flat_map(|r| exposed(r, if r.ends_with("_total") { Kind::Counter } else { Kind::Gauge }))
+            .collect();
+        set.insert("hams_build".to_string());
+        set
+    });
+    claimed.contains(name)
 }
 
 pub(crate) fn is_metric_name(name: &str) -> bool {

@@ -60,6 +60,13 @@ impl Family {
         Ok(series)
     }
 
+    /// Runs `f` with whether `series` is in the family, holding the read
+    /// lock, so that it is not removed until `f` returns.
+    pub(crate) fn while_contains<R>(&self, series: &Arc<Series>, f: impl FnOnce(bool) -> R) -> R {
+        let set = read(&self.series);
+        f(set.contains(series))
+    }
+
     pub(crate) fn remove(&self, values: &[&str]) -> Option<Arc<Series>> {
         write(&self.series).remove(values)
     }

@@ -60,6 +60,12 @@ impl SeriesSet {
         chain.iter().find(|s| s.label_values().eq(values.iter().copied()))
     }
 
+    /// Whether this very series is in the set.
+    pub(crate) fn contains(&self, series: &Arc<Series>) -> bool {
+        let chain = self.by_hash.get(&self.hash(series.label_values()));
+        chain.is_some_and(|c| c.iter().any(|s| Arc::ptr_eq(s, series)))
+    }
+
     /// Adds a series whose values are not in the set yet.
     pub(crate) fn insert(&mut self, series: Arc<Series>) {
         let h = self.hash(series.label_values());
@@ -138,7 +144,7 @@ mod tests {
             assert!(set.remove(&[&i.to_string(), "x"]).is_some());
         }
         assert!(set.remove(&["1", "x"]).is_none(), "already gone");
-        assert!(!set.remove_series(&all[1]));
+        assert!(!set.remove_series(&all[1]) && !set.contains(&all[1]) && set.contains(&all[0]));
         let left: Vec<String> = set.iter().map(|s| s.labels[0].1.clone()).collect();
         let want: Vec<String> = (0..100).filter(|i| i % 3 == 0).map(|i| i.to_string()).collect();
         assert_eq!((left, set.len()), (want, 34));

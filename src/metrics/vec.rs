@@ -7,10 +7,24 @@ use super::registry::{Family, MetricRegistry};
 use super::series::{Series, Shape};
 use super::Kind;
 use crate::error::{Error, Result};
+use std::ptr::null_mut;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
 /// A family with run-time label values; dropping it unregisters the family
-/// with all its series.
+/// with all its series. Made by `Hams::counter_vec`, `gauge_vec`,
+/// `histogram_vec` and `histogram_native_vec`.
+///
+/// ```
+/// let hams = hams::Hams::new("svc", "1")?;
+/// let requests = hams.counter_vec("http_requests_total", "Requests.", &["path", "code"])?;
+/// requests.with(&["/", "200"])?.add(1.0)?;
+/// let latency = hams.histogram_vec("http_seconds", "Latency.", &hams::DEFAULT_BUCKETS, &["path"])?;
+/// let root = latency.with(&["/"])?; // keep it to update it often
+/// root.observe(0.042)?;
+/// requests.remove(&["/", "200"])?;
+/// # Ok::<(), hams::Error>(())
+/// ```
 pub struct MetricVec {
     family: Arc<Family>,
     shape: Shape,
@@ -74,6 +88,42 @@ impl MetricVec {
     pub fn with(&self, values: &[&str]) -> Result<Metric> {
         let series = self.family.get_or_add(values, &self.shape)?;
         Ok(Metric::member(self.family.clone(), series))
+    }
+
+    /// The C layer's handle for the series of `values`: the one attached to
+    /// it before, or else `make`'s, attached now (`discard` frees the handle
+    /// of a thread that lost the race to attach one). A handle is attached
+    /// only to a series still in the vec, so that `remove` frees every
+    /// handle but the ones of series removed while a caller still used them.
+    pub(crate) fn handle_for(
+        &self,
+        values: &[&str],
+        make: impl Fn(Metric) -> *mut (),
+        discard: impl Fn(*mut ()),
+    ) -> Result<*mut ()> {
+        loop {
+            let series = self.family.get_or_add(values, &self.shape)?;
+            let made = series.handle.load(Ordering::Acquire);
+            if !made.is_null() {
+                return Ok(made);
+            }
+            let attached = self.family.while_contains(&series, |contained| {
+                // Removed since `get_or_add`: make the series again.
+                contained.then(|| {
+                    let new = make(Metric::member(self.family.clone(), series.clone()));
+                    match series.handle.compare_exchange(null_mut(), new, Ordering::AcqRel, Ordering::Acquire) {
+                        Ok(_) => new,
+                        Err(winner) => {
+                            discard(new);
+                            winner
+                        }
+                    }
+                })
+            });
+            if let Some(p) = attached {
+                return Ok(p);
+            }
+        }
     }
 
     /// Removes the series with these values from the exposition; a `Metric`
