@@ -462,18 +462,32 @@ function bucketArgs(buckets) {
   return [b.length ? b : [], b.length];
 }
 
-/** prom-client's configuration object, or the positional (name, help, ...) form. */
+const METRIC_OPTIONS = ['name', 'help', 'labels', 'labelNames', 'buckets', 'native', 'bucketFactor', 'maxBuckets'];
+
+function checkOptions(options) {
+  for (const k of Object.keys(options)) {
+    if (!METRIC_OPTIONS.includes(k)) {
+      throw new HamsError(`unknown metric option "${k}" (${METRIC_OPTIONS.join(', ')})`, -2, null);
+    }
+  }
+  return options;
+}
+
+/**
+ * prom-client's configuration object, or the positional (name, help, ...)
+ * form whose last argument may be options with labelNames instead of fixed
+ * labels, e.g. counter(name, help, {labelNames: ['path']}) (a fixed label's
+ * value is never an array, so the two cannot be confused).
+ */
 function metricConfig(args, positional) {
   const first = args[0];
-  if (first !== null && typeof first === 'object') {
-    const known = ['name', 'help', 'labels', 'labelNames', 'buckets', 'native', 'bucketFactor', 'maxBuckets'];
-    for (const k of Object.keys(first)) {
-      if (!known.includes(k)) throw new HamsError(`unknown metric option "${k}" (${known.join(', ')})`, -2, null);
-    }
-    return first;
-  }
+  if (first !== null && typeof first === 'object') return checkOptions(first);
   const cfg = {};
   positional.forEach((k, i) => (cfg[k] = args[i]));
+  const last = args[positional.length - 1];
+  if (last !== null && typeof last === 'object' && !Array.isArray(last) && Array.isArray(last.labelNames)) {
+    Object.assign(cfg, { labels: null }, checkOptions(last));
+  }
   return cfg;
 }
 

@@ -44,6 +44,11 @@ test('counter vector: labels({..}) and labels(...), the same child, inc shorthan
     req.labels('/', '200').inc(2);
     req.labels({ code: 500, path: '/x' }).inc();
     req.inc({ path: '/', code: 200 });
+    const short = h.counter('short_total', 'Short form.', { labelNames: ['k'] });
+    assert.ok(short instanceof CounterVec);
+    short.labels('v').inc();
+    const hv = h.histogram('short_seconds', 'Short form.', [1], { labelNames: ['k'] });
+    assert.ok(hv instanceof HistogramVec);
     const child = req.labels('/', 200);
     assert.ok(child instanceof Counter);
     assert.equal(child, req.labels({ path: '/', code: '200' }));
@@ -51,6 +56,7 @@ test('counter vector: labels({..}) and labels(...), the same child, inc shorthan
     assert.match(body, /^# TYPE requests_total counter$/m);
     assert.match(body, /^requests_total\{path="\/",code="200"\} 4$/m);
     assert.match(body, /^requests_total\{path="\/x",code="500"\} 1$/m);
+    assert.match(body, /^short_total\{k="v"\} 1$/m);
   }));
 
 test('gauge and histogram vectors; default buckets', () =>
