@@ -11,6 +11,8 @@
  *   h.start();
  *   db.set(true);
  *   setInterval(() => loop.kick(), 1000);
+ *   const req = h.counter({ name: 'requests_total', help: 'Requests.', labelNames: ['path'] });
+ *   req.labels({ path: '/' }).inc();   // vectors: see metric-vecs.js
  *
  * The library is found by the platform's normal lookup (libhams.so.0, then
  * libhams.so; libhams.0.dylib / libhams.dylib on macOS), or at the path in

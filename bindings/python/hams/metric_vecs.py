@@ -123,7 +123,9 @@ class MetricVec(Generic[M]):
 
     def remove(self, *values: Any, **kw: Any) -> None:
         """Removes the series of these label values from the exposition; its
-        child object can no longer be used. HamsError if there is none."""
+        child object can no longer be used. HamsError if there is none.
+        libhams frees the series: remove it only when no other thread is
+        using its child (as for :meth:`Metric.close`)."""
         key = self._strings(self._key(values, kw))
         arr = _strings_array(key, "label value")
         with self._lock:
