@@ -10,6 +10,14 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+/// These tests measure latency and memory under load they make themselves:
+/// run side by side, each would measure the others' load as well (a flood
+/// beside a latency bound), so they take turns.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn raise_fd_limit() {
     let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     unsafe {
@@ -37,6 +45,7 @@ fn rss_kb() -> u64 {
 
 #[test]
 fn slowloris_does_not_delay_a_kubelet_probe() {
+    let _turn = one_at_a_time();
     raise_fd_limit();
     let (_h, port) = started("slowloris");
     let mut loris: Vec<TcpStream> = (0..300).map(|_| connect(port)).collect();
@@ -59,6 +68,7 @@ fn slowloris_does_not_delay_a_kubelet_probe() {
 
 #[test]
 fn header_timeout_ends_slowloris_connections() {
+    let _turn = one_at_a_time();
     let limits = Limits { header_timeout: Duration::from_millis(300), ..Limits::default() };
     let (_h, port) = started_with("slowloris2", limits);
     let mut s = connect(port);
@@ -77,6 +87,7 @@ fn header_timeout_ends_slowloris_connections() {
 
 #[test]
 fn flood_past_the_connection_limit() {
+    let _turn = one_at_a_time();
     raise_fd_limit();
     let limits = Limits { max_connections: 50, ..Limits::default() };
     let (_h, port) = started_with("flood", limits);
@@ -102,6 +113,7 @@ fn flood_past_the_connection_limit() {
 
 #[test]
 fn clients_that_never_read_cost_bounded_memory() {
+    let _turn = one_at_a_time();
     raise_fd_limit();
     let (_h, port) = started("noread");
     let before = rss_kb();
@@ -135,6 +147,7 @@ fn clients_that_never_read_cost_bounded_memory() {
 
 #[test]
 fn abrupt_resets_mid_request() {
+    let _turn = one_at_a_time();
     let (_h, port) = started("reset");
     for i in 0..200 {
         let s = connect(port);
