@@ -138,7 +138,7 @@ fn gzip_when_accepted_and_large_identity_otherwise() {
         let (_, head, _) = scrape(port, &format!("Accept-Encoding: {coding}\r\n"));
         assert_eq!(header(&head, "Content-Encoding"), None, "{coding}");
     }
-    // Probe answers and small scrapes stay identity.
+    // Probe answers stay identity.
     let r = get_with(port, "/hams/alive", "Accept-Encoding: gzip\r\n");
     assert_eq!((r.status, r.header("Content-Encoding"), r.body.as_str()), (200, None, "ok"));
     drop(keep);
