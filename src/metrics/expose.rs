@@ -211,8 +211,8 @@ fn proto_family(out: &mut Vec<u8>, f: &Family, series: &[Arc<Series>], native: &
                     let count = cumulative + counts.get(bounds.len()).map_or(0, |c| c.load(Ordering::Relaxed));
                     m.histogram(labels, count, sum.get(), buckets);
                 }
-                Values::Native(n) => {
-                    n.snapshot_into(native);
+                Values::Native(_) => {
+                    s.native_snapshot(native);
                     m.native_histogram(labels, native);
                 }
             }
