@@ -76,7 +76,8 @@ pub type hams_log_fn =
 pub type hams_metrics_fn = Option<unsafe extern "C" fn(user: *mut c_void, out: *mut hams_metrics_buffer_t)>;
 /// A check callback: true when healthy; may write a NUL-terminated reason
 /// of at most `reason_len` bytes (the NUL included) into `reason`.
-pub type hams_check_fn = Option<unsafe extern "C" fn(user: *mut c_void, reason: *mut c_char, reason_len: size_t) -> bool>;
+pub type hams_check_fn =
+    Option<unsafe extern "C" fn(user: *mut c_void, reason: *mut c_char, reason_len: size_t) -> bool>;
 
 extern "C" {
     pub fn hams_version() -> *const c_char;
@@ -136,10 +137,18 @@ extern "C" {
     pub fn hams_metrics_append(out: *mut hams_metrics_buffer_t, text: *const c_char) -> c_int;
     pub fn hams_set_metrics_callback(h: *mut hams_t, callback: hams_metrics_fn, user: *mut c_void) -> c_int;
 
-    pub fn hams_probe_new_manual(h: *mut hams_t, name: *const c_char, checks: c_uint, healthy: bool)
-        -> *mut hams_probe_t;
-    pub fn hams_probe_new_kick(h: *mut hams_t, name: *const c_char, checks: c_uint, margin_ms: u64)
-        -> *mut hams_probe_t;
+    pub fn hams_probe_new_manual(
+        h: *mut hams_t,
+        name: *const c_char,
+        checks: c_uint,
+        healthy: bool,
+    ) -> *mut hams_probe_t;
+    pub fn hams_probe_new_kick(
+        h: *mut hams_t,
+        name: *const c_char,
+        checks: c_uint,
+        margin_ms: u64,
+    ) -> *mut hams_probe_t;
     pub fn hams_probe_new_callback(
         h: *mut hams_t,
         name: *const c_char,

@@ -56,7 +56,10 @@ impl Checks {
     /// A non-empty set with no unknown bits.
     pub fn from_bits(bits: u32) -> Result<Checks> {
         if bits == 0 || bits & !Checks::KNOWN != 0 {
-            return Err(Error::new(ErrorKind::Invalid, format!("checks 0x{bits:x}: known are ALIVE=1, READY=2, STARTUP=4")));
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                format!("checks 0x{bits:x}: known are ALIVE=1, READY=2, STARTUP=4"),
+            ));
         }
         Ok(Checks(bits))
     }

@@ -182,7 +182,11 @@ mod tests {
     #[test]
     fn probes_are_written_with_their_kind() {
         let mut c = Config::new("svc", "1");
-        c.probes.push(ProbeDecl { name: "loop".into(), checks: Checks::ALIVE, kind: ProbeKind::Kick { margin_ms: 50 } });
+        c.probes.push(ProbeDecl {
+            name: "loop".into(),
+            checks: Checks::ALIVE,
+            kind: ProbeKind::Kick { margin_ms: 50 },
+        });
         let y = c.to_yaml();
         assert!(y.contains("  - name: \"loop\"\n    checks: [alive]\n    type: kick\n    margin_ms: 50\n"), "{y}");
         assert!(y.contains("drain_ms: 5000"), "{y}");

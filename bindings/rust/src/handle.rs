@@ -36,7 +36,9 @@ pub struct Hams {
     running: AtomicBool,
     /// Declared probes not yet taken.
     declared: Mutex<Vec<(String, Checks)>>,
-    /// What libhams may call until the handle is freed.
+    /// What libhams may call until the handle is freed; boxed, since their
+    /// addresses are libhams' `user` pointers and must not move.
+    #[allow(clippy::vec_box)]
     shutdown_fns: Mutex<Vec<Box<Mutex<Option<ShutdownFn>>>>>,
     metrics_fn: Mutex<Option<Box<MetricsSlot>>>,
 }
@@ -217,7 +219,8 @@ impl Hams {
     pub fn probe_manual(&self, name: &str, checks: Checks, healthy: bool) -> Result<Probe> {
         let cname = c_string("probe name", name)?;
         // SAFETY: a live handle and a C string valid for the call.
-        let ptr = check_ptr(unsafe { hams_sys::hams_probe_new_manual(self.ptr, cname.as_ptr(), checks.bits(), healthy) })?;
+        let ptr =
+            check_ptr(unsafe { hams_sys::hams_probe_new_manual(self.ptr, cname.as_ptr(), checks.bits(), healthy) })?;
         Ok(self.probe(ptr, name, checks, None))
     }
 
@@ -226,7 +229,8 @@ impl Hams {
     pub fn probe_kick(&self, name: &str, checks: Checks, margin_ms: u64) -> Result<Probe> {
         let cname = c_string("probe name", name)?;
         // SAFETY: a live handle and a C string valid for the call.
-        let ptr = check_ptr(unsafe { hams_sys::hams_probe_new_kick(self.ptr, cname.as_ptr(), checks.bits(), margin_ms) })?;
+        let ptr =
+            check_ptr(unsafe { hams_sys::hams_probe_new_kick(self.ptr, cname.as_ptr(), checks.bits(), margin_ms) })?;
         Ok(self.probe(ptr, name, checks, None))
     }
 
@@ -271,7 +275,8 @@ impl Hams {
     pub fn counter(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Metric> {
         let (n, h, l) = (c_string("metric name", name)?, c_string("help", help)?, Labels::new(labels)?);
         // SAFETY: a live handle; C strings and a NULL-terminated array valid for the call.
-        let ptr = check_ptr(unsafe { hams_sys::hams_counter_new_labeled(self.ptr, n.as_ptr(), h.as_ptr(), l.as_ptr()) })?;
+        let ptr =
+            check_ptr(unsafe { hams_sys::hams_counter_new_labeled(self.ptr, n.as_ptr(), h.as_ptr(), l.as_ptr()) })?;
         Ok(self.metric(name, MetricKind::Counter, ptr))
     }
 
@@ -288,7 +293,14 @@ impl Hams {
         let (n, h, l) = (c_string("metric name", name)?, c_string("help", help)?, Labels::new(labels)?);
         // SAFETY: as in `counter`, and `buckets` with its length.
         let ptr = check_ptr(unsafe {
-            hams_sys::hams_histogram_new_labeled(self.ptr, n.as_ptr(), h.as_ptr(), buckets.as_ptr(), buckets.len(), l.as_ptr())
+            hams_sys::hams_histogram_new_labeled(
+                self.ptr,
+                n.as_ptr(),
+                h.as_ptr(),
+                buckets.as_ptr(),
+                buckets.len(),
+                l.as_ptr(),
+            )
         })?;
         Ok(self.metric(name, MetricKind::Histogram, ptr))
     }

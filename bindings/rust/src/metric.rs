@@ -57,7 +57,13 @@ impl Metric {
         self.kind
     }
 
-    fn call(&self, kind: MetricKind, op: &str, f: unsafe extern "C" fn(*mut hams_sys::hams_metric_t, f64) -> i32, v: f64) -> Result<()> {
+    fn call(
+        &self,
+        kind: MetricKind,
+        op: &str,
+        f: unsafe extern "C" fn(*mut hams_sys::hams_metric_t, f64) -> i32,
+        v: f64,
+    ) -> Result<()> {
         if self.kind != kind {
             let (name, is, not) = (&self.name, self.kind.name(), kind.name());
             return Err(Error::new(ErrorKind::Invalid, format!("{op}: metric {name} is a {is}, not a {not}")));

@@ -1,0 +1,161 @@
+//! The safe API over the system libhams, checked over HTTP.
+
+use hams::{Checks, Config, ErrorKind, Hams, ProbeDecl, ProbeKind};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// `GET path` on a fresh connection: (status, body).
+fn get(port: u16, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").expect("write");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("read");
+    let status = text.get(9..12).and_then(|c| c.parse().ok()).expect("status line");
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
+    (status, body)
+}
+
+/// Polls until `GET path` answers `status` with `needle` in its body.
+fn until(port: u16, path: &str, status: u16, needle: &str) -> (u16, String) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let got = get(port, path);
+        if (got.0 == status && got.1.contains(needle)) || Instant::now() > deadline {
+            return got;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn started(name: &str) -> Hams {
+    let h = Hams::new(name, "1.0.0").expect("new");
+    h.set_address("127.0.0.1:0").expect("address");
+    h
+}
+
+#[test]
+fn probes_of_every_kind_are_served() {
+    let h = started("sys-probes");
+    let db = h.probe_manual("db", Checks::READY, false).expect("manual");
+    let lp = h.probe_kick("loop", Checks::ALIVE, 60_000).expect("kick");
+    let fail = Arc::new(AtomicBool::new(false));
+    let f = fail.clone();
+    let _disk = h
+        .probe_callback("disk", Checks::READY, 20, 1000, move || {
+            if f.load(Ordering::Relaxed) {
+                Err("disk full".into())
+            } else {
+                Ok(())
+            }
+        })
+        .expect("callback");
+    h.start().expect("start");
+    assert!(h.is_running());
+    let port = h.port().expect("port");
+    assert_eq!(db.name(), "db");
+    assert_eq!(lp.checks(), Checks::ALIVE);
+
+    let (status, body) = until(port, "/hams/ready?verbose", 503, "[+]disk ok");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("[-]db failed"), "{body}");
+    db.set(true, None).expect("set");
+    lp.kick().expect("kick");
+    let (status, body) = until(port, "/hams/ready?verbose", 200, "[+]db ok");
+    assert_eq!(status, 200, "{body}");
+    fail.store(true, Ordering::Relaxed);
+    let (status, body) = until(port, "/hams/ready?verbose", 503, "[-]disk failed: disk full");
+    assert!(body.contains("[-]disk failed: disk full"), "{status} {body}");
+    assert_eq!(get(port, "/hams/alive").0, 200);
+    h.stop().expect("stop");
+    assert!(!h.is_running());
+}
+
+#[test]
+fn errors_carry_the_library_message_and_kind() {
+    let h = started("sys-errors");
+    let e = h.probe_manual("bad name", Checks::READY, true).expect_err("invalid name");
+    assert_eq!(e.kind(), ErrorKind::Invalid);
+    assert!(e.to_string().contains("probe name \"bad name\" has the character ' '"), "{e}");
+    assert_eq!(h.port().expect_err("not started").kind(), ErrorKind::State);
+    assert_eq!(h.probe_manual("nul\0", Checks::READY, true).expect_err("NUL").kind(), ErrorKind::Invalid);
+    let m = h.gauge("temperature", "Degrees.", &[]).expect("gauge");
+    assert!(m.add(1.0).expect_err("a gauge is no counter").to_string().contains("is a gauge"));
+}
+
+#[test]
+fn metrics_and_the_metrics_callback_are_exposed() {
+    let h = started("sys-metrics");
+    let jobs = h.counter("jobs_total", "Jobs done.", &[("queue", "mail")]).expect("counter");
+    let temp = h.gauge("temperature", "Degrees.", &[]).expect("gauge");
+    let lat = h.histogram("job_seconds", "Latency.", &[0.5, 1.0], &[]).expect("histogram");
+    jobs.add(2.0).expect("add");
+    temp.set(21.5).expect("set");
+    temp.gauge_add(-1.0).expect("gauge_add");
+    lat.observe(0.7).expect("observe");
+    h.set_metrics_callback(Some(Box::new(|out: &mut String| {
+        out.push_str("# TYPE extra gauge\nextra 7\n");
+    })));
+    h.start().expect("start");
+    let (status, body) = get(h.port().expect("port"), "/hams/metrics");
+    assert_eq!(status, 200);
+    for line in ["jobs_total{queue=\"mail\"} 2", "temperature 20.5", "job_seconds_bucket{le=\"1\"} 1", "extra 7"] {
+        assert!(body.contains(line), "no `{line}` in\n{body}");
+    }
+    h.set_metrics_callback(None);
+    drop(jobs);
+    let body = get(h.port().expect("port"), "/hams/metrics").1;
+    assert!(!body.contains("jobs_total{") && !body.contains("extra 7"), "{body}");
+}
+
+#[test]
+fn a_config_declares_probes_and_the_drain() {
+    let mut config = Config::new("sys-config", "2.0.0");
+    config.address = "127.0.0.1:0".into();
+    config.shutdown.drain = Duration::from_millis(50);
+    config.probes.push(ProbeDecl {
+        name: "warm".into(),
+        checks: Checks::READY,
+        kind: ProbeKind::Manual { healthy: false },
+    });
+    let h = Hams::with_config(config).expect("with_config");
+    assert_eq!(h.declared_probe_names(), ["warm"]);
+    let warm = h.take_probe("warm").expect("declared");
+    assert!(h.take_probe("warm").is_none());
+    assert_eq!(warm.checks(), Checks::READY);
+    let ran = Arc::new(AtomicBool::new(false));
+    let r = ran.clone();
+    h.on_shutdown(move || r.store(true, Ordering::SeqCst)).expect("on_shutdown");
+    h.start().expect("start");
+    let port = h.port().expect("port");
+    assert!(get(port, "/hams/version").1.contains("\"service\":\"sys-config\""));
+    assert_eq!(get(port, "/hams/ready").0, 503);
+    warm.set(true, None).expect("set");
+    assert_eq!(get(port, "/hams/ready").0, 200);
+    assert!(!h.wait(Some(Duration::from_millis(10))));
+    assert!(h.shutdown());
+    assert_eq!(get(port, "/hams/ready").0, 503, "readiness fails at once");
+    assert!(h.wait(Some(Duration::from_secs(5))));
+    assert!(ran.load(Ordering::SeqCst), "the shutdown callback ran after the drain");
+
+    let mut bad = Config::new("sys-config", "2.0.0");
+    bad.address = "nowhere".into();
+    assert_eq!(Hams::with_config(bad).expect_err("bad address").kind(), ErrorKind::Config);
+}
+
+#[test]
+fn handles_may_outlive_their_server() {
+    let h = started("sys-outlive");
+    let p = h.probe_manual("p", Checks::ALIVE, true).expect("manual");
+    let m = h.counter("c_total", "C.", &[]).expect("counter");
+    let c = h.probe_callback("cb", Checks::READY, 10, 100, || Ok(())).expect("callback");
+    drop(h);
+    // The server and its handles are gone: these are no-ops, not use-after-free.
+    p.set(false, Some("late")).expect("set after free");
+    p.kick().expect("kick after free");
+    m.add(1.0).expect("add after free");
+    drop((p, m, c));
+}
