@@ -14,6 +14,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 type ShutdownFn = Box<dyn FnOnce() + Send>;
+/// Declared probes and their checks; `None` when libhams alone knows them.
+type Declared = Option<Vec<(String, Checks)>>;
 
 /// One health server with its probes, made by the system libhams.
 ///
@@ -34,8 +36,12 @@ pub struct Hams {
     owned: bool,
     service_name: String,
     running: AtomicBool,
-    /// Declared probes not yet taken.
-    declared: Mutex<Vec<(String, Checks)>>,
+    /// Declared probes not yet taken: `None` when made from a file, whose
+    /// probes are not known here.
+    declared: Mutex<Declared>,
+    /// Names of probes this object made or handed over: `take_probe` must not
+    /// give out a second owner of one (`hams_probe_get` finds them too).
+    owned_names: Mutex<Vec<String>>,
     /// What libhams may call until the handle is freed; boxed, since their
     /// addresses are libhams' `user` pointers and must not move.
     #[allow(clippy::vec_box)]
@@ -52,7 +58,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hams {
-    fn adopt(ptr: *mut hams_sys::hams_t, service_name: String, declared: Vec<(String, Checks)>, owned: bool) -> Hams {
+    fn adopt(ptr: *mut hams_sys::hams_t, service_name: String, declared: Declared, owned: bool) -> Hams {
         Hams {
             ptr,
             life: Arc::default(),
@@ -60,6 +66,7 @@ impl Hams {
             service_name,
             running: AtomicBool::new(false),
             declared: Mutex::new(declared),
+            owned_names: Mutex::default(),
             shutdown_fns: Mutex::default(),
             metrics_fn: Mutex::default(),
         }
@@ -70,7 +77,7 @@ impl Hams {
         let (name, version) = (c_string("service name", service_name)?, c_string("service version", service_version)?);
         // SAFETY: two C strings valid for the call.
         let ptr = check_ptr(unsafe { hams_sys::hams_new(name.as_ptr(), version.as_ptr()) })?;
-        Ok(Hams::adopt(ptr, service_name.to_string(), Vec::new(), true))
+        Ok(Hams::adopt(ptr, service_name.to_string(), Some(Vec::new()), true))
     }
 
     /// A stopped server from a full configuration, given to libhams as YAML
@@ -81,7 +88,26 @@ impl Hams {
         // SAFETY: a C string valid for the call.
         let ptr = check_ptr(unsafe { hams_sys::hams_new_from_yaml(yaml.as_ptr()) })?;
         let declared = config.probes.iter().map(|p| (p.name.clone(), p.checks)).collect();
-        Ok(Hams::adopt(ptr, config.service_name, declared, true))
+        Ok(Hams::adopt(ptr, config.service_name, Some(declared), true))
+    }
+
+    /// A stopped server from a hams_config(5) YAML file, then the `HAMS_*`
+    /// environment overrides (`hams_new_from_file`). Its declared probes are
+    /// taken with `take_probe`; their checks are unknown here, so `Probe::checks`
+    /// of such a probe reports every check.
+    pub fn from_file(path: &str) -> Result<Hams> {
+        let cpath = c_string("path", path)?;
+        // SAFETY: a C string valid for the call.
+        let ptr = check_ptr(unsafe { hams_sys::hams_new_from_file(cpath.as_ptr()) })?;
+        Ok(Hams::adopt(ptr, String::new(), None, true))
+    }
+
+    /// Like `from_file`, from YAML text.
+    pub fn from_yaml(text: &str) -> Result<Hams> {
+        let ctext = c_string("configuration", text)?;
+        // SAFETY: a C string valid for the call.
+        let ptr = check_ptr(unsafe { hams_sys::hams_new_from_yaml(ctext.as_ptr()) })?;
+        Ok(Hams::adopt(ptr, String::new(), None, true))
     }
 
     /// Wraps a `hams_t *` made elsewhere in this process (C code, another
@@ -95,7 +121,7 @@ impl Hams {
         if ptr.is_null() {
             return Err(Error::new(crate::ErrorKind::Null, "hams_t pointer is NULL"));
         }
-        Ok(Hams::adopt(ptr, String::new(), Vec::new(), false))
+        Ok(Hams::adopt(ptr, String::new(), Some(Vec::new()), false))
     }
 
     /// The `hams_t *`, for C code (or another language's binding, as a
@@ -104,23 +130,34 @@ impl Hams {
         self.ptr
     }
 
-    /// The names of declared probes not yet taken.
+    /// The names of declared probes not yet taken (none are known for a
+    /// server made from a file or YAML text).
     pub fn declared_probe_names(&self) -> Vec<String> {
-        lock(&self.declared).iter().map(|(n, _)| n.clone()).collect()
+        lock(&self.declared).iter().flatten().map(|(n, _)| n.clone()).collect()
     }
 
-    /// Hands over a probe declared in the configuration (once).
+    /// Hands over a probe declared in the configuration (once). For a server
+    /// made from a file or YAML text, whose declarations are libhams' alone,
+    /// the probe's `checks()` reports all three checks.
     pub fn take_probe(&self, name: &str) -> Option<Probe> {
         let mut declared = lock(&self.declared);
-        let pos = declared.iter().position(|(n, _)| n == name)?;
+        let mut owned_names = lock(&self.owned_names);
+        let checks = match declared.as_mut() {
+            Some(list) => list.iter().position(|(n, _)| n == name).map(|pos| list[pos].1)?,
+            None if owned_names.iter().any(|n| n == name) => return None,
+            None => Checks::ALIVE | Checks::READY | Checks::STARTUP,
+        };
         let cname = c_string("probe name", name).ok()?;
         // SAFETY: a live handle and a C string valid for the call.
         let ptr = unsafe { hams_sys::hams_probe_get(self.ptr, cname.as_ptr()) };
         if ptr.is_null() {
             return None;
         }
-        let (_, checks) = declared.remove(pos);
-        Some(self.probe(ptr, name, checks, None))
+        if let Some(list) = declared.as_mut() {
+            list.retain(|(n, _)| n != name);
+        }
+        owned_names.push(name.to_string());
+        Some(Probe { ptr, life: self.life.clone(), name: name.to_string(), checks, _callback: None })
     }
 
     /// The service name given at creation (empty for `from_ptr`).
@@ -212,6 +249,9 @@ impl Hams {
     }
 
     fn probe(&self, ptr: *mut hams_sys::hams_probe_t, name: &str, checks: Checks, cb: Option<Box<CheckSlot>>) -> Probe {
+        if lock(&self.declared).is_none() {
+            lock(&self.owned_names).push(name.to_string());
+        }
         Probe { ptr, life: self.life.clone(), name: name.to_string(), checks, _callback: cb }
     }
 

@@ -27,6 +27,7 @@ mod config;
 mod error;
 mod handle;
 mod life;
+pub mod logging;
 mod metric;
 mod probe;
 

@@ -159,3 +159,36 @@ fn handles_may_outlive_their_server() {
     m.add(1.0).expect("add after free");
     drop((p, m, c));
 }
+
+#[test]
+fn a_yaml_configuration_declares_probes_for_take_probe() {
+    let yaml = "service: {name: sys-yaml, version: '1'}\nserver: {address: '127.0.0.1:0'}\n\
+                probes:\n  - {name: loop, type: kick, checks: [alive], margin_ms: 60000}\n";
+    let h = Hams::from_yaml(yaml).expect("from_yaml");
+    let made = h.probe_manual("made", Checks::READY, true).expect("manual");
+    assert!(h.take_probe("made").is_none(), "a probe made here has its owner already");
+    let lp = h.take_probe("loop").expect("declared");
+    assert!(h.take_probe("loop").is_none(), "handed over once");
+    lp.kick().expect("kick");
+    h.start().expect("start");
+    assert_eq!(get(h.port().expect("port"), "/hams/alive").0, 200);
+    drop((made, lp));
+    let e = Hams::from_file("/nonexistent/hams.yaml").expect_err("no file");
+    assert_eq!(e.kind(), ErrorKind::Config);
+}
+
+#[test]
+fn log_records_reach_a_rust_logger() {
+    let records = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let r = records.clone();
+    let logger: hams::logging::LogCallback =
+        Box::new(move |level, target, message| r.lock().expect("lock").push(format!("{level} {target} {message}")));
+    hams::logging::set_logger(Some(logger), 5).expect("set_logger");
+    let mut config = Config::new("sys-log", "1");
+    config.shutdown.endpoint = true; // without a token: hams warns
+    drop(Hams::with_config(config).expect("with_config"));
+    hams::logging::set_logger(None, 2).expect("back to stderr");
+    let got = records.lock().expect("lock").clone();
+    assert!(got.iter().any(|l| l.starts_with("2 hams::shutdown") && l.contains("without a token")), "{got:?}");
+    assert!(hams::logging::set_logger(None, 9).is_err());
+}
