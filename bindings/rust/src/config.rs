@@ -12,7 +12,7 @@ pub const DEFAULT_PREFIX: &str = "/hams";
 
 /// The settings of one health server.
 ///
-/// ```no_run
+/// ```
 /// use std::time::Duration;
 /// let mut config = hams::Config::new("my-service", "1.0.0");
 /// config.address = "127.0.0.1:0".into();

@@ -19,7 +19,7 @@ type Declared = Option<Vec<(String, Checks)>>;
 
 /// One health server with its probes, made by the system libhams.
 ///
-/// ```no_run
+/// ```
 /// use hams::{Checks, Hams};
 /// let hams = Hams::new("my-service", "1.0.0")?;
 /// hams.set_address("127.0.0.1:0")?;

@@ -7,7 +7,7 @@
 //! moves to the system library by its Cargo.toml alone
 //! (`hams = { package = "hams-system", ... }`).
 //!
-//! ```no_run
+//! ```
 //! use hams::{Checks, Hams};
 //! let hams = Hams::new("my-service", "1.0.0")?;
 //! hams.set_address("127.0.0.1:0")?;

@@ -28,7 +28,7 @@ impl MetricKind {
 
 /// One application metric; dropping it removes it from the exposition.
 ///
-/// ```no_run
+/// ```
 /// let h = hams::Hams::new("my-service", "1.0.0")?;
 /// let jobs = h.counter("jobs_total", "Jobs done.", &[("queue", "mail")])?;
 /// jobs.add(1.0)?;
