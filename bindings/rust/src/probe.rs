@@ -81,7 +81,9 @@ impl Probe {
     /// Sets a manual probe's health; `reason` is shown when unhealthy.
     /// After the `Hams` is gone, nothing is served and this does nothing.
     pub fn set(&self, healthy: bool, reason: Option<&str>) -> Result<()> {
-        let reason = reason.map(|r| c_string("reason", r)).transpose()?;
+        // libhams shows control characters as spaces; a NUL, which C cannot
+        // carry, likewise.
+        let reason = reason.map(|r| c_string("reason", &r.replace('\0', " "))).transpose()?;
         let reason_ptr = reason.as_ref().map_or(std::ptr::null(), |r| r.as_ptr());
         // SAFETY: a live probe handle and a C string (or NULL) valid for the call.
         self.life.with(|| check(unsafe { hams_sys::hams_probe_set(self.ptr, healthy, reason_ptr) })).transpose()?;

@@ -192,3 +192,21 @@ fn log_records_reach_a_rust_logger() {
     assert!(got.iter().any(|l| l.starts_with("2 hams::shutdown") && l.contains("without a token")), "{got:?}");
     assert!(hams::logging::set_logger(None, 9).is_err());
 }
+
+#[test]
+fn a_borrowed_handle_adds_probes_to_the_owner_server() {
+    let owner = started("sys-borrow");
+    owner.start().expect("start");
+    // SAFETY: `owner` outlives `guest` and what is made through it.
+    let guest = unsafe { Hams::from_ptr(owner.as_ptr()) }.expect("from_ptr");
+    let p = guest.probe_manual("guest", Checks::READY, false).expect("manual");
+    p.set(false, Some("not\0yet")).expect("a NUL is shown as a space");
+    let port = owner.port().expect("port");
+    let body = get(port, "/hams/ready?verbose").1;
+    assert!(body.contains("[-]guest failed: not yet"), "{body}");
+    drop(p);
+    drop(guest);
+    assert_eq!(get(port, "/hams/ready").0, 200, "the guest's probe is gone, the server is not");
+    // SAFETY: NULL is refused before use.
+    assert_eq!(unsafe { Hams::from_ptr(std::ptr::null_mut()) }.expect_err("NULL").kind(), ErrorKind::Null);
+}
