@@ -11,7 +11,8 @@
 #     and the conformance demo built on it;
 #  4. examples/embed-rust: a Rust host embedding CPython (pyo3), Python
 #     registering probes on the same hams_t, one libhams in the process;
-#  5. rustfmt and clippy (-D warnings) on the three crates.
+#  5. rustdoc (-D warnings) on them and the hams crate, which also packages;
+#  6. rustfmt and clippy (-D warnings) on the three crates.
 # Each crate builds in <out>/cargo. The crates come from crates.io (pyo3,
 # pkg-config): this suite is not part of the offline distcheck.
 #
@@ -65,6 +66,7 @@ cargo_in() { # cargo_in CRATE ARGS...
     local crate=$1; shift
     (cd "$srcdir/$crate" && $CARGO "$@")
 }
+rustdoc_in() { (cd "$srcdir/$1" && RUSTDOCFLAGS="-D warnings" $CARGO doc --no-deps); }
 step "hams-sys: cargo test (header drift, link, doc)" cargo_in bindings/rust-sys test
 step "hams-system: cargo test (API over HTTP, doc examples)" cargo_in bindings/rust test
 step "hams-system: the conformance demo builds" cargo_in bindings/rust build --example demo
@@ -87,6 +89,12 @@ else
     echo "SKIP embed-rust: no python3 with a shared libpython (apt-get install python3-dev)"
 fi
 
+# The crates' documentation builds without a warning, the hams crate's too,
+# and the hams crate packages (what it ships: Cargo.toml's include list).
+for crate in . bindings/rust-sys bindings/rust; do
+    step "${crate/#./hams}: cargo doc --no-deps (-D warnings)" rustdoc_in "$crate"
+done
+step "hams: cargo package --no-verify" cargo_in . package --allow-dirty --no-verify --locked
 for crate in $crates; do
     step "$crate: cargo fmt --check" cargo_in "$crate" fmt --check
     [ "$crate" = examples/embed-rust ] && [ -z "${PYO3_PYTHON:-}" ] && continue
