@@ -4,7 +4,8 @@
 //! No --version-script here: rustc passes its own first and GNU ld applies
 //! the first that matches, so the symbols would stay unversioned. `make`
 //! relinks libhams.so from libhams.a with libhams.sym (see Makefile.am); that
-//! library, with every symbol at HAMS_0.1, is the one installed and tested.
+//! library, with every symbol under its version node, is the one installed
+//! and tested.
 
 fn main() {
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").expect("CARGO_PKG_VERSION_MAJOR");

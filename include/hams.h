@@ -88,6 +88,12 @@ struct hams_metrics_buffer;
 struct hams_probe;
 
 /**
+ * A metric family with run-time label values (opaque), owned by the hams_t
+ * it was created on; it owns the hams_metric_t of its series.
+ */
+struct hams_vec;
+
+/**
  * The type applications name: `hams_t *h = hams_new(...)`.
  */
 typedef struct hams hams_t;
@@ -128,6 +134,11 @@ typedef struct hams_probe hams_probe_t;
  * reason of at most `reason_len` bytes (including the NUL) into `reason`.
  */
 typedef bool (*hams_check_fn)(void *user, char *reason, size_t reason_len);
+
+/**
+ * The type applications name: `hams_vec_t *v = hams_counter_vec_new(...)`.
+ */
+typedef struct hams_vec hams_vec_t;
 
 #ifdef __cplusplus
 extern "C" {
@@ -271,7 +282,8 @@ hams_metric_t *hams_gauge_new_labeled(hams_t *h,
 
 /**
  * Creates a histogram with `n` bucket upper bounds (finite, strictly
- * increasing; +Inf is implied). NULL on error.
+ * increasing; +Inf is implied); `buckets` NULL and `n` 0 for Prometheus'
+ * defaults (0.005 to 10 seconds). NULL on error.
  */
 hams_metric_t *hams_histogram_new(hams_t *h,
                                   const char *name,
@@ -290,6 +302,19 @@ hams_metric_t *hams_histogram_new_labeled(hams_t *h,
                                           const char *const *labels);
 
 /**
+ * Creates a native histogram (sparse exponential buckets, exposed in the
+ * protobuf format; the text formats show its count and sum): each bucket
+ * is at most `bucket_factor` (finite, > 1) times as wide as the one below;
+ * `max_buckets` caps the bucket count by widening them (0: no cap). NULL
+ * on error.
+ */
+hams_metric_t *hams_histogram_native_new(hams_t *h,
+                                         const char *name,
+                                         const char *help,
+                                         double bucket_factor,
+                                         uint32_t max_buckets);
+
+/**
  * Adds `v` (finite, >= 0) to a counter. Lock-free; any thread.
  */
 int hams_counter_add(hams_metric_t *m, double v);
@@ -305,12 +330,14 @@ int hams_gauge_set(hams_metric_t *m, double v);
 int hams_gauge_add(hams_metric_t *m, double v);
 
 /**
- * Records one finite observation in a histogram. Lock-free; any thread.
+ * Records one finite observation in a histogram, classic or native.
+ * Lock-free for classic ones; any thread.
  */
 int hams_histogram_observe(hams_metric_t *m, double v);
 
 /**
- * Removes a metric from the exposition and frees it.
+ * Removes a metric from the exposition and frees it. A vec's series are
+ * refused: see hams_vec_remove().
  */
 int hams_metric_free(hams_metric_t *m);
 
@@ -329,6 +356,20 @@ int hams_metrics_append(hams_metrics_buffer_t *out, const char *text);
  * waits for a run in progress.
  */
 int hams_set_metrics_callback(hams_t *h, hams_metrics_fn callback, void *user);
+
+/**
+ * Writes `count` (1 to 1024) bounds into `out`: `start`, `start + width`,
+ * ... (`width` > 0, every bound finite), as client_golang's LinearBuckets.
+ * `out` is untouched on error.
+ */
+int hams_buckets_linear(double start, double width, size_t count, double *out);
+
+/**
+ * Writes `count` (1 to 1024) bounds into `out`: `start`, `start * factor`,
+ * ... (`start` > 0, `factor` > 1, every bound finite), as client_golang's
+ * ExponentialBuckets. `out` is untouched on error.
+ */
+int hams_buckets_exponential(double start, double factor, size_t count, double *out);
 
 /**
  * Creates a probe that the application sets with hams_probe_set(),
@@ -388,6 +429,65 @@ hams_probe_t *hams_probe_get(hams_t *h, const char *name);
  * called after this returns.
  */
 int hams_probe_free(hams_probe_t *p);
+
+/**
+ * Creates a family of counters with the NULL-terminated `label_names`,
+ * e.g. {"path", "code", NULL}; hams_vec_with() gives its series. `name`
+ * must not be registered on `h` yet. NULL on error.
+ */
+hams_vec_t *hams_counter_vec_new(hams_t *h,
+                                 const char *name,
+                                 const char *help,
+                                 const char *const *label_names);
+
+/**
+ * Like hams_counter_vec_new(), for gauges.
+ */
+hams_vec_t *hams_gauge_vec_new(hams_t *h,
+                               const char *name,
+                               const char *help,
+                               const char *const *label_names);
+
+/**
+ * Like hams_counter_vec_new(), for histograms whose series all have these
+ * `n` bucket bounds (see hams_histogram_new(); NULL and 0 for the defaults).
+ */
+hams_vec_t *hams_histogram_vec_new(hams_t *h,
+                                   const char *name,
+                                   const char *help,
+                                   const double *buckets,
+                                   size_t n,
+                                   const char *const *label_names);
+
+/**
+ * Like hams_counter_vec_new(), for native histograms (see
+ * hams_histogram_native_new()).
+ */
+hams_vec_t *hams_histogram_native_vec_new(hams_t *h,
+                                          const char *name,
+                                          const char *help,
+                                          double bucket_factor,
+                                          uint32_t max_buckets,
+                                          const char *const *label_names);
+
+/**
+ * The series of `v` for the NULL-terminated `label_values`, one per label
+ * name, made on first use. Every call with the same values gives the same
+ * pointer, owned by `v` (hams_metric_free() refuses it). Once made, finding
+ * it allocates nothing and takes only a shared lock. NULL on error.
+ */
+hams_metric_t *hams_vec_with(hams_vec_t *v, const char *const *label_values);
+
+/**
+ * Removes the series for `label_values` from the exposition and frees its
+ * hams_metric_t (invalid afterwards). HAMS_ERR_INVALID if there is none.
+ */
+int hams_vec_remove(hams_vec_t *v, const char *const *label_values);
+
+/**
+ * Unregisters the family and frees `v` with its series' handles.
+ */
+int hams_vec_free(hams_vec_t *v);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -14,7 +14,9 @@ use crate::lifecycle::shutdown::{Origin, Phase, Shutdown};
 use crate::lifecycle::signals;
 use crate::metrics::collector::{Collector, MetricsFn};
 use crate::metrics::scrape::Scrape;
-use crate::metrics::{Kind as MetricKind, Metric, MetricRegistry};
+use crate::metrics::series::Shape;
+use crate::metrics::vec::{shape_of, validate_native};
+use crate::metrics::{Kind as MetricKind, Metric, MetricRegistry, MetricVec};
 use crate::server::{self, Identity, Limits, Running, ShutdownEndpoint, Site};
 use crate::sync::lock;
 use std::net::SocketAddr;
@@ -297,6 +299,57 @@ impl Hams {
     /// A histogram with the given (finite, increasing) bucket bounds; +Inf is implied.
     pub fn histogram(&self, name: &str, help: &str, buckets: &[f64], labels: &[(&str, &str)]) -> Result<Metric> {
         Metric::new(&self.metrics, name, help, MetricKind::Histogram, labels, Some(buckets))
+    }
+
+    /// A native histogram (sparse exponential buckets, exposed in the
+    /// protobuf format; the text formats show its count and sum) with a
+    /// fixed label set. Each bucket is at most `bucket_factor` (finite, > 1)
+    /// times as wide as the one below, client_golang's schema choice;
+    /// `max_buckets` (0: no limit) caps the buckets by widening them.
+    pub fn histogram_native(
+        &self,
+        name: &str,
+        help: &str,
+        bucket_factor: f64,
+        max_buckets: u32,
+        labels: &[(&str, &str)],
+    ) -> Result<Metric> {
+        validate_native(name, bucket_factor)?;
+        let shape = Shape::Native { bucket_factor, max_buckets };
+        Metric::register(&self.metrics, name, help, MetricKind::NativeHistogram, labels, &shape)
+    }
+
+    /// A family of counters whose series are made on first use of their
+    /// label values: `hams.counter_vec("req_total", "Requests.", &["path", "code"])?
+    /// .with(&["/", "200"])?.add(1.0)`. Its name must not be registered yet.
+    pub fn counter_vec(&self, name: &str, help: &str, label_names: &[&str]) -> Result<MetricVec> {
+        MetricVec::new(&self.metrics, name, help, MetricKind::Counter, label_names, Shape::Scalar)
+    }
+
+    /// A family of gauges with run-time label values (see `counter_vec`).
+    pub fn gauge_vec(&self, name: &str, help: &str, label_names: &[&str]) -> Result<MetricVec> {
+        MetricVec::new(&self.metrics, name, help, MetricKind::Gauge, label_names, Shape::Scalar)
+    }
+
+    /// A family of histograms with run-time label values, all with these
+    /// bucket bounds (`&hams::DEFAULT_BUCKETS` for Prometheus' defaults).
+    pub fn histogram_vec(&self, name: &str, help: &str, buckets: &[f64], label_names: &[&str]) -> Result<MetricVec> {
+        let shape = shape_of(name, MetricKind::Histogram, Some(buckets), None)?;
+        MetricVec::new(&self.metrics, name, help, MetricKind::Histogram, label_names, shape)
+    }
+
+    /// A family of native histograms with run-time label values (see
+    /// `histogram_native`).
+    pub fn histogram_native_vec(
+        &self,
+        name: &str,
+        help: &str,
+        bucket_factor: f64,
+        max_buckets: u32,
+        label_names: &[&str],
+    ) -> Result<MetricVec> {
+        let shape = shape_of(name, MetricKind::NativeHistogram, None, Some((bucket_factor, max_buckets)))?;
+        MetricVec::new(&self.metrics, name, help, MetricKind::NativeHistogram, label_names, shape)
     }
 
     /// Installs (or removes) a function that appends exposition text to each

@@ -62,7 +62,6 @@ pub use handle::{Hams, Probe};
 pub use health::{Check, Checks, MAX_NAME_LEN, MAX_REASON_LEN};
 pub use lifecycle::shutdown::{Origin, Phase};
 pub use metrics::collector::MetricsFn;
-pub use metrics::Kind as MetricKind;
 /// Made by [`Hams::counter`], [`Hams::gauge`] or [`Hams::histogram`], each
 /// with a fixed label set; updates are lock-free, from any thread.
 ///
@@ -80,6 +79,7 @@ pub use metrics::Kind as MetricKind;
 /// # Ok::<(), hams::Error>(())
 /// ```
 pub use metrics::Metric;
+pub use metrics::{buckets_exponential, buckets_linear, Kind as MetricKind, MetricVec, DEFAULT_BUCKETS};
 pub use server::Limits;
 
 /// The library's version.

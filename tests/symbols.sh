@@ -3,8 +3,9 @@
 #  - its SONAME is the expected one;
 #  - the symbols it exports (defined, in .dynsym) are exactly the functions
 #    declared in include/hams.h, no more and no fewer;
-#  - each carries the version node of the linker version script
-#    (hams_new@@HAMS_0.1), as the default version.
+#  - each carries, as the default version, the node of the linker version
+#    script that names it, or else the first node, whose pattern takes the
+#    rest (hams_new@@HAMS_0.1, hams_vec_with@@HAMS_0.2).
 #
 # Usage: tests/symbols.sh LIBHAMS.SO HAMS.H LIBHAMS.SYM SONAME
 # Environment: READELF (default readelf).
@@ -41,9 +42,29 @@ if [ "$soname" = "$want_soname" ]; then pass; else
 	fail "SONAME is '${soname}', expected $want_soname"
 fi
 
-# The version node of the script: "HAMS_0.1 {" (a single node).
-node=$(sed -e 's|/\*.*\*/||g' "$symfile" |
-	sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_.]*\)[[:space:]]*{.*/\1/p' | sed 1q)
+# The version nodes of the script ("HAMS_0.1 {", ...) in order, and the
+# function names each lists explicitly ("NODE NAME").
+awk '
+	{
+		# Drop comments, which may span lines.
+		line = $0; out = ""
+		while (line != "") {
+			if (incomment) {
+				i = index(line, "*/"); if (i == 0) { line = ""; break }
+				line = substr(line, i + 2); incomment = 0; continue
+			}
+			i = index(line, "/*"); if (i == 0) { out = out line; break }
+			out = out substr(line, 1, i - 1); line = substr(line, i + 2); incomment = 1
+		}
+		$0 = out
+	}
+	/^[[:space:]]*[A-Za-z_][A-Za-z0-9_.]*[[:space:]]*\{/ { node = $1; sub(/\{.*/, "", node); print "node", node; next }
+	/^[[:space:]]*(global|local):/ || /^[[:space:]]*\}/ { next }
+	node != "" && NF { n = $1; sub(/;.*/, "", n); if (n ~ /^[A-Za-z_][A-Za-z0-9_]*$/) print node, n }
+' "$symfile" >"$tmp/script"
+awk '$1 == "node" { print $2 }' "$tmp/script" >"$tmp/nodes"
+awk '$1 != "node"' "$tmp/script" >"$tmp/named"
+node=$(sed 1q "$tmp/nodes")
 if [ -n "$node" ]; then pass; else fail "no version node in $symfile"; fi
 
 # Functions declared in the header.
@@ -55,8 +76,8 @@ if [ -s "$tmp/declared" ]; then pass; else fail "no hams_* functions in $header"
 	awk '$1 ~ /^[0-9]+:$/ && $7 != "UND" && $8 != "" { print $4, $5, $8 }' |
 	sort -k3 >"$tmp/exported"
 
-# The version definition itself may appear as an ABS symbol named like it.
-awk -v node="$node" '$3 != node' "$tmp/exported" >"$tmp/exported.syms"
+# The version definitions themselves may appear as ABS symbols named like them.
+awk 'NR == FNR { nodes[$1] = 1; next } !($3 in nodes)' "$tmp/nodes" "$tmp/exported" >"$tmp/exported.syms"
 
 while read -r fn; do
 	line=$(awk -v fn="$fn" '{ n = $3; sub(/@.*/, "", n) } n == fn { print; exit }' "$tmp/exported.syms")
@@ -64,11 +85,13 @@ while read -r fn; do
 		fail "$fn: declared in hams.h but not exported by ${lib##*/}"
 		continue
 	fi
+	want=$(awk -v fn="$fn" '$2 == fn { print $1; exit }' "$tmp/named")
+	want=${want:-$node}
 	set -- $line
 	if [ "$1" != FUNC ] || [ "$2" != GLOBAL ]; then
 		fail "$fn: exported as $1 $2, expected FUNC GLOBAL"
-	elif [ "$3" != "$fn@@$node" ]; then
-		fail "$fn: exported as '$3', expected version $fn@@$node"
+	elif [ "$3" != "$fn@@$want" ]; then
+		fail "$fn: exported as '$3', expected version $fn@@$want"
 	else
 		pass
 	fi

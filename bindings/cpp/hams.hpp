@@ -45,6 +45,25 @@ template <class T> T *check(T *p) {
     if (p == nullptr) throw error(HAMS_ERR_INVALID, hams_last_error());
     return p;
 }
+inline const char *c_str(const char *s) noexcept { return s; }
+inline const char *c_str(const std::string &s) noexcept { return s.c_str(); }
+// A NULL-terminated array of C strings; a NULL inside would end it early.
+template <class It> std::vector<const char *> terminated(It first, It last, const char *what) {
+    std::vector<const char *> v;
+    for (; first != last; ++first) {
+        const char *s = c_str(*first);
+        if (s == nullptr) throw error(HAMS_ERR_NULL, (std::string(what) + " is NULL").c_str());
+        v.push_back(s);
+    }
+    v.push_back(nullptr);
+    return v;
+}
+// A non-empty bounds array for the explicit-buckets overloads: an empty
+// vector's data() may be NULL, which with n == 0 would mean the defaults.
+inline const double *bounds(const std::vector<double> &b) noexcept {
+    static const double none = 0;
+    return b.empty() ? &none : b.data();
+}
 }  // namespace detail
 
 // A probe handle; owned by its server. Moving transfers it; destruction frees it.
@@ -104,6 +123,86 @@ private:
     }
     hams_metric_t *m_ = nullptr;
 };
+
+// One series of a vec: a reference, not an owner. It stays valid until the
+// vec removes it (vec::remove) or is destroyed.
+class metric_ref {
+public:
+    explicit metric_ref(hams_metric_t *m) noexcept : m_(m) {}
+    void inc(double v = 1.0) const { detail::check(hams_counter_add(m_, v)); }
+    void set(double v) const { detail::check(hams_gauge_set(m_, v)); }
+    void add(double v) const { detail::check(hams_gauge_add(m_, v)); }
+    void observe(double v) const { detail::check(hams_histogram_observe(m_, v)); }
+    hams_metric_t *get() const noexcept { return m_; }
+
+private:
+    hams_metric_t *m_;
+};
+
+// A metric family with label names (hams_vec_t): with({"/", "200"}) or
+// labels("/", "200") gives the series of those values, made on first use
+// (found again without allocating). Move-only; destruction frees the family
+// and its series.
+class vec {
+public:
+    vec() = default;
+    explicit vec(hams_vec_t *v) : v_(v) {}
+    vec(vec &&o) noexcept : v_(std::exchange(o.v_, nullptr)) {}
+    vec &operator=(vec &&o) noexcept {
+        if (this != &o) {
+            reset();
+            v_ = std::exchange(o.v_, nullptr);
+        }
+        return *this;
+    }
+    vec(const vec &) = delete;
+    vec &operator=(const vec &) = delete;
+    ~vec() { reset(); }
+
+    metric_ref with(std::initializer_list<const char *> values) const {
+        return find(values.begin(), values.end());
+    }
+    metric_ref with(const std::vector<std::string> &values) const { return find(values.begin(), values.end()); }
+    // labels("/", std::string("200")): const char * or std::string values.
+    template <class... S> metric_ref labels(const S &...values) const {
+        return with({detail::c_str(values)...});
+    }
+    // Removes the series of these values; its metric_ref becomes invalid.
+    void remove(std::initializer_list<const char *> values) const {
+        auto v = detail::terminated(values.begin(), values.end(), "a label value");
+        detail::check(hams_vec_remove(v_, v.data()));
+    }
+    void remove(const std::vector<std::string> &values) const {
+        auto v = detail::terminated(values.begin(), values.end(), "a label value");
+        detail::check(hams_vec_remove(v_, v.data()));
+    }
+    hams_vec_t *get() const noexcept { return v_; }
+    // Gives the family back to its server (which frees it with itself).
+    hams_vec_t *release() noexcept { return std::exchange(v_, nullptr); }
+
+private:
+    template <class It> metric_ref find(It first, It last) const {
+        auto v = detail::terminated(first, last, "a label value");
+        return metric_ref(detail::check(hams_vec_with(v_, v.data())));
+    }
+    void reset() noexcept {
+        if (v_ != nullptr) hams_vec_free(std::exchange(v_, nullptr));
+    }
+    hams_vec_t *v_ = nullptr;
+};
+
+// count (1 to 1024) bounds: start, start + width, ... (client_golang's LinearBuckets).
+inline std::vector<double> buckets_linear(double start, double width, size_t count) {
+    std::vector<double> out(count == 0 || count > 1024 ? 1 : count);
+    detail::check(hams_buckets_linear(start, width, count, out.data()));
+    return out;
+}
+// count (1 to 1024) bounds: start, start * factor, ... (client_golang's ExponentialBuckets).
+inline std::vector<double> buckets_exponential(double start, double factor, size_t count) {
+    std::vector<double> out(count == 0 || count > 1024 ? 1 : count);
+    detail::check(hams_buckets_exponential(start, factor, count, out.data()));
+    return out;
+}
 
 struct check_result {
     bool healthy;
@@ -168,7 +267,43 @@ public:
                      std::initializer_list<const char *> labels = {}) {
         auto l = terminated(labels);
         return metric(detail::check(
-            hams_histogram_new_labeled(get(), name, help, buckets.data(), buckets.size(), l.data())));
+            hams_histogram_new_labeled(get(), name, help, detail::bounds(buckets), buckets.size(), l.data())));
+    }
+    // A histogram with Prometheus' default buckets (0.005 to 10).
+    metric histogram(const char *name, const char *help) {
+        return metric(detail::check(hams_histogram_new(get(), name, help, nullptr, 0)));
+    }
+    // A native histogram: each bucket at most bucket_factor (> 1) times as
+    // wide as the one below, at most max_buckets of them (0: no cap).
+    metric histogram_native(const char *name, const char *help, double bucket_factor, uint32_t max_buckets = 0) {
+        return metric(detail::check(hams_histogram_native_new(get(), name, help, bucket_factor, max_buckets)));
+    }
+
+    // Vecs: families by label names, e.g. counter_vec("requests_total", "...", {"path", "code"}).
+    vec counter_vec(const char *name, const char *help, std::initializer_list<const char *> label_names) {
+        auto l = detail::terminated(label_names.begin(), label_names.end(), "a label name");
+        return vec(detail::check(hams_counter_vec_new(get(), name, help, l.data())));
+    }
+    vec gauge_vec(const char *name, const char *help, std::initializer_list<const char *> label_names) {
+        auto l = detail::terminated(label_names.begin(), label_names.end(), "a label name");
+        return vec(detail::check(hams_gauge_vec_new(get(), name, help, l.data())));
+    }
+    vec histogram_vec(const char *name, const char *help, const std::vector<double> &buckets,
+                      std::initializer_list<const char *> label_names) {
+        auto l = detail::terminated(label_names.begin(), label_names.end(), "a label name");
+        return vec(detail::check(
+            hams_histogram_vec_new(get(), name, help, detail::bounds(buckets), buckets.size(), l.data())));
+    }
+    // With Prometheus' default buckets.
+    vec histogram_vec(const char *name, const char *help, std::initializer_list<const char *> label_names) {
+        auto l = detail::terminated(label_names.begin(), label_names.end(), "a label name");
+        return vec(detail::check(hams_histogram_vec_new(get(), name, help, nullptr, 0, l.data())));
+    }
+    vec histogram_native_vec(const char *name, const char *help, double bucket_factor, uint32_t max_buckets,
+                             std::initializer_list<const char *> label_names) {
+        auto l = detail::terminated(label_names.begin(), label_names.end(), "a label name");
+        return vec(detail::check(
+            hams_histogram_native_vec_new(get(), name, help, bucket_factor, max_buckets, l.data())));
     }
 
 private:

@@ -11,6 +11,8 @@
  *   h.start();
  *   db.set(true);
  *   setInterval(() => loop.kick(), 1000);
+ *   const req = h.counter({ name: 'requests_total', help: 'Requests.', labelNames: ['path'] });
+ *   req.labels({ path: '/' }).inc();   // vectors: see metric-vecs.js
  *
  * The library is found by the platform's normal lookup (libhams.so.0, then
  * libhams.so; libhams.0.dylib / libhams.dylib on macOS), or at the path in
@@ -65,6 +67,7 @@ const { lib, path: libraryPath } = loadLibrary();
 koffi.opaque('hams_t');
 koffi.opaque('hams_probe_t');
 koffi.opaque('hams_metric_t');
+koffi.opaque('hams_vec_t');
 
 const C = {
   version: lib.func('const char *hams_version(void)'),
@@ -95,6 +98,26 @@ const C = {
   gaugeAdd: lib.func('int hams_gauge_add(hams_metric_t *m, double v)'),
   observe: lib.func('int hams_histogram_observe(hams_metric_t *m, double v)'),
   metricFree: lib.func('int hams_metric_free(hams_metric_t *m)'),
+  histogramNativeNew: lib.func(
+    'hams_metric_t *hams_histogram_native_new(hams_t *h, const char *name, const char *help, double bucket_factor, uint32_t max_buckets)',
+  ),
+  counterVecNew: lib.func(
+    'hams_vec_t *hams_counter_vec_new(hams_t *h, const char *name, const char *help, const char **label_names)',
+  ),
+  gaugeVecNew: lib.func(
+    'hams_vec_t *hams_gauge_vec_new(hams_t *h, const char *name, const char *help, const char **label_names)',
+  ),
+  histogramVecNew: lib.func(
+    'hams_vec_t *hams_histogram_vec_new(hams_t *h, const char *name, const char *help, const double *buckets, size_t n, const char **label_names)',
+  ),
+  histogramNativeVecNew: lib.func(
+    'hams_vec_t *hams_histogram_native_vec_new(hams_t *h, const char *name, const char *help, double bucket_factor, uint32_t max_buckets, const char **label_names)',
+  ),
+  vecWith: lib.func('hams_metric_t *hams_vec_with(hams_vec_t *v, const char **label_values)'),
+  vecRemove: lib.func('int hams_vec_remove(hams_vec_t *v, const char **label_values)'),
+  vecFree: lib.func('int hams_vec_free(hams_vec_t *v)'),
+  bucketsLinear: lib.func('int hams_buckets_linear(double start, double width, size_t count, double *out)'),
+  bucketsExponential: lib.func('int hams_buckets_exponential(double start, double factor, size_t count, double *out)'),
   probeManual: lib.func(
     'hams_probe_t *hams_probe_new_manual(hams_t *h, const char *name, unsigned int checks, bool healthy)',
   ),
@@ -364,9 +387,10 @@ class Metric {
     return this._ptr;
   }
 
-  /** Removes the metric from the exposition and frees it. */
+  /** Removes the metric from the exposition and frees it (a vector's child: from its vector). */
   free() {
     if (this._ptr === null) return;
+    if (this._vec) return freeChild(this);
     check(C.metricFree(this._handle()), 'hams_metric_free');
     this._ptr = null;
     this._owner._metrics.delete(this);
@@ -398,6 +422,81 @@ class Histogram extends Metric {
     check(C.observe(this._handle(), v), 'hams_histogram_observe');
     return this;
   }
+}
+
+const { MetricVec, CounterVec, GaugeVec, HistogramVec, freeChild } = require('./metric-vecs')({
+  C,
+  HamsError,
+  check,
+  lastError,
+  cstr,
+  Counter,
+  Gauge,
+  Histogram,
+});
+
+function bucketBounds(fn, call, a, b, count) {
+  if (!Number.isInteger(count)) throw new TypeError('count must be an integer');
+  // libhams refuses a count outside 1..1024 before it writes anything.
+  const out = new Float64Array(Math.max(1, Math.min(count, 1024)));
+  check(fn(a, b, Math.max(count, 0), out), call);
+  return Array.from(out.subarray(0, count));
+}
+
+/** count (1 to 1024) bounds: start, start + width, ... (width > 0), as prom-client's linearBuckets. */
+function linearBuckets(start, width, count) {
+  return bucketBounds(C.bucketsLinear, 'hams_buckets_linear', start, width, count);
+}
+
+/** count (1 to 1024) bounds: start, start * factor, ... (start > 0, factor > 1), as prom-client's exponentialBuckets. */
+function exponentialBuckets(start, factor, count) {
+  return bucketBounds(C.bucketsExponential, 'hams_buckets_exponential', start, factor, count);
+}
+
+/** The C (buckets, n): null and 0 for libhams' defaults; [] stays 0 bounds, which libhams refuses. */
+function bucketArgs(buckets) {
+  if (buckets == null) return [null, 0];
+  if (!Array.isArray(buckets) && !(buckets instanceof Float64Array)) {
+    throw new TypeError('buckets must be an array of numbers');
+  }
+  const b = Float64Array.from(buckets);
+  // koffi passes an empty typed array as NULL, which would mean the defaults.
+  return [b.length ? b : [], b.length];
+}
+
+const METRIC_OPTIONS = ['name', 'help', 'labels', 'labelNames', 'buckets', 'native', 'bucketFactor', 'maxBuckets'];
+
+function checkOptions(options) {
+  for (const k of Object.keys(options)) {
+    if (!METRIC_OPTIONS.includes(k)) {
+      throw new HamsError(`unknown metric option "${k}" (${METRIC_OPTIONS.join(', ')})`, -2, null);
+    }
+  }
+  return options;
+}
+
+/**
+ * prom-client's configuration object, or the positional (name, help, ...)
+ * form whose last argument may be options with labelNames instead of fixed
+ * labels, e.g. counter(name, help, {labelNames: ['path']}) (a fixed label's
+ * value is never an array, so the two cannot be confused).
+ */
+function metricConfig(args, positional) {
+  const first = args[0];
+  if (first !== null && typeof first === 'object') return checkOptions(first);
+  const cfg = {};
+  positional.forEach((k, i) => (cfg[k] = args[i]));
+  const last = args[positional.length - 1];
+  if (last !== null && typeof last === 'object' && !Array.isArray(last) && Array.isArray(last.labelNames)) {
+    Object.assign(cfg, { labels: null }, checkOptions(last));
+  }
+  return cfg;
+}
+
+function labelNamesArray(labelNames, labels) {
+  if (labels != null) throw new HamsError('give labels (one fixed series) or labelNames (a vector), not both', -2, null);
+  if (!Array.isArray(labelNames)) throw new TypeError('labelNames must be an array of names');
+  return labelNames.map((n) => cstr(n, 'label name'));
 }
 
 // ---------------------------------------------------------------------------
@@ -550,24 +649,78 @@ class Hams extends EventEmitter {
     return m;
   }
 
-  /** A counter (name ending in _total); labels: {name: value} or [name, value, ...]. */
-  counter(name, help, labels = null) {
+  _vec(Klass, kind, ptr, name, labelNames, Child, call) {
+    if (ptr === null) throw lastError(call);
+    const v = new Klass(this, ptr, name, kind, labelNames, Child);
+    this._metrics.add(v);
+    return v;
+  }
+
+  /**
+   * A counter (name ending in _total): counter(name, help, labels?) with
+   * labels {name: value} or [name, value, ...] (one fixed series), or
+   * prom-client's counter({name, help, labelNames}): with labelNames a
+   * CounterVec whose labels(...) gives the series.
+   */
+  counter(...args) {
+    const { name, help, labels = null, labelNames } = metricConfig(args, ['name', 'help', 'labels']);
+    if (labelNames != null) {
+      const names = labelNamesArray(labelNames, labels);
+      const ptr = C.counterVecNew(this._handle(), cstr(name, 'name'), cstr(help, 'help'), [...names, null]);
+      return this._vec(CounterVec, 'counter', ptr, name, names, Counter, 'hams_counter_vec_new');
+    }
     const ptr = C.counterNew(this._handle(), cstr(name, 'name'), cstr(help, 'help'), labelArray(labels));
     return this._metric(Counter, 'counter', ptr, name, 'hams_counter_new');
   }
 
-  gauge(name, help, labels = null) {
+  /** A gauge: gauge(name, help, labels?) or gauge({name, help, labels | labelNames}). */
+  gauge(...args) {
+    const { name, help, labels = null, labelNames } = metricConfig(args, ['name', 'help', 'labels']);
+    if (labelNames != null) {
+      const names = labelNamesArray(labelNames, labels);
+      const ptr = C.gaugeVecNew(this._handle(), cstr(name, 'name'), cstr(help, 'help'), [...names, null]);
+      return this._vec(GaugeVec, 'gauge', ptr, name, names, Gauge, 'hams_gauge_vec_new');
+    }
     const ptr = C.gaugeNew(this._handle(), cstr(name, 'name'), cstr(help, 'help'), labelArray(labels));
     return this._metric(Gauge, 'gauge', ptr, name, 'hams_gauge_new');
   }
 
-  /** A histogram with bucket upper bounds (finite, strictly increasing; +Inf implied). */
-  histogram(name, help, buckets, labels = null) {
-    if (!Array.isArray(buckets) && !(buckets instanceof Float64Array)) {
-      throw new TypeError('buckets must be an array of numbers');
+  /**
+   * A histogram: histogram(name, help, buckets?, labels?) or
+   * histogram({name, help, buckets, labels | labelNames}). buckets are upper
+   * bounds (finite, strictly increasing; +Inf implied); omitted, Prometheus'
+   * defaults (0.005 to 10). {native: true, bucketFactor, maxBuckets} makes a
+   * native histogram instead (sparse exponential buckets, in the protobuf
+   * exposition): each bucket at most bucketFactor (> 1, default 1.1) times
+   * as wide as the one below, at most maxBuckets of them (0, the default: no cap).
+   */
+  histogram(...args) {
+    const cfg = metricConfig(args, ['name', 'help', 'buckets', 'labels']);
+    const { name, help, buckets, labels = null, labelNames, native = false } = cfg;
+    const names = labelNames == null ? null : labelNamesArray(labelNames, labels);
+    const n = cstr(name, 'name');
+    const hp = cstr(help, 'help');
+    if (native) {
+      if (buckets != null) throw new HamsError('a native histogram has no bucket bounds: give bucketFactor', -2, null);
+      if (labels != null) throw new HamsError('a native histogram takes labelNames, not fixed labels', -2, null);
+      const { bucketFactor = 1.1, maxBuckets = 0 } = cfg;
+      if (typeof bucketFactor !== 'number') throw new TypeError('bucketFactor must be a number');
+      if (!Number.isInteger(maxBuckets) || maxBuckets < 0 || maxBuckets > 0xffffffff) {
+        throw new HamsError(`maxBuckets must be an integer from 0 (no cap) to 2^32-1, got ${maxBuckets}`, -2, null);
+      }
+      if (names === null) {
+        const ptr = C.histogramNativeNew(this._handle(), n, hp, bucketFactor, maxBuckets);
+        return this._metric(Histogram, 'histogram', ptr, name, 'hams_histogram_native_new');
+      }
+      const ptr = C.histogramNativeVecNew(this._handle(), n, hp, bucketFactor, maxBuckets, [...names, null]);
+      return this._vec(HistogramVec, 'histogram', ptr, name, names, Histogram, 'hams_histogram_native_vec_new');
     }
-    const b = Float64Array.from(buckets);
-    const ptr = C.histogramNew(this._handle(), cstr(name, 'name'), cstr(help, 'help'), b, b.length, labelArray(labels));
+    const [b, count] = bucketArgs(buckets);
+    if (names !== null) {
+      const ptr = C.histogramVecNew(this._handle(), n, hp, b, count, [...names, null]);
+      return this._vec(HistogramVec, 'histogram', ptr, name, names, Histogram, 'hams_histogram_vec_new');
+    }
+    const ptr = C.histogramNew(this._handle(), n, hp, b, count, labelArray(labels));
     return this._metric(Histogram, 'histogram', ptr, name, 'hams_histogram_new');
   }
 
@@ -664,7 +817,10 @@ class Hams extends EventEmitter {
     this._ptr = null;
     C.free(ptr);
     for (const p of this._probes.values()) p._ptr = null;
-    for (const m of this._metrics) m._ptr = null;
+    for (const m of this._metrics) {
+      if (m instanceof MetricVec) m._invalidate();
+      else m._ptr = null;
+    }
     this._probes.clear();
     this._metrics.clear();
   }
@@ -795,6 +951,12 @@ module.exports = {
   Counter,
   Gauge,
   Histogram,
+  MetricVec,
+  CounterVec,
+  GaugeVec,
+  HistogramVec,
+  linearBuckets,
+  exponentialBuckets,
   ALIVE,
   READY,
   STARTUP,

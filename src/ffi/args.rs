@@ -40,8 +40,62 @@ pub(super) unsafe fn labels_arg<'a>(labels: *const *const c_char) -> Result<Vec<
     }
 }
 
-/// Borrows the `n` histogram bucket bounds at `buckets`.
+/// The most labels a series made through the C API may have.
+pub(super) const MAX_LABELS: usize = 64;
+
+/// Reads a vec's NULL-terminated array of label names.
+pub(super) unsafe fn label_names_arg<'a>(names: *const *const c_char) -> Result<Vec<&'a str>> {
+    if names.is_null() {
+        return Err(null("label_names"));
+    }
+    let mut out = Vec::new();
+    loop {
+        let k = *names.add(out.len());
+        if k.is_null() {
+            return Ok(out);
+        }
+        if out.len() == MAX_LABELS {
+            return Err(Error::invalid(format!("more than {MAX_LABELS} label names (is the array NULL-terminated?)")));
+        }
+        out.push(str_arg(k, "label name")?);
+    }
+}
+
+/// Reads the NULL-terminated label values for a vec with `n` label names
+/// into `buf`, without allocating: exactly `n` values, then NULL. Never
+/// reads past the `n + 1`th element.
+pub(super) unsafe fn label_values_arg<'a, 'b>(
+    values: *const *const c_char,
+    n: usize,
+    buf: &'b mut [&'a str; MAX_LABELS],
+) -> Result<&'b [&'a str]> {
+    if values.is_null() {
+        return Err(null("label_values"));
+    }
+    if n > MAX_LABELS {
+        return Err(Error::invalid(format!("more than {MAX_LABELS} labels")));
+    }
+    for (i, slot) in buf.iter_mut().take(n).enumerate() {
+        let v = *values.add(i);
+        if v.is_null() {
+            return Err(Error::invalid(format!("{i} label values for {n} label names (one value per name)")));
+        }
+        *slot = str_arg(v, "label value")?;
+    }
+    if !(*values.add(n)).is_null() {
+        return Err(Error::invalid(format!(
+            "more label values than the {n} label names (is the array NULL-terminated?)"
+        )));
+    }
+    Ok(&buf[..n])
+}
+
+/// Borrows the `n` histogram bucket bounds at `buckets`; NULL and 0 mean
+/// Prometheus' default buckets.
 pub(super) unsafe fn buckets_arg<'a>(buckets: *const c_double, n: usize) -> Result<&'a [f64]> {
+    if buckets.is_null() && n == 0 {
+        return Ok(&crate::metrics::DEFAULT_BUCKETS);
+    }
     if buckets.is_null() {
         return Err(null("buckets"));
     }

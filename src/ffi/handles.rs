@@ -1,7 +1,8 @@
 //! Every handle type of the C API and what they share: a magic number
 //! checked on each use (so that a freed or foreign pointer is usually
-//! refused instead of used), ownership (a `hams_t` owns the probes and
-//! metrics made through it and frees what is left), validation and freeing.
+//! refused instead of used), ownership (a `hams_t` owns the probes, metrics
+//! and vecs made through it and frees what is left; a vec owns the metric
+//! handles of its series), validation and freeing.
 //!
 //! A new handle type is its struct and typedef, written out so that
 //! cbindgen declares them in hams.h, plus one `handle_type!` line; a child
@@ -10,8 +11,9 @@
 use super::error::null;
 use crate::error::{Error, Result};
 use crate::handle::{Hams, Probe};
-use crate::metrics::Metric;
+use crate::metrics::{Metric, MetricVec};
 use crate::sync::lock;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Mutex;
 
 /// Implements `Handle` (and for a child, `Child`) from the struct's fields:
@@ -33,7 +35,10 @@ macro_rules! handle_type {
         }
     };
     ($t:ident, $what:literal, $magic:literal, child in $list:ident, holding $field:ident: $inner:ty) => {
-        handle_type!($t, $what, $magic, untie: leave_owner);
+        handle_type!($t, $what, $magic, child in $list, holding $field: $inner, untie: leave_owner);
+    };
+    ($t:ident, $what:literal, $magic:literal, child in $list:ident, holding $field:ident: $inner:ty, untie: $untie:ident) => {
+        handle_type!($t, $what, $magic, untie: $untie);
         impl Child for $t {
             type Inner = $inner;
             fn new(owner: *const hams, inner: $inner) -> Self {
@@ -55,8 +60,10 @@ pub struct hams {
     pub(super) core: Hams,
     /// The probes created through this handle; hams_free frees them.
     probes: Owned<hams_probe>,
-    /// Likewise the metrics.
+    /// Likewise the metrics (not the vecs' series: their vec owns them).
     metrics: Owned<hams_metric>,
+    /// Likewise the vecs.
+    vecs: Owned<hams_vec>,
 }
 
 /// The type applications name: `hams_t *h = hams_new(...)`.
@@ -82,9 +89,21 @@ pub struct hams_metric {
 /// The type applications name: `hams_metric_t *m = hams_counter_new(...)`.
 pub type hams_metric_t = hams_metric;
 
+/// A metric family with run-time label values (opaque), owned by the hams_t
+/// it was created on; it owns the hams_metric_t of its series.
+pub struct hams_vec {
+    magic: u64,
+    owner: *const hams,
+    pub(super) vec: MetricVec,
+}
+
+/// The type applications name: `hams_vec_t *v = hams_counter_vec_new(...)`.
+pub type hams_vec_t = hams_vec;
+
 handle_type!(hams, "hams", 0x6861_6d73_5f68_616e, untie: free_children); // "hams_han"
 handle_type!(hams_probe, "probe", 0x6861_6d73_5f70_7262, child in probes, holding probe: Probe); // "hams_prb"
-handle_type!(hams_metric, "metric", 0x6861_6d73_5f6d_6574, child in metrics, holding metric: Metric); // "hams_met"
+handle_type!(hams_metric, "metric", 0x6861_6d73_5f6d_6574, child in metrics, holding metric: Metric, untie: leave_owner_unless_member); // "hams_met"
+handle_type!(hams_vec, "vec", 0x6861_6d73_5f76_6563, child in vecs, holding vec: MetricVec); // "hams_vec"
 
 /// What every handle type has; `handle_type!` implements it.
 pub(super) trait Handle: Sized {
@@ -129,6 +148,7 @@ pub(super) fn new_hams(core: Hams) -> *mut hams {
         core,
         probes: Default::default(),
         metrics: Default::default(),
+        vecs: Default::default(),
     }));
     // SAFETY: `h` was just created and is not shared yet.
     let owner = unsafe { &*h };
@@ -169,7 +189,47 @@ unsafe fn destroy<T: Handle>(p: *mut T) {
 unsafe fn free_children(h: *mut hams) -> Result<()> {
     (*h).probes.release_all();
     (*h).metrics.release_all();
+    (*h).vecs.release_all();
     Ok(())
+}
+
+/// A vec's series are freed by the vec, not one by one.
+unsafe fn leave_owner_unless_member(p: *mut hams_metric) -> Result<()> {
+    if handle(p)?.metric.is_vec_member() {
+        return Err(Error::invalid(format!(
+            "metric {} belongs to a vec: hams_vec_remove() drops it, hams_vec_free() frees them all",
+            (*p).metric.name()
+        )));
+    }
+    leave_owner(p)
+}
+
+/// The handle of `v`'s series for `values`: the one made before, or a new
+/// one. Of threads racing to make it, one wins and all use its handle.
+pub(super) fn member_handle(v: &hams_vec, values: &[&str]) -> Result<*mut hams_metric> {
+    let make = |m: Metric| Box::into_raw(Box::new(hams_metric::new(v.owner, m))).cast::<()>();
+    // SAFETY: a handle `make` made that lost the race was never shared.
+    let discard = |p: *mut ()| drop(unsafe { Box::from_raw(p.cast::<hams_metric>()) });
+    Ok(v.vec.handle_for(values, make, discard)?.cast())
+}
+
+/// Frees the handle of a series a vec no longer has (if one was made).
+pub(super) fn free_member_handle(series_handle: &AtomicPtr<()>) {
+    let p = series_handle.swap(std::ptr::null_mut(), Ordering::AcqRel).cast::<hams_metric>();
+    if !p.is_null() {
+        // SAFETY: member handles are made by `member_handle` and freed only here.
+        unsafe { destroy(p) };
+    }
+}
+
+impl Drop for hams_vec {
+    fn drop(&mut self) {
+        let mut series = Vec::new();
+        self.vec.series_snapshot(&mut series);
+        for s in &series {
+            free_member_handle(&s.handle);
+        }
+    }
 }
 
 /// Takes a child off its owner's list, so that the owner does not free it

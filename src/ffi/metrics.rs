@@ -67,7 +67,8 @@ pub unsafe extern "C" fn hams_gauge_new_labeled(
 }
 
 /// Creates a histogram with `n` bucket upper bounds (finite, strictly
-/// increasing; +Inf is implied). NULL on error.
+/// increasing; +Inf is implied); `buckets` NULL and `n` 0 for Prometheus'
+/// defaults (0.005 to 10 seconds). NULL on error.
 #[no_mangle]
 pub unsafe extern "C" fn hams_histogram_new(
     h: *mut hams_t,
@@ -95,6 +96,26 @@ pub unsafe extern "C" fn hams_histogram_new_labeled(
     })
 }
 
+/// Creates a native histogram (sparse exponential buckets, exposed in the
+/// protobuf format; the text formats show its count and sum): each bucket
+/// is at most `bucket_factor` (finite, > 1) times as wide as the one below;
+/// `max_buckets` caps the bucket count by widening them (0: no cap). NULL
+/// on error.
+#[no_mangle]
+pub unsafe extern "C" fn hams_histogram_native_new(
+    h: *mut hams_t,
+    name: *const c_char,
+    help: *const c_char,
+    bucket_factor: c_double,
+    max_buckets: u32,
+) -> *mut hams_metric_t {
+    guard(|| {
+        create(h, name, help, std::ptr::null(), |core, n, hl, l| {
+            core.histogram_native(n, hl, bucket_factor, max_buckets, l)
+        })
+    })
+}
+
 /// Adds `v` (finite, >= 0) to a counter. Lock-free; any thread.
 #[no_mangle]
 pub unsafe extern "C" fn hams_counter_add(m: *mut hams_metric_t, v: c_double) -> c_int {
@@ -113,13 +134,15 @@ pub unsafe extern "C" fn hams_gauge_add(m: *mut hams_metric_t, v: c_double) -> c
     guard(|| handle(m)?.metric.gauge_add(v))
 }
 
-/// Records one finite observation in a histogram. Lock-free; any thread.
+/// Records one finite observation in a histogram, classic or native.
+/// Lock-free for classic ones; any thread.
 #[no_mangle]
 pub unsafe extern "C" fn hams_histogram_observe(m: *mut hams_metric_t, v: c_double) -> c_int {
     guard(|| handle(m)?.metric.observe(v))
 }
 
-/// Removes a metric from the exposition and frees it.
+/// Removes a metric from the exposition and frees it. A vec's series are
+/// refused: see hams_vec_remove().
 #[no_mangle]
 pub unsafe extern "C" fn hams_metric_free(m: *mut hams_metric_t) -> c_int {
     guard(|| free(m))

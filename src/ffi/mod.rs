@@ -3,7 +3,7 @@
 //! Every `extern "C"` function checks its arguments (NULL, UTF-8, handle
 //! validity), runs inside a panic guard, and maps the core's `Error` to a
 //! return code plus this thread's `hams_last_error()` message. The function
-//! files (hams, probe, metrics, lifecycle, log) take handle types from
+//! files (hams, probe, metrics, vec, buckets, lifecycle, log) take handle types from
 //! `handles` and helpers from here, never from each other.
 //!
 //! cbindgen writes hams.h's functions in module order, this file's first.
@@ -19,18 +19,23 @@ mod handles;
 mod lifecycle;
 mod log;
 mod metrics;
+// After metrics: hams.h declares the bucket helpers after the histograms.
+mod buckets;
 mod probe;
 #[cfg(test)]
 mod tests;
+mod vec;
 
+pub use self::buckets::*;
 pub use self::error::*;
 pub use self::hams::*;
 // Not the struct `hams`: `ffi::hams` names the module of its functions.
-pub use self::handles::{hams_metric, hams_metric_t, hams_probe, hams_probe_t, hams_t};
+pub use self::handles::{hams_metric, hams_metric_t, hams_probe, hams_probe_t, hams_t, hams_vec, hams_vec_t};
 pub use self::lifecycle::*;
 pub use self::log::*;
 pub use self::metrics::*;
 pub use self::probe::*;
+pub use self::vec::*;
 
 use self::args::{buckets_arg, labels_arg, str_arg, UserPtr};
 use self::error::null;

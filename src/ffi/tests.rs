@@ -84,3 +84,57 @@ fn the_guard_turns_results_and_panics_into_c_values() {
     assert!(ptr.is_null());
     assert_eq!(last(), "internal error (please report): boom");
 }
+
+#[test]
+fn vecs_own_their_series_handles() {
+    unsafe {
+        let h = hams_new(c"svc".as_ptr(), c"1".as_ptr());
+        let names = [c"path".as_ptr(), c"code".as_ptr(), null()];
+        let v = hams_counter_vec_new(h, c"req_total".as_ptr(), c"Requests.".as_ptr(), names.as_ptr());
+        assert!(!v.is_null(), "{}", last());
+        let ok = [c"/".as_ptr(), c"200".as_ptr(), null()];
+        let m = hams_vec_with(v, ok.as_ptr());
+        assert!(!m.is_null(), "{}", last());
+        assert_eq!(hams_vec_with(v, ok.as_ptr()), m, "the same handle every time");
+        assert_eq!(hams_counter_add(m, 1.0), HAMS_OK);
+        assert_eq!(hams_metric_free(m), hams_result::HAMS_ERR_INVALID as c_int);
+        assert!(last().contains("belongs to a vec"), "{}", last());
+        let short = [c"/".as_ptr(), null()];
+        assert!(hams_vec_with(v, short.as_ptr()).is_null());
+        assert_eq!(last(), "1 label values for 2 label names (one value per name)");
+        let long = [c"/".as_ptr(), c"200".as_ptr(), c"x".as_ptr(), null()];
+        assert!(hams_vec_with(v, long.as_ptr()).is_null());
+        assert!(last().starts_with("more label values than the 2 label names"), "{}", last());
+        let holes = [c"/".as_ptr(), null(), c"x".as_ptr()];
+        assert!(hams_vec_with(v, holes.as_ptr()).is_null());
+        assert!(hams_vec_with(v, null()).is_null());
+        assert_eq!(hams_last_error_code(), hams_result::HAMS_ERR_NULL as c_int);
+        let bad = [0xffu8, 0];
+        let bad_utf8 = [bad.as_ptr().cast(), c"200".as_ptr(), null()];
+        assert!(hams_vec_with(v, bad_utf8.as_ptr()).is_null());
+        assert!(last().starts_with("label value is not valid UTF-8"), "{}", last());
+        assert_eq!(hams_vec_remove(v, ok.as_ptr()), HAMS_OK);
+        assert_eq!(hams_vec_remove(v, ok.as_ptr()), hams_result::HAMS_ERR_INVALID as c_int);
+        // A histogram vec with the default buckets; a native one; both left to hams_free.
+        let op = [c"op".as_ptr(), null()];
+        let hv = hams_histogram_vec_new(h, c"lat".as_ptr(), c"L.".as_ptr(), null(), 0, op.as_ptr());
+        assert!(!hv.is_null(), "{}", last());
+        let get = [c"get".as_ptr(), null()];
+        assert_eq!(hams_histogram_observe(hams_vec_with(hv, get.as_ptr()), 0.3), HAMS_OK);
+        let nv = hams_histogram_native_vec_new(h, c"rt".as_ptr(), c"R.".as_ptr(), 1.1, 0, op.as_ptr());
+        assert_eq!(hams_histogram_observe(hams_vec_with(nv, get.as_ptr()), -0.3), HAMS_OK);
+        assert!(hams_histogram_native_vec_new(h, c"rt2".as_ptr(), c"R.".as_ptr(), 1.0, 0, op.as_ptr()).is_null());
+        let le = [c"le".as_ptr(), null()];
+        assert!(hams_histogram_vec_new(h, c"h2".as_ptr(), c"L.".as_ptr(), null(), 0, le.as_ptr()).is_null());
+        assert!(hams_counter_vec_new(h, c"req_total".as_ptr(), c"R.".as_ptr(), names.as_ptr()).is_null());
+        assert!(hams_counter_vec_new(h, c"x_total".as_ptr(), c"R.".as_ptr(), null()).is_null());
+        assert_eq!(hams_vec_free(v), HAMS_OK);
+        assert_eq!(hams_vec_free(null_mut()), hams_result::HAMS_ERR_NULL as c_int);
+        let mut out = [0.0; 3];
+        assert_eq!(hams_buckets_exponential(1.0, 2.0, 3, out.as_mut_ptr()), HAMS_OK);
+        assert_eq!(out, [1.0, 2.0, 4.0]);
+        assert_eq!(hams_buckets_linear(1.0, 0.0, 3, out.as_mut_ptr()), hams_result::HAMS_ERR_INVALID as c_int);
+        assert_eq!(hams_buckets_linear(1.0, 1.0, 3, null_mut()), hams_result::HAMS_ERR_NULL as c_int);
+        hams_free(h);
+    }
+}

@@ -1,9 +1,12 @@
 //! Writing the Prometheus text format 0.0.4 and OpenMetrics 1.0 into a
 //! reused buffer.
 
-use super::{Family, Kind, Values};
+use super::registry::{Family, MetricRegistry, Snapshot};
+use super::series::{Series, Values};
+use super::Kind;
 use std::io::Write;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -42,7 +45,7 @@ impl From<Kind> for Type {
         match k {
             Kind::Counter => Type::Counter,
             Kind::Gauge => Type::Gauge,
-            Kind::Histogram => Type::Histogram,
+            Kind::Histogram | Kind::NativeHistogram => Type::Histogram,
         }
     }
 }
@@ -100,25 +103,35 @@ impl Writer<'_> {
         out.push(b'\n');
     }
 
-    /// All the application's families.
-    pub(crate) fn families(&mut self, families: &[Family]) {
-        for f in families {
-            self.header(&f.name, &f.help, f.kind.into());
-            for s in &f.series {
-                let labels = || s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-                match &s.values {
-                    Values::Scalar(v) => self.sample(&f.name, "", labels(), None, v.get()),
-                    Values::Histogram { bounds, counts, sum } => {
-                        let mut cumulative = 0u64;
-                        for (i, c) in counts.iter().enumerate() {
-                            cumulative += c.load(Ordering::Relaxed);
-                            let le = bounds.get(i).copied().unwrap_or(f64::INFINITY);
-                            self.sample(&f.name, "_bucket", labels(), Some(le), cumulative as f64);
-                        }
-                        self.sample(&f.name, "_sum", labels(), None, sum.get());
-                        // _count equals the +Inf bucket by construction.
-                        self.sample(&f.name, "_count", labels(), None, cumulative as f64);
+    /// All the application's families, from a snapshot (see `Snapshot`).
+    pub(crate) fn families(&mut self, registry: &MetricRegistry, snapshot: &mut Snapshot) {
+        snapshot.each(registry, |f, series| self.family(f, series));
+    }
+
+    pub(crate) fn family(&mut self, f: &Family, series: &[Arc<Series>]) {
+        self.header(&f.name, &f.help, f.kind.into());
+        for s in series {
+            let labels = || s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            match &s.values {
+                Values::Scalar(v) => self.sample(&f.name, "", labels(), None, v.get()),
+                Values::Histogram { bounds, counts, sum } => {
+                    let mut cumulative = 0u64;
+                    for (i, c) in counts.iter().enumerate() {
+                        cumulative += c.load(Ordering::Relaxed);
+                        let le = bounds.get(i).copied().unwrap_or(f64::INFINITY);
+                        self.sample(&f.name, "_bucket", labels(), Some(le), cumulative as f64);
                     }
+                    self.sample(&f.name, "_sum", labels(), None, sum.get());
+                    // _count equals the +Inf bucket by construction.
+                    self.sample(&f.name, "_count", labels(), None, cumulative as f64);
+                }
+                Values::Native(n) => {
+                    // As client_golang's text for a histogram without classic
+                    // buckets: the +Inf bucket (both formats require one), sum, count.
+                    let count = n.count() as f64;
+                    self.sample(&f.name, "_bucket", labels(), Some(f64::INFINITY), count);
+                    self.sample(&f.name, "_sum", labels(), None, n.sum());
+                    self.sample(&f.name, "_count", labels(), None, count);
                 }
             }
         }
@@ -167,14 +180,14 @@ pub(crate) fn escape_label_value(out: &mut Vec<u8>, s: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Metric, MetricRegistry};
+    use super::super::Metric;
     use super::*;
     use std::sync::Arc;
 
     fn render(r: &MetricRegistry, format: Format) -> String {
         let mut out = Vec::new();
         let mut w = Writer { out: &mut out, format };
-        r.with_families(|f| w.families(f));
+        w.families(r, &mut Snapshot::default());
         w.finish();
         String::from_utf8(out).unwrap()
     }

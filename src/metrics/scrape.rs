@@ -4,20 +4,24 @@
 use super::builtin;
 use super::collector::{Collector, Failure};
 use super::expose::{Format, Writer};
+use super::registry::Snapshot;
 use super::validate;
 use super::MetricRegistry;
 use crate::health::probe_registry::ProbeRegistry;
-use std::sync::Arc;
+use crate::sync::lock;
+use std::sync::{Arc, Mutex};
 
 pub(crate) struct Scrape {
     probes: Arc<ProbeRegistry>,
     metrics: Arc<MetricRegistry>,
     collector: Arc<Collector>,
+    /// Reused between scrapes, so that a render allocates only when it grows.
+    snapshot: Mutex<Snapshot>,
 }
 
 impl Scrape {
     pub(crate) fn new(probes: Arc<ProbeRegistry>, metrics: Arc<MetricRegistry>, collector: Arc<Collector>) -> Scrape {
-        Scrape { probes, metrics, collector }
+        Scrape { probes, metrics, collector, snapshot: Mutex::default() }
     }
 
     pub(crate) fn collector(&self) -> &Arc<Collector> {
@@ -37,7 +41,7 @@ impl Scrape {
         body.clear();
         let mut w = Writer { out: body, format };
         builtin::render(&mut w, now_ns, &self.probes, &self.collector, server);
-        self.metrics.with_families(|f| w.families(f));
+        w.families(&self.metrics, &mut lock(&self.snapshot));
         if with_callback {
             self.collector.with_output(|text| match format {
                 Format::Text => {

@@ -44,6 +44,8 @@ FAILED = 0
 MIXED_QUEUE = 'a"b\\c\nd'
 JOBS = {(MIXED_QUEUE, "mixed"): 7.0, ("plain", "simple"): 2.5}
 TEMPERATURE = 21.5
+# Prometheus' default buckets, which a histogram vec made with NULL, 0 has.
+DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 BOUNDS = [0.005, 0.01, 0.1, 1.0, 10.0]
 OBSERVATIONS = [0.001, 0.007, 0.05, 0.05, 0.5, 2.0, 20.0]
 BUCKETS = [1, 2, 4, 5, 6, 7]  # cumulative, the last is +Inf
@@ -244,6 +246,23 @@ def check_values(fams, om):
     (total,) = [s.value for s in samples_of(lat, "expose_latency_seconds_sum")]
     ensure(count == LAT_COUNT == buckets[-1][1], f"_count {count}, +Inf bucket {buckets[-1][1]}")
     ensure(close_to(total, LAT_SUM), f"_sum {total}, expected {LAT_SUM}")
+
+    req = fams.get("expose_requests")
+    ensure(req is not None and req.type == "counter", "no counter vec expose_requests")
+    got = {(s.labels["path"], s.labels["code"]): s.value for s in samples_of(req, "expose_requests_total")}
+    ensure(got == {("/", "200"): 3.0, ("/api", "500"): 1.0}, f"expose_requests_total {got!r}")
+    dur = fams.get("expose_request_seconds")
+    ensure(dur is not None and dur.type == "histogram", "no histogram vec expose_request_seconds")
+    buckets = [(float(s.labels["le"]), s.value) for s in samples_of(dur, "expose_request_seconds_bucket")
+               if s.labels.get("path") == "/"]
+    want = [(b, 0.0 if b < 0.2 else 1.0 if b < 3 else 2.0) for b in DEFAULT_BUCKETS + [math.inf]]
+    ensure(buckets == want, f"expose_request_seconds buckets {buckets!r}, expected {want!r}")
+    native = fams.get("expose_native_seconds")
+    ensure(native is not None and native.type == "histogram", "no histogram expose_native_seconds")
+    got = sorted((s.name, s.value) for s in native.samples if not s.name.endswith("_created"))
+    want = sorted([("expose_native_seconds_bucket", 2.0), ("expose_native_seconds_sum", 3.0),
+                   ("expose_native_seconds_count", 2.0)])
+    ensure(got == want, f"expose_native_seconds {got!r}, expected {want!r}")
 
     items = fams.get("expose_queue_items")
     ensure(items is not None and items.type == "gauge",

@@ -99,6 +99,25 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof(obs) / sizeof(*obs); i++)
         if (hams_histogram_observe(lat, obs[i]) != HAMS_OK) return fail("observe");
 
+    /* A vec of counters, a vec of histograms with the default buckets, and
+     * a native histogram (text: its +Inf bucket, sum and count). */
+    const char *path_code[] = {"path", "code", NULL};
+    hams_vec_t *requests = hams_counter_vec_new(h, "expose_requests_total", "Requests.", path_code);
+    const char *path[] = {"path", NULL};
+    hams_vec_t *durations =
+        hams_histogram_vec_new(h, "expose_request_seconds", "Request time.", NULL, 0, path);
+    hams_metric_t *native = hams_histogram_native_new(h, "expose_native_seconds", "Native.", 1.1, 0);
+    if (!requests || !durations || !native) return fail("vecs");
+    const char *root_ok[] = {"/", "200", NULL};
+    const char *api_err[] = {"/api", "500", NULL};
+    const char *root[] = {"/", NULL};
+    if (hams_counter_add(hams_vec_with(requests, root_ok), 3) != HAMS_OK ||
+        hams_counter_add(hams_vec_with(requests, api_err), 1) != HAMS_OK ||
+        hams_histogram_observe(hams_vec_with(durations, root), 0.2) != HAMS_OK ||
+        hams_histogram_observe(hams_vec_with(durations, root), 3) != HAMS_OK ||
+        hams_histogram_observe(native, -1) != HAMS_OK || hams_histogram_observe(native, 4) != HAMS_OK)
+        return fail("vec updates");
+
     if (hams_set_metrics_callback(h, collect, NULL) != HAMS_OK) return fail("callback");
     if (hams_handle_signals(h, true) != HAMS_OK) return fail("hams_handle_signals");
     if (hams_start(h) != HAMS_OK) return fail("hams_start");

@@ -122,6 +122,88 @@ void test_metrics() {
     EXPECT(!contains(get(h.port(), "/hams/metrics").body, "queue_depth"));
 }
 
+// Whether call() throws hamspp::error with this code (0: any) and text.
+template <class F> bool throws(F call, int code = 0, const char *text = "") {
+    try {
+        call();
+    } catch (const hamspp::error &e) {
+        if (code != 0 && e.code() != code) std::printf("  code %d, wanted %d: %s\n", e.code(), code, e.what());
+        return (code == 0 || e.code() == code) && contains(e.what(), text);
+    }
+    return false;
+}
+
+void test_vecs() {
+    hamspp::server h("cpp-test", "1");
+    h.set_address("127.0.0.1:0");
+    auto req = h.counter_vec("requests_total", "Requests.", {"path", "code"});
+    auto temp = h.gauge_vec("temperature", "T.", {"room"});
+    auto lat = h.histogram_vec("latency_seconds", "L.", {0.1, 1.0}, {"op"});
+    auto dflt = h.histogram_vec("default_seconds", "D.", {"op"});
+    auto plain = h.histogram("plain_seconds", "P.");
+    auto native = h.histogram_native("native_seconds", "N.", 1.1);
+    auto native_vec = h.histogram_native_vec("native_vec_seconds", "NV.", 2.0, 10, {"op"});
+    req.with({"/", "200"}).inc();
+    req.labels("/", std::string("200")).inc(2);
+    EXPECT(req.labels("/", "200").get() == req.with({"/", "200"}).get());
+    EXPECT(req.with(std::vector<std::string>{"/x", "500"}).get() != req.labels("/", "200").get());
+    temp.labels("kitchen").set(21.5);
+    temp.labels("hall").add(-2);
+    lat.labels("get").observe(0.5);
+    dflt.labels("put").observe(0.3);
+    plain.observe(0.3);
+    native.observe(0.25);
+    native.observe(3);
+    native_vec.labels("get").observe(1.5);
+    h.start();
+    auto m = get(h.port(), "/hams/metrics").body;
+    EXPECT(contains(m, "requests_total{path=\"/\",code=\"200\"} 3\n"));
+    EXPECT(contains(m, "requests_total{path=\"/x\",code=\"500\"} 0\n"));
+    EXPECT(contains(m, "temperature{room=\"kitchen\"} 21.5\n"));
+    EXPECT(contains(m, "temperature{room=\"hall\"} -2\n"));
+    EXPECT(contains(m, "latency_seconds_bucket{op=\"get\",le=\"1\"} 1\n"));
+    EXPECT(contains(m, "default_seconds_bucket{op=\"put\",le=\"0.25\"} 0\n"));
+    EXPECT(contains(m, "default_seconds_bucket{op=\"put\",le=\"0.5\"} 1\n"));
+    EXPECT(contains(m, "plain_seconds_bucket{le=\"0.005\"} 0\n"));
+    EXPECT(contains(m, "plain_seconds_bucket{le=\"10\"} 1\n"));
+    EXPECT(contains(m, "native_seconds_count 2\n"));
+    EXPECT(contains(m, "native_seconds_sum 3.25\n"));
+    EXPECT(contains(m, "native_vec_seconds_count{op=\"get\"} 1\n"));
+
+    // remove: the series leaves the exposition; removing it again is an error.
+    req.remove({"/x", "500"});
+    EXPECT(!contains(get(h.port(), "/hams/metrics").body, "path=\"/x\""));
+    EXPECT(throws([&] { req.remove(std::vector<std::string>{"/x", "500"}); }, HAMS_ERR_INVALID, "/x"));
+    EXPECT(contains(get(h.port(), "/hams/metrics").body, "requests_total{path=\"/\",code=\"200\"} 3\n"));
+
+    // Bad input: libhams' text, or HAMS_ERR_NULL for a NULL value.
+    EXPECT(throws([&] { req.labels("/"); }, HAMS_ERR_INVALID, "1 label values for 2 label names"));
+    EXPECT(throws([&] { req.labels("/", "200", "x"); }, HAMS_ERR_INVALID, "more label values"));
+    EXPECT(throws([&] { req.with({"/", nullptr}); }, HAMS_ERR_NULL));
+    EXPECT(throws([&] { req.remove({nullptr, "200"}); }, HAMS_ERR_NULL));
+    EXPECT(throws([&] { h.histogram_vec("le_seconds", "L.", {"le"}); }, 0, "le"));
+    EXPECT(throws([&] { h.counter_vec("n_total", "N.", {"a", nullptr}); }, HAMS_ERR_NULL));
+    EXPECT(throws([&] { h.counter_vec("requests_total", "again", {"path"}); }));
+    EXPECT(throws([&] { h.histogram_native("bad_seconds", "B.", 1.0); }, 0, "bucket_factor"));
+    EXPECT(throws([&] { h.histogram("empty_seconds", "E.", std::vector<double>{}); }, 0, "bucket"));
+
+    // Destroying a vec frees the family.
+    { auto gone = std::move(temp); }
+    EXPECT(!contains(get(h.port(), "/hams/metrics").body, "temperature"));
+    h.stop();
+}
+
+void test_buckets() {
+    EXPECT((hamspp::buckets_linear(1, 2, 4) == std::vector<double>{1, 3, 5, 7}));
+    EXPECT((hamspp::buckets_exponential(0.5, 2, 4) == std::vector<double>{0.5, 1, 2, 4}));
+    EXPECT(hamspp::buckets_linear(0, 1, 1024).size() == 1024);
+    EXPECT(throws([] { hamspp::buckets_linear(1, 0, 3); }, HAMS_ERR_INVALID));
+    EXPECT(throws([] { hamspp::buckets_linear(1, 1, 0); }, HAMS_ERR_INVALID));
+    EXPECT(throws([] { hamspp::buckets_linear(1, 1, 1025); }, HAMS_ERR_INVALID));
+    EXPECT(throws([] { hamspp::buckets_exponential(0, 2, 3); }, HAMS_ERR_INVALID));
+    EXPECT(throws([] { hamspp::buckets_exponential(1, 1e300, 3); }, HAMS_ERR_INVALID));
+}
+
 void test_errors() {
     hamspp::server h("cpp-test", "1");
     h.set_address("127.0.0.1:0");
@@ -185,6 +267,8 @@ int main() {
     try {
         test_probes();
         test_metrics();
+        test_vecs();
+        test_buckets();
         test_errors();
         test_configuration_and_shutdown();
     } catch (const hamspp::error &e) {

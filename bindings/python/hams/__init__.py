@@ -11,10 +11,12 @@ expect (``/hams/alive``, ``/hams/ready``, ``/hams/startup``,
         db = h.probe_manual("db", healthy=False, reason="connecting")
         loop = h.probe_kick("main-loop", margin=5.0, checks=hams.ALIVE)
         jobs = h.counter("jobs_total", "Jobs done")
+        reqs = h.counter("requests_total", "Requests", labelnames=["path", "code"])
         db.set(True)
         while not h.wait(0.1):
             loop.kick()
             jobs.inc()
+            reqs.labels(path="/", code="200").inc()
 
 Loading: ``$HAMS_LIBRARY`` (a path) if set, else the platform's normal
 lookup (``ctypes.util.find_library("hams")``, then ``libhams.so.0``).
@@ -39,7 +41,8 @@ probes and metrics can no longer be used (:class:`HamsError`).
 
 The package's modules: ``_native`` (loading libhams, the C prototypes),
 ``_args`` (arguments as C values), ``_callbacks`` (what callbacks share),
-``errors``, ``probes``, ``metrics``, ``server`` (the :class:`Hams` handle),
+``errors``, ``probes``, ``metrics`` (one series), ``metric_vecs``
+(vectors), ``metric_methods`` (making them), ``buckets``, ``server`` (the :class:`Hams` handle),
 ``logging``, ``signals``; every public name is here, in ``hams``.
 """
 
@@ -48,6 +51,8 @@ from __future__ import annotations
 from ._native import library_path, version
 from .errors import ERR_CONFIG, ERR_INVALID, ERR_IO, ERR_NULL, ERR_PANIC, ERR_STATE, OK, HamsError
 from .logging import TRACE, log_to_python, log_to_stderr
+from .buckets import exponential_buckets, linear_buckets
+from .metric_vecs import CounterVec, GaugeVec, HistogramVec, MetricVec
 from .metrics import Counter, Gauge, Histogram, Metric
 from .probes import ALIVE, READY, STARTUP, CheckResult, Probe
 from .server import Hams
@@ -71,6 +76,12 @@ __all__ = [
     "Counter",
     "Gauge",
     "Histogram",
+    "MetricVec",
+    "CounterVec",
+    "GaugeVec",
+    "HistogramVec",
+    "linear_buckets",
+    "exponential_buckets",
     "CheckResult",
     "version",
     "library_path",
@@ -82,6 +93,6 @@ __version__ = "0.1.0"
 
 # The public classes under the package's name (tracebacks, reprs, pickling
 # say hams.HamsError, as before the package had modules).
-for _cls in (HamsError, Hams, Probe, Metric, Counter, Gauge, Histogram):
+for _cls in (HamsError, Hams, Probe, Metric, Counter, Gauge, Histogram, MetricVec, CounterVec, GaugeVec, HistogramVec):
     _cls.__module__ = __name__
 del _cls

@@ -94,6 +94,31 @@ class _C:
     metric_free = _proto("hams_metric_free", _int, _vp)
     metrics_append = _proto("hams_metrics_append", _int, _vp, _cs)
     set_metrics_callback = _proto("hams_set_metrics_callback", _int, _vp, _METRICS_FN, _vp)
+    histogram_native_new = _proto(
+        "hams_histogram_native_new", _vp, _vp, _cs, _cs, ctypes.c_double, ctypes.c_uint32
+    )
+    buckets_linear = _proto(
+        "hams_buckets_linear", _int, ctypes.c_double, ctypes.c_double, ctypes.c_size_t, ctypes.POINTER(ctypes.c_double)
+    )
+    buckets_exponential = _proto(
+        "hams_buckets_exponential",
+        _int,
+        ctypes.c_double,
+        ctypes.c_double,
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.c_double),
+    )
+    counter_vec_new = _proto("hams_counter_vec_new", _vp, _vp, _cs, _cs, _vp)
+    gauge_vec_new = _proto("hams_gauge_vec_new", _vp, _vp, _cs, _cs, _vp)
+    histogram_vec_new = _proto(
+        "hams_histogram_vec_new", _vp, _vp, _cs, _cs, ctypes.POINTER(ctypes.c_double), ctypes.c_size_t, _vp
+    )
+    histogram_native_vec_new = _proto(
+        "hams_histogram_native_vec_new", _vp, _vp, _cs, _cs, ctypes.c_double, ctypes.c_uint32, _vp
+    )
+    vec_with = _proto("hams_vec_with", _vp, _vp, _vp)
+    vec_remove = _proto("hams_vec_remove", _int, _vp, _vp)
+    vec_free = _proto("hams_vec_free", _int, _vp)
     probe_new_manual = _proto("hams_probe_new_manual", _vp, _vp, _cs, ctypes.c_uint, ctypes.c_bool)
     probe_new_kick = _proto("hams_probe_new_kick", _vp, _vp, _cs, ctypes.c_uint, ctypes.c_uint64)
     probe_new_callback = _proto(

@@ -1,19 +1,18 @@
-"""Metrics: counters, gauges and histograms, the metrics callback, and the
-methods of :class:`~hams.Hams` that make them."""
+"""Metrics: counters, gauges and histograms (one series each), and the
+metrics callback's trampoline. Vectors are in ``metric_vecs``, the methods
+of :class:`~hams.Hams` that make both in ``metric_methods``."""
 
 from __future__ import annotations
 
-import ctypes
-import threading
-from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple, Union
 
-from ._args import _cstr
-from ._callbacks import _callback_scope, _in_callback
-from ._native import _C, _METRICS_FN, _vp
-from .errors import ERR_STATE, HamsError, _check, _check_ptr, _last_error
+from ._callbacks import _callback_scope
+from ._native import _C, _METRICS_FN
+from .errors import ERR_STATE, HamsError, _check, _last_error
 from .logging import _logger
 
 if TYPE_CHECKING:
+    from .metric_vecs import MetricVec
     from .server import Hams
 
 def _make_metrics(fn: Callable[[], Union[str, bytes]]) -> Any:
@@ -46,9 +45,13 @@ def _make_metrics(fn: Callable[[], Union[str, bytes]]) -> Any:
 
 class Metric:
     """One metric of a :class:`Hams`. It stays in the exposition until
-    :meth:`close` or the Hams' close."""
+    :meth:`close` or the Hams' close (for a vector's child: until its
+    vector's ``remove``, ``clear`` or ``close``)."""
 
     _kind = "metric"
+    # Set on a vector's children: libhams frees them through their vector.
+    _vec: "Optional[MetricVec[Any]]" = None
+    _key: Tuple[str, ...] = ()
 
     def __init__(self, hams: "Hams", ptr: int, name: str) -> None:
         self._hams = hams
@@ -69,7 +72,11 @@ class Metric:
         return self._ptr
 
     def close(self) -> None:
-        """Removes the metric from the exposition and frees it (idempotent)."""
+        """Removes the metric from the exposition and frees it (idempotent);
+        a vector's child is removed from its vector."""
+        if self._vec is not None:
+            self._vec._drop(self._key, self)
+            return
         ptr = self._ptr
         if ptr is None:
             return
@@ -113,99 +120,11 @@ class Gauge(Metric):
 
 
 class Histogram(Metric):
-    """A histogram with fixed buckets."""
+    """A histogram: classic (fixed buckets) or native (sparse exponential
+    buckets, see :meth:`Hams.histogram`)."""
 
     _kind = "histogram"
 
     def observe(self, value: float) -> None:
         """Records one finite observation."""
         _check(_C.histogram_observe(self._live_ptr(), float(value)), "hams_histogram_observe")
-
-
-LabelsArg = Optional[Union[Mapping[str, str], Iterable[Tuple[str, str]]]]
-
-
-def _labels_array(labels: LabelsArg) -> Optional[Any]:
-    if labels is None:
-        return None
-    pairs = list(labels.items()) if isinstance(labels, Mapping) else list(labels)
-    arr = (ctypes.c_char_p * (2 * len(pairs) + 1))()
-    for i, pair in enumerate(pairs):
-        k, v = pair
-        arr[2 * i] = _cstr(k, "label name")
-        arr[2 * i + 1] = _cstr(v, "label value")
-    arr[2 * len(pairs)] = None
-    return arr
-
-
-
-class _MetricMethods:
-    """The methods of :class:`~hams.Hams` that make metrics (a base class of it)."""
-
-    _keep: List[Any]
-    _retired: List[Any]
-    _metrics_cb: Any
-    _metrics_lock: threading.Lock
-
-    if TYPE_CHECKING:
-
-        def _h(self) -> int: ...
-
-    def counter(self, name: str, help: str = "", *, labels: LabelsArg = None) -> Counter:
-        """A counter (``name`` ends in ``_total``), with a fixed label set
-        (``{"code": "200"}``) if given."""
-        n, hp = _cstr(name, "name"), _cstr(help, "help")
-        arr = _labels_array(labels)
-        h = self._h()
-        if arr is None:
-            ptr = _C.counter_new(h, n, hp)
-        else:
-            ptr = _C.counter_new_labeled(h, n, hp, ctypes.cast(arr, _vp))
-        return Counter(self, _check_ptr(ptr, "hams_counter_new"), name)
-
-    def gauge(self, name: str, help: str = "", *, labels: LabelsArg = None) -> Gauge:
-        """A gauge, with a fixed label set if given."""
-        n, hp = _cstr(name, "name"), _cstr(help, "help")
-        arr = _labels_array(labels)
-        h = self._h()
-        if arr is None:
-            ptr = _C.gauge_new(h, n, hp)
-        else:
-            ptr = _C.gauge_new_labeled(h, n, hp, ctypes.cast(arr, _vp))
-        return Gauge(self, _check_ptr(ptr, "hams_gauge_new"), name)
-
-    def histogram(
-        self, name: str, help: str = "", buckets: Sequence[float] = (), *, labels: LabelsArg = None
-    ) -> Histogram:
-        """A histogram with ``buckets`` upper bounds (finite, strictly
-        increasing; +Inf is implied), with a fixed label set if given."""
-        n, hp = _cstr(name, "name"), _cstr(help, "help")
-        bounds = [float(b) for b in buckets]
-        arr_b = (ctypes.c_double * max(1, len(bounds)))(*bounds)
-        arr = _labels_array(labels)
-        h = self._h()
-        if arr is None:
-            ptr = _C.histogram_new(h, n, hp, arr_b, len(bounds))
-        else:
-            ptr = _C.histogram_new_labeled(h, n, hp, arr_b, len(bounds), ctypes.cast(arr, _vp))
-        return Histogram(self, _check_ptr(ptr, "hams_histogram_new"), name)
-
-    def metrics_callback(self, fn: Optional[Callable[[], Union[str, bytes]]]) -> Any:
-        """Installs ``fn()``, run on a hams thread for each scrape of
-        ``/hams/metrics``: it returns exposition text (Prometheus text
-        format, e.g. ``prometheus_client.generate_latest().decode()``),
-        served after hams' own metrics. ``None`` removes it. Returns ``fn``."""
-        if fn is not None and not callable(fn):
-            raise TypeError("metrics_callback needs a callable or None")
-        cb = _make_metrics(fn) if fn is not None else _METRICS_FN()
-        with self._metrics_lock:
-            _check(_C.set_metrics_callback(self._h(), cb, None), "hams_set_metrics_callback")
-            old, self._metrics_cb = self._metrics_cb, (cb if fn is not None else None)
-            if fn is not None:
-                self._keep.append(cb)
-            if old is not None:
-                self._keep.remove(old)
-                if fn is not None or _in_callback():
-                    # A run of the old one may still be going on.
-                    self._retired.append(old)
-        return fn

@@ -17,7 +17,7 @@ from ._callbacks import _callback_scope, _immortal, _in_callback
 from ._native import _C, _LOG_FN, _SHUTDOWN_FN
 from .errors import ERR_INVALID, ERR_NULL, ERR_STATE, HamsError, _check, _check_ptr, _last_error
 from .logging import _logger
-from .metrics import _MetricMethods
+from .metric_methods import _MetricMethods
 from .probes import _F, Probe, _ProbeMethods
 from .signals import _NO_SWAP, _sigint_aside, _sigint_restore, _signals_free
 

@@ -77,6 +77,7 @@ public final class Hams implements AutoCloseable {
     private final List<Arena> later = new ArrayList<>();
     private final Map<String, Probe> probes = new ConcurrentHashMap<>();
     private final Set<Metric> metrics = ConcurrentHashMap.newKeySet();
+    private final Set<MetricVec<?>> vecs = ConcurrentHashMap.newKeySet();
 
     /** A stopped server for service {@code name} at {@code version}, on 0.0.0.0:8079. */
     public Hams(String name, String version) {
@@ -163,6 +164,10 @@ public final class Hams implements AutoCloseable {
 
     void forget(Metric m) {
         metrics.remove(m);
+    }
+
+    void forget(MetricVec<?> v) {
+        vecs.remove(v);
     }
 
     synchronized void closeLater(Arena a) {
@@ -375,12 +380,114 @@ public final class Hams implements AutoCloseable {
 
     public Metric.Histogram histogram(String name, String help, double[] buckets, Map<String, String> labels) {
         Objects.requireNonNull(buckets, "buckets");
-        MemorySegment m = callPtr("hams_histogram_new", a -> {
-            MemorySegment b = buckets.length == 0 ? MemorySegment.NULL : a.allocateFrom(JAVA_DOUBLE, buckets);
-            return (MemorySegment) Native.HISTOGRAM_NEW.invokeExact(ptr, Native.cstr(a, name, "name"),
-                    Native.cstr(a, help, "help"), b, (long) buckets.length, labels(a, labels));
-        });
+        MemorySegment m = callPtr("hams_histogram_new", a -> (MemorySegment) Native.HISTOGRAM_NEW.invokeExact(ptr,
+                Native.cstr(a, name, "name"), Native.cstr(a, help, "help"), bounds(a, buckets),
+                (long) buckets.length, labels(a, labels)));
         return add(new Metric.Histogram(this, name, m));
+    }
+
+    /** A histogram with Prometheus' default buckets (0.005 to 10). */
+    public Metric.Histogram histogram(String name, String help) {
+        MemorySegment m = callPtr("hams_histogram_new", a -> (MemorySegment) Native.HISTOGRAM_NEW.invokeExact(ptr,
+                Native.cstr(a, name, "name"), Native.cstr(a, help, "help"), MemorySegment.NULL, 0L, MemorySegment.NULL));
+        return add(new Metric.Histogram(this, name, m));
+    }
+
+    /**
+     * A native histogram (sparse exponential buckets, in the protobuf
+     * exposition; the text formats show its count and sum): each bucket at
+     * most {@code bucketFactor} (> 1, e.g. 1.1) times as wide as the one
+     * below, at most {@code maxBuckets} of them (0: no cap).
+     */
+    public Metric.Histogram nativeHistogram(String name, String help, double bucketFactor, int maxBuckets) {
+        checkMaxBuckets(maxBuckets);
+        MemorySegment m = callPtr("hams_histogram_native_new", a -> (MemorySegment) Native.HISTOGRAM_NATIVE_NEW
+                .invokeExact(ptr, Native.cstr(a, name, "name"), Native.cstr(a, help, "help"), bucketFactor, maxBuckets));
+        return add(new Metric.Histogram(this, name, m));
+    }
+
+    /** The C bounds: NULL (with n 0) for the defaults; an empty array stays 0 bounds, which libhams refuses. */
+    private static MemorySegment bounds(Arena a, double[] buckets) {
+        if (buckets == null) return MemorySegment.NULL;
+        return buckets.length == 0 ? a.allocate(JAVA_DOUBLE) : a.allocateFrom(JAVA_DOUBLE, buckets);
+    }
+
+    private static void checkMaxBuckets(int maxBuckets) {
+        if (maxBuckets < 0) {
+            throw new HamsException("maxBuckets is " + maxBuckets + "; 0 (no cap) or more", HamsException.ERR_INVALID,
+                    null);
+        }
+    }
+
+    // ----------------------------------------------------------- metric vecs
+
+    private <V extends MetricVec<?>> V addVec(V v) {
+        vecs.add(v);
+        return v;
+    }
+
+    /** Counters by the values of {@code labelNames}: {@code counterVec(...).labels("/", "200").inc()}. */
+    public MetricVec.CounterVec counterVec(String name, String help, String... labelNames) {
+        MemorySegment v = callPtr("hams_counter_vec_new", a -> (MemorySegment) Native.COUNTER_VEC_NEW.invokeExact(
+                ptr, Native.cstr(a, name, "name"), Native.cstr(a, help, "help"), Native.cstrs(a, labelNames, "label name")));
+        return addVec(new MetricVec.CounterVec(this, name, labelNames, v));
+    }
+
+    /** Gauges by the values of {@code labelNames}. */
+    public MetricVec.GaugeVec gaugeVec(String name, String help, String... labelNames) {
+        MemorySegment v = callPtr("hams_gauge_vec_new", a -> (MemorySegment) Native.GAUGE_VEC_NEW.invokeExact(
+                ptr, Native.cstr(a, name, "name"), Native.cstr(a, help, "help"), Native.cstrs(a, labelNames, "label name")));
+        return addVec(new MetricVec.GaugeVec(this, name, labelNames, v));
+    }
+
+    /** Histograms with Prometheus' default buckets by the values of {@code labelNames}. */
+    public MetricVec.HistogramVec histogramVec(String name, String help, String... labelNames) {
+        return histogramVec(name, help, null, labelNames);
+    }
+
+    /** Histograms with these bucket bounds (null: the defaults) by the values of {@code labelNames}. */
+    public MetricVec.HistogramVec histogramVec(String name, String help, double[] buckets, String... labelNames) {
+        MemorySegment v = callPtr("hams_histogram_vec_new", a -> (MemorySegment) Native.HISTOGRAM_VEC_NEW.invokeExact(
+                ptr, Native.cstr(a, name, "name"), Native.cstr(a, help, "help"), bounds(a, buckets),
+                buckets == null ? 0L : (long) buckets.length, Native.cstrs(a, labelNames, "label name")));
+        return addVec(new MetricVec.HistogramVec(this, name, labelNames, v));
+    }
+
+    /** Native histograms (see {@link #nativeHistogram}) by the values of {@code labelNames}. */
+    public MetricVec.HistogramVec nativeHistogramVec(String name, String help, double bucketFactor, int maxBuckets,
+            String... labelNames) {
+        checkMaxBuckets(maxBuckets);
+        MemorySegment v = callPtr("hams_histogram_native_vec_new", a -> (MemorySegment) Native.HISTOGRAM_NATIVE_VEC_NEW
+                .invokeExact(ptr, Native.cstr(a, name, "name"), Native.cstr(a, help, "help"), bucketFactor, maxBuckets,
+                        Native.cstrs(a, labelNames, "label name")));
+        return addVec(new MetricVec.HistogramVec(this, name, labelNames, v));
+    }
+
+    private interface Bounds {
+        int write(MemorySegment out) throws Throwable;
+    }
+
+    private static double[] bucketBounds(int count, String call, Bounds fn) {
+        // libhams refuses a count outside 1..1024 before it writes anything.
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(JAVA_DOUBLE, Math.max(1, Math.min(count, 1024)));
+            Native.check(fn.write(out), call);
+            return out.asSlice(0, count * 8L).toArray(JAVA_DOUBLE);
+        } catch (Throwable t) {
+            throw HamsException.rethrow(t);
+        }
+    }
+
+    /** {@code count} (1 to 1024) bounds: start, start + width, ... (width > 0), as client_golang's LinearBuckets. */
+    public static double[] linearBuckets(double start, double width, int count) {
+        return bucketBounds(count, "hams_buckets_linear",
+                out -> (int) Native.BUCKETS_LINEAR.invokeExact(start, width, (long) Math.max(count, 0), out));
+    }
+
+    /** {@code count} (1 to 1024) bounds: start, start * factor, ... (start > 0, factor > 1). */
+    public static double[] exponentialBuckets(double start, double factor, int count) {
+        return bucketBounds(count, "hams_buckets_exponential",
+                out -> (int) Native.BUCKETS_EXPONENTIAL.invokeExact(start, factor, (long) Math.max(count, 0), out));
     }
 
     /**
@@ -511,8 +618,10 @@ public final class Hams implements AutoCloseable {
         }
         for (Probe p : probes.values()) p.invalidate();
         for (Metric m : metrics) m.invalidate();
+        for (MetricVec<?> v : vecs) v.invalidate();
         probes.clear();
         metrics.clear();
+        vecs.clear();
         synchronized (this) {
             for (Arena a : later) a.close();
             later.clear();

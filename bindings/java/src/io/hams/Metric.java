@@ -1,13 +1,20 @@
 package io.hams;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
-/** A counter, gauge or histogram, owned by its {@link Hams}. */
+/**
+ * A counter, gauge or histogram, owned by its {@link Hams}, or one series of
+ * a {@link MetricVec}, owned by the vector.
+ */
 public abstract class Metric {
     private final Hams owner;
     private final String name;
     final MemorySegment ptr;
     private final Guard guard;
+    /** Set on a vector's series: the vector frees them (hams_metric_free refuses to). */
+    MetricVec<?> vec;
+    List<String> key;
 
     Metric(Hams owner, String name, MemorySegment ptr) {
         this.owner = owner;
@@ -40,8 +47,12 @@ public abstract class Metric {
         }
     }
 
-    /** Removes the metric from the exposition and frees it. */
+    /** Removes the metric from the exposition and frees it; a vector's series: from its vector. */
     public void free() {
+        if (vec != null) {
+            vec.drop(this);
+            return;
+        }
         owner.enter();
         try {
             if (!guard.close()) return;

@@ -94,6 +94,22 @@ final class Native {
     static final MethodHandle GAUGE_ADD = fn("hams_gauge_add", f(JAVA_INT, ADDRESS, JAVA_DOUBLE));
     static final MethodHandle OBSERVE = fn("hams_histogram_observe", f(JAVA_INT, ADDRESS, JAVA_DOUBLE));
     static final MethodHandle METRIC_FREE = fn("hams_metric_free", f(JAVA_INT, ADDRESS));
+    static final MethodHandle HISTOGRAM_NATIVE_NEW =
+            fn("hams_histogram_native_new", f(ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_DOUBLE, JAVA_INT));
+    static final MethodHandle COUNTER_VEC_NEW =
+            fn("hams_counter_vec_new", f(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle GAUGE_VEC_NEW = fn("hams_gauge_vec_new", f(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle HISTOGRAM_VEC_NEW =
+            fn("hams_histogram_vec_new", f(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    static final MethodHandle HISTOGRAM_NATIVE_VEC_NEW = fn("hams_histogram_native_vec_new",
+            f(ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_DOUBLE, JAVA_INT, ADDRESS));
+    static final MethodHandle VEC_WITH = fn("hams_vec_with", f(ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle VEC_REMOVE = fn("hams_vec_remove", f(JAVA_INT, ADDRESS, ADDRESS));
+    static final MethodHandle VEC_FREE = fn("hams_vec_free", f(JAVA_INT, ADDRESS));
+    static final MethodHandle BUCKETS_LINEAR =
+            fn("hams_buckets_linear", f(JAVA_INT, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_LONG, ADDRESS));
+    static final MethodHandle BUCKETS_EXPONENTIAL =
+            fn("hams_buckets_exponential", f(JAVA_INT, JAVA_DOUBLE, JAVA_DOUBLE, JAVA_LONG, ADDRESS));
     static final MethodHandle METRICS_APPEND = fn("hams_metrics_append", f(JAVA_INT, ADDRESS, ADDRESS));
     static final MethodHandle SET_METRICS_CALLBACK =
             fn("hams_set_metrics_callback", f(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
@@ -127,6 +143,20 @@ final class Native {
             throw new HamsException(what + " contains a NUL character", HamsException.ERR_INVALID, null);
         }
         return arena.allocateFrom(s, StandardCharsets.UTF_8);
+    }
+
+    /** A NULL-terminated array of C strings in arena (label names or values). */
+    static MemorySegment cstrs(Arena arena, String[] items, String what) {
+        if (items == null) throw new HamsException(what + "s is null", HamsException.ERR_NULL, null);
+        MemorySegment arr = arena.allocate(ADDRESS, items.length + 1L);
+        for (int i = 0; i < items.length; i++) {
+            if (items[i] == null) {
+                throw new HamsException(what + " #" + (i + 1) + " is null", HamsException.ERR_NULL, null);
+            }
+            arr.setAtIndex(ADDRESS, i, cstr(arena, items[i], what));
+        }
+        arr.setAtIndex(ADDRESS, items.length, MemorySegment.NULL);
+        return arr;
     }
 
     /** hams_last_error() of this thread. */

@@ -25,7 +25,7 @@ import java.util.logging.Logger;
  * per test and then "java: N passed, N failed"; exits 1 on a failure.
  */
 public final class HamsTest {
-    private interface Body {
+    interface Body {
         void run() throws Exception;
     }
 
@@ -33,7 +33,7 @@ public final class HamsTest {
     private static int failed;
     private static final List<String> failures = new ArrayList<>();
 
-    private static void test(String name, Body body) {
+    static void test(String name, Body body) {
         try {
             body.run();
             passed++;
@@ -489,6 +489,8 @@ public final class HamsTest {
                 Hams.setLogger(2);
             }
         });
+
+        MetricVecTest.run();
 
         System.out.println("java: " + passed + " passed, " + failed + " failed");
         if (failed > 0) {
