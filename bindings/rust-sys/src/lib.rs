@@ -59,13 +59,16 @@ opaque!(
     /// The text buffer a metrics callback appends to.
     hams_metrics_buffer,
     /// One probe, owned by the `hams_t` it was created on.
-    hams_probe
+    hams_probe,
+    /// A metric family with label names: its series by label values.
+    hams_vec
 );
 
 pub type hams_t = hams;
 pub type hams_metric_t = hams_metric;
 pub type hams_metrics_buffer_t = hams_metrics_buffer;
 pub type hams_probe_t = hams_probe;
+pub type hams_vec_t = hams_vec;
 
 /// A shutdown callback: called once, on a hams thread, after the drain.
 pub type hams_shutdown_fn = Option<unsafe extern "C" fn(user: *mut c_void)>;
@@ -129,6 +132,13 @@ extern "C" {
         n: size_t,
         labels: *const *const c_char,
     ) -> *mut hams_metric_t;
+    pub fn hams_histogram_native_new(
+        h: *mut hams_t,
+        name: *const c_char,
+        help: *const c_char,
+        bucket_factor: f64,
+        max_buckets: u32,
+    ) -> *mut hams_metric_t;
     pub fn hams_counter_add(m: *mut hams_metric_t, v: f64) -> c_int;
     pub fn hams_gauge_set(m: *mut hams_metric_t, v: f64) -> c_int;
     pub fn hams_gauge_add(m: *mut hams_metric_t, v: f64) -> c_int;
@@ -136,6 +146,40 @@ extern "C" {
     pub fn hams_metric_free(m: *mut hams_metric_t) -> c_int;
     pub fn hams_metrics_append(out: *mut hams_metrics_buffer_t, text: *const c_char) -> c_int;
     pub fn hams_set_metrics_callback(h: *mut hams_t, callback: hams_metrics_fn, user: *mut c_void) -> c_int;
+    pub fn hams_buckets_linear(start: f64, width: f64, count: size_t, out: *mut f64) -> c_int;
+    pub fn hams_buckets_exponential(start: f64, factor: f64, count: size_t, out: *mut f64) -> c_int;
+
+    pub fn hams_counter_vec_new(
+        h: *mut hams_t,
+        name: *const c_char,
+        help: *const c_char,
+        label_names: *const *const c_char,
+    ) -> *mut hams_vec_t;
+    pub fn hams_gauge_vec_new(
+        h: *mut hams_t,
+        name: *const c_char,
+        help: *const c_char,
+        label_names: *const *const c_char,
+    ) -> *mut hams_vec_t;
+    pub fn hams_histogram_vec_new(
+        h: *mut hams_t,
+        name: *const c_char,
+        help: *const c_char,
+        buckets: *const f64,
+        n: size_t,
+        label_names: *const *const c_char,
+    ) -> *mut hams_vec_t;
+    pub fn hams_histogram_native_vec_new(
+        h: *mut hams_t,
+        name: *const c_char,
+        help: *const c_char,
+        bucket_factor: f64,
+        max_buckets: u32,
+        label_names: *const *const c_char,
+    ) -> *mut hams_vec_t;
+    pub fn hams_vec_with(v: *mut hams_vec_t, label_values: *const *const c_char) -> *mut hams_metric_t;
+    pub fn hams_vec_remove(v: *mut hams_vec_t, label_values: *const *const c_char) -> c_int;
+    pub fn hams_vec_free(v: *mut hams_vec_t) -> c_int;
 
     pub fn hams_probe_new_manual(
         h: *mut hams_t,

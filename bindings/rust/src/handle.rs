@@ -3,11 +3,12 @@
 use crate::checks::Checks;
 use crate::config::Config;
 use crate::error::{c_string, check, check_ptr, Error, Result};
+use crate::labels::CStrings;
 use crate::life::Life;
-use crate::metric::{run_metrics, Metric, MetricKind, MetricsFn, MetricsSlot};
+use crate::metric::{run_metrics, Metric, MetricKind, MetricsFn, MetricsSlot, Target};
 use crate::probe::{run_check, CheckSlot, Probe};
-use libc::{c_char, c_void};
-use std::ffi::CString;
+use crate::vec::MetricVec;
+use libc::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -308,12 +309,16 @@ impl Hams {
     }
 
     fn metric(&self, name: &str, kind: MetricKind, ptr: *mut hams_sys::hams_metric_t) -> Metric {
-        Metric { ptr, life: self.life.clone(), name: name.to_string(), kind }
+        Metric { target: Target::Own(ptr), life: self.life.clone(), name: name.to_string(), kind }
+    }
+
+    fn vec(&self, name: &str, kind: MetricKind, label_names: CStrings, ptr: *mut hams_sys::hams_vec_t) -> MetricVec {
+        MetricVec::new(ptr, self.life.clone(), name, kind, label_names)
     }
 
     /// A counter (name ending in `_total`) with a fixed label set.
     pub fn counter(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Metric> {
-        let (n, h, l) = (c_string("metric name", name)?, c_string("help", help)?, Labels::new(labels)?);
+        let (n, h, l) = (c_string("metric name", name)?, c_string("help", help)?, CStrings::pairs(labels)?);
         // SAFETY: a live handle; C strings and a NULL-terminated array valid for the call.
         let ptr =
             check_ptr(unsafe { hams_sys::hams_counter_new_labeled(self.ptr, n.as_ptr(), h.as_ptr(), l.as_ptr()) })?;
@@ -322,7 +327,7 @@ impl Hams {
 
     /// A gauge with a fixed label set.
     pub fn gauge(&self, name: &str, help: &str, labels: &[(&str, &str)]) -> Result<Metric> {
-        let (n, h, l) = (c_string("metric name", name)?, c_string("help", help)?, Labels::new(labels)?);
+        let (n, h, l) = (c_string("metric name", name)?, c_string("help", help)?, CStrings::pairs(labels)?);
         // SAFETY: as in `counter`.
         let ptr = check_ptr(unsafe { hams_sys::hams_gauge_new_labeled(self.ptr, n.as_ptr(), h.as_ptr(), l.as_ptr()) })?;
         Ok(self.metric(name, MetricKind::Gauge, ptr))
@@ -330,7 +335,7 @@ impl Hams {
 
     /// A histogram with the given (finite, increasing) bucket bounds; +Inf is implied.
     pub fn histogram(&self, name: &str, help: &str, buckets: &[f64], labels: &[(&str, &str)]) -> Result<Metric> {
-        let (n, h, l) = (c_string("metric name", name)?, c_string("help", help)?, Labels::new(labels)?);
+        let (n, h, l) = (c_string("metric name", name)?, c_string("help", help)?, CStrings::pairs(labels)?);
         // SAFETY: as in `counter`, and `buckets` with its length.
         let ptr = check_ptr(unsafe {
             hams_sys::hams_histogram_new_labeled(
@@ -343,6 +348,98 @@ impl Hams {
             )
         })?;
         Ok(self.metric(name, MetricKind::Histogram, ptr))
+    }
+
+    /// A native histogram (sparse exponential buckets, exposed in the
+    /// protobuf format; the text formats show its count and sum) with a fixed
+    /// label set. Each bucket is at most `bucket_factor` (finite, > 1) times
+    /// as wide as the one below; `max_buckets` (0: no limit) caps the buckets
+    /// by widening them. With labels it is the one series of a vec.
+    pub fn histogram_native(
+        &self,
+        name: &str,
+        help: &str,
+        bucket_factor: f64,
+        max_buckets: u32,
+        labels: &[(&str, &str)],
+    ) -> Result<Metric> {
+        if labels.is_empty() {
+            let (n, h) = (c_string("metric name", name)?, c_string("help", help)?);
+            // SAFETY: a live handle and C strings valid for the call.
+            let ptr = check_ptr(unsafe {
+                hams_sys::hams_histogram_native_new(self.ptr, n.as_ptr(), h.as_ptr(), bucket_factor, max_buckets)
+            })?;
+            return Ok(self.metric(name, MetricKind::NativeHistogram, ptr));
+        }
+        let names: Vec<&str> = labels.iter().map(|(k, _)| *k).collect();
+        let values: Vec<&str> = labels.iter().map(|(_, v)| *v).collect();
+        let vec = self.histogram_native_vec(name, help, bucket_factor, max_buckets, &names)?;
+        vec.with_owner(&values)
+    }
+
+    /// A family of counters whose series are made on first use of their
+    /// label values: `hams.counter_vec("req_total", "Requests.", &["path", "code"])?
+    /// .with(&["/", "200"])?.add(1.0)`. Its name must not be registered yet.
+    pub fn counter_vec(&self, name: &str, help: &str, label_names: &[&str]) -> Result<MetricVec> {
+        let (n, h) = (c_string("metric name", name)?, c_string("help", help)?);
+        let l = CStrings::new("label name", label_names.iter().copied())?;
+        // SAFETY: a live handle; C strings and a NULL-terminated array valid for the call.
+        let ptr = check_ptr(unsafe { hams_sys::hams_counter_vec_new(self.ptr, n.as_ptr(), h.as_ptr(), l.as_ptr()) })?;
+        Ok(self.vec(name, MetricKind::Counter, l, ptr))
+    }
+
+    /// A family of gauges with run-time label values (see `counter_vec`).
+    pub fn gauge_vec(&self, name: &str, help: &str, label_names: &[&str]) -> Result<MetricVec> {
+        let (n, h) = (c_string("metric name", name)?, c_string("help", help)?);
+        let l = CStrings::new("label name", label_names.iter().copied())?;
+        // SAFETY: as in `counter_vec`.
+        let ptr = check_ptr(unsafe { hams_sys::hams_gauge_vec_new(self.ptr, n.as_ptr(), h.as_ptr(), l.as_ptr()) })?;
+        Ok(self.vec(name, MetricKind::Gauge, l, ptr))
+    }
+
+    /// A family of histograms with run-time label values, all with these
+    /// bucket bounds (`&hams::DEFAULT_BUCKETS` for Prometheus' defaults).
+    pub fn histogram_vec(&self, name: &str, help: &str, buckets: &[f64], label_names: &[&str]) -> Result<MetricVec> {
+        let (n, h) = (c_string("metric name", name)?, c_string("help", help)?);
+        let l = CStrings::new("label name", label_names.iter().copied())?;
+        // SAFETY: as in `counter_vec`, and `buckets` with its length.
+        let ptr = check_ptr(unsafe {
+            hams_sys::hams_histogram_vec_new(
+                self.ptr,
+                n.as_ptr(),
+                h.as_ptr(),
+                buckets.as_ptr(),
+                buckets.len(),
+                l.as_ptr(),
+            )
+        })?;
+        Ok(self.vec(name, MetricKind::Histogram, l, ptr))
+    }
+
+    /// A family of native histograms with run-time label values (see
+    /// `histogram_native`).
+    pub fn histogram_native_vec(
+        &self,
+        name: &str,
+        help: &str,
+        bucket_factor: f64,
+        max_buckets: u32,
+        label_names: &[&str],
+    ) -> Result<MetricVec> {
+        let (n, h) = (c_string("metric name", name)?, c_string("help", help)?);
+        let l = CStrings::new("label name", label_names.iter().copied())?;
+        // SAFETY: as in `counter_vec`.
+        let ptr = check_ptr(unsafe {
+            hams_sys::hams_histogram_native_vec_new(
+                self.ptr,
+                n.as_ptr(),
+                h.as_ptr(),
+                bucket_factor,
+                max_buckets,
+                l.as_ptr(),
+            )
+        })?;
+        Ok(self.vec(name, MetricKind::NativeHistogram, l, ptr))
     }
 
     /// Installs (or removes) a function that appends exposition text to each
@@ -384,29 +481,5 @@ impl Drop for Hams {
         if !self.owned {
             std::mem::forget(std::mem::take(&mut *lock(&self.shutdown_fns)));
         }
-    }
-}
-
-/// `[("queue", "mail")]` as C's NULL-terminated `{"queue", "mail", NULL}`.
-struct Labels {
-    strings: Vec<CString>,
-    ptrs: Vec<*const c_char>,
-}
-
-impl Labels {
-    fn new(labels: &[(&str, &str)]) -> Result<Labels> {
-        let mut strings = Vec::with_capacity(labels.len() * 2);
-        for (k, v) in labels {
-            strings.push(c_string("label name", k)?);
-            strings.push(c_string("label value", v)?);
-        }
-        let mut ptrs: Vec<*const c_char> = strings.iter().map(|s| s.as_ptr()).collect();
-        ptrs.push(std::ptr::null());
-        Ok(Labels { strings, ptrs })
-    }
-
-    fn as_ptr(&self) -> *const *const c_char {
-        debug_assert_eq!(self.ptrs.len(), self.strings.len() + 1);
-        self.ptrs.as_ptr()
     }
 }

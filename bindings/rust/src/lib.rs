@@ -20,23 +20,28 @@
 //!
 //! What the C API does not offer is left out (see README.md): `Hams::report`,
 //! `Hams::set_limits` (use `Config::limits`), `Hams::is_shutting_down`,
-//! `Probe::is_healthy`, `Metric::value`.
+//! `Probe::is_healthy`, `Metric::value` and `count`, `MetricVec::len`.
 
+mod buckets;
 mod checks;
 mod config;
 mod error;
 mod handle;
+mod labels;
 mod life;
 pub mod logging;
 mod metric;
 mod probe;
+mod vec;
 
+pub use buckets::{buckets_exponential, buckets_linear, DEFAULT_BUCKETS};
 pub use checks::{Check, Checks};
 pub use config::{Config, Limits, ProbeDecl, ProbeKind, ShutdownConfig, DEFAULT_ADDRESS, DEFAULT_PREFIX};
 pub use error::{Error, ErrorKind, Result};
 pub use handle::Hams;
 pub use metric::{Metric, MetricKind, MetricsFn};
 pub use probe::Probe;
+pub use vec::MetricVec;
 
 /// The raw C API this crate calls.
 pub use hams_sys as sys;

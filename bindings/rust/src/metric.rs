@@ -1,8 +1,10 @@
 //! `Metric`: one application metric over `hams_metric_t`; and the metrics
 //! callback, whose text is handed to `hams_metrics_append`.
 
-use crate::error::{check, Error, ErrorKind, Result};
+use crate::error::{check, check_ptr, Error, ErrorKind, Result};
+use crate::labels::CStrings;
 use crate::life::Life;
+use crate::vec::{MetricVec, VecHandle};
 use libc::c_void;
 use std::ffi::CString;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -13,7 +15,11 @@ use std::sync::{Arc, Mutex};
 pub enum MetricKind {
     Counter,
     Gauge,
+    /// A classic histogram: fixed buckets.
     Histogram,
+    /// A native histogram: sparse exponential buckets, in the protobuf
+    /// format; the text formats show its count and sum.
+    NativeHistogram,
 }
 
 impl MetricKind {
@@ -22,6 +28,7 @@ impl MetricKind {
             MetricKind::Counter => "counter",
             MetricKind::Gauge => "gauge",
             MetricKind::Histogram => "histogram",
+            MetricKind::NativeHistogram => "native histogram",
         }
     }
 }
@@ -37,10 +44,24 @@ impl MetricKind {
 /// # Ok::<(), hams::Error>(())
 /// ```
 pub struct Metric {
-    pub(crate) ptr: *mut hams_sys::hams_metric_t,
+    pub(crate) target: Target,
     pub(crate) life: Arc<Life>,
     pub(crate) name: String,
     pub(crate) kind: MetricKind,
+}
+
+/// What a `Metric` updates.
+pub(crate) enum Target {
+    /// A metric of its own, freed with the `Metric`.
+    Own(*mut hams_sys::hams_metric_t),
+    /// A vec's series, found by its label values on each update: libhams
+    /// frees a series' handle when it is removed, so none is kept here.
+    Series {
+        vec: Arc<VecHandle>,
+        values: CStrings,
+        /// The vec behind a labelled native histogram, which is its only series.
+        owner: Option<MetricVec>,
+    },
 }
 
 // SAFETY: the metric functions are lock-free and thread-safe; the handle is
@@ -57,40 +78,60 @@ impl Metric {
         self.kind
     }
 
-    fn call(
-        &self,
-        kind: MetricKind,
-        op: &str,
-        f: unsafe extern "C" fn(*mut hams_sys::hams_metric_t, f64) -> i32,
-        v: f64,
-    ) -> Result<()> {
-        if self.kind != kind {
-            let (name, is, not) = (&self.name, self.kind.name(), kind.name());
+    /// Whether it is a series of a vec (which removes and frees it).
+    pub fn is_vec_member(&self) -> bool {
+        matches!(self.target, Target::Series { owner: None, .. })
+    }
+
+    /// The label values of a vec's series, in the order of the label names.
+    pub fn label_values(&self) -> impl Iterator<Item = &str> {
+        let values = match &self.target {
+            Target::Series { values, .. } => Some(values.iter()),
+            Target::Own(_) => None,
+        };
+        values.into_iter().flatten()
+    }
+
+    fn call(&self, kinds: &[MetricKind], op: &str, f: Update, v: f64) -> Result<()> {
+        if !kinds.contains(&self.kind) {
+            let (name, is, not) = (&self.name, self.kind.name(), kinds[0].name());
             return Err(Error::new(ErrorKind::Invalid, format!("{op}: metric {name} is a {is}, not a {not}")));
         }
-        // SAFETY: a live metric handle of the right kind.
-        self.life.with(|| check(unsafe { f(self.ptr, v) })).transpose()?;
-        Ok(())
+        let update = || match &self.target {
+            // SAFETY: a live metric handle of the right kind.
+            Target::Own(ptr) => check(unsafe { f(*ptr, v) }).map(drop),
+            Target::Series { vec, values, .. } => vec
+                .with(|v_ptr| {
+                    // SAFETY: a live vec (the lock held keeps its series); the
+                    // series' handle is used before the lock is released.
+                    let ptr = check_ptr(unsafe { hams_sys::hams_vec_with(v_ptr, values.as_ptr()) })?;
+                    check(unsafe { f(ptr, v) }).map(drop)
+                })
+                .unwrap_or(Ok(())),
+        };
+        self.life.with(update).unwrap_or(Ok(()))
     }
 
     /// Counters: adds `v` (finite, not negative).
     pub fn add(&self, v: f64) -> Result<()> {
-        self.call(MetricKind::Counter, "counter_add", hams_sys::hams_counter_add, v)
+        self.call(&[MetricKind::Counter], "counter_add", hams_sys::hams_counter_add, v)
     }
 
     /// Gauges: sets the value (NaN and infinities are allowed).
     pub fn set(&self, v: f64) -> Result<()> {
-        self.call(MetricKind::Gauge, "gauge_set", hams_sys::hams_gauge_set, v)
+        self.call(&[MetricKind::Gauge], "gauge_set", hams_sys::hams_gauge_set, v)
     }
 
     /// Gauges: adds `v` (may be negative).
     pub fn gauge_add(&self, v: f64) -> Result<()> {
-        self.call(MetricKind::Gauge, "gauge_add", hams_sys::hams_gauge_add, v)
+        self.call(&[MetricKind::Gauge], "gauge_add", hams_sys::hams_gauge_add, v)
     }
 
-    /// Histograms: records one observation (finite).
+    /// Histograms, classic or native: records one observation (finite;
+    /// native histograms take negative ones and zero too).
     pub fn observe(&self, v: f64) -> Result<()> {
-        self.call(MetricKind::Histogram, "histogram_observe", hams_sys::hams_histogram_observe, v)
+        let kinds = [MetricKind::Histogram, MetricKind::NativeHistogram];
+        self.call(&kinds, "histogram_observe", hams_sys::hams_histogram_observe, v)
     }
 }
 
@@ -102,10 +143,15 @@ impl std::fmt::Debug for Metric {
 
 impl Drop for Metric {
     fn drop(&mut self) {
-        // SAFETY: a live metric handle, freed once.
-        self.life.with(|| unsafe { hams_sys::hams_metric_free(self.ptr) });
+        if let Target::Own(ptr) = self.target {
+            // SAFETY: a live metric handle, freed once.
+            self.life.with(|| unsafe { hams_sys::hams_metric_free(ptr) });
+        }
     }
 }
+
+/// The C function of one update.
+type Update = unsafe extern "C" fn(*mut hams_sys::hams_metric_t, f64) -> libc::c_int;
 
 /// A function that appends exposition text to each scrape.
 pub type MetricsFn = Box<dyn FnMut(&mut String) + Send>;

@@ -210,3 +210,54 @@ fn a_borrowed_handle_adds_probes_to_the_owner_server() {
     // SAFETY: NULL is refused before use.
     assert_eq!(unsafe { Hams::from_ptr(std::ptr::null_mut()) }.expect_err("NULL").kind(), ErrorKind::Null);
 }
+
+#[test]
+fn vecs_native_histograms_and_bucket_helpers() {
+    let h = started("sys-vecs");
+    let requests = h.counter_vec("app_requests_total", "Requests.", &["path", "code"]).expect("counter_vec");
+    assert_eq!(requests.label_names().collect::<Vec<_>>(), ["path", "code"]);
+    let ok = requests.with(&["/", "200"]).expect("with");
+    assert!(ok.is_vec_member());
+    assert_eq!(ok.label_values().collect::<Vec<_>>(), ["/", "200"]);
+    ok.add(2.0).expect("add");
+    requests.with(&["/", "500"]).expect("with").add(1.0).expect("add");
+    assert!(requests.with(&["/"]).is_err(), "one value per label name");
+    let queued = h.gauge_vec("queued", "Queued.", &["queue"]).expect("gauge_vec");
+    queued.with(&["mail"]).expect("with").set(4.0).expect("set");
+    let buckets = hams::buckets_linear(0.5, 0.5, 2).expect("linear");
+    assert_eq!(buckets, [0.5, 1.0]);
+    assert_eq!(hams::buckets_exponential(1.0, 10.0, 3).expect("exponential"), [1.0, 10.0, 100.0]);
+    assert!(hams::buckets_linear(1.0, 1.0, 100_000).is_err());
+    let latency = h.histogram_vec("latency_seconds", "Latency.", &buckets, &["path"]).expect("histogram_vec");
+    latency.with(&["/"]).expect("with").observe(0.7).expect("observe");
+    let defaults = h.histogram_vec("default_seconds", "Defaults.", &hams::DEFAULT_BUCKETS, &["x"]).expect("defaults");
+    defaults.with(&["y"]).expect("with").observe(0.3).expect("observe");
+    let native = h.histogram_native("native_seconds", "Native.", 1.1, 0, &[]).expect("native");
+    native.observe(-1.0).expect("native takes negative observations");
+    let native_l = h.histogram_native("native_l_seconds", "Native.", 1.1, 100, &[("a", "b")]).expect("labelled");
+    native_l.observe(2.0).expect("observe");
+    assert!(!native_l.is_vec_member(), "it owns its vec");
+    h.start().expect("start");
+    let port = h.port().expect("port");
+    let body = get(port, "/hams/metrics").1;
+    for line in [
+        "app_requests_total{path=\"/\",code=\"200\"} 2",
+        "app_requests_total{path=\"/\",code=\"500\"} 1",
+        "queued{queue=\"mail\"} 4",
+        "latency_seconds_bucket{path=\"/\",le=\"1\"} 1",
+        "default_seconds_bucket{x=\"y\",le=\"0.5\"} 1",
+        "native_seconds_count 1",
+        "native_l_seconds_count{a=\"b\"} 1",
+    ] {
+        assert!(body.contains(line), "no `{line}` in\n{body}");
+    }
+    requests.remove(&["/", "500"]).expect("remove");
+    assert!(requests.remove(&["/", "500"]).is_err(), "removed already");
+    let body = get(port, "/hams/metrics").1;
+    assert!(!body.contains("code=\"500\""), "{body}");
+    ok.add(1.0).expect("a kept series still counts");
+    assert!(get(port, "/hams/metrics").1.contains("app_requests_total{path=\"/\",code=\"200\"} 3"));
+    drop(requests);
+    ok.add(1.0).expect("a series of a dropped vec is a no-op");
+    assert!(!get(port, "/hams/metrics").1.contains("app_requests_total{"));
+}
