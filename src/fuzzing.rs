@@ -52,7 +52,15 @@ impl Target {
                 match how {
                     End::NeedMore => break,
                     End::Backpressure => continue,
-                    End::Close { .. } | End::Park(_) => return out,
+                    // A scrape is rendered here, where the server has its render thread.
+                    End::Park(parked) => {
+                        let before = out.len();
+                        if !crate::server::render_here(site, parked, &mut out) {
+                            return out;
+                        }
+                        check_responses(&out[before..]);
+                    }
+                    End::Close { .. } => return out,
                 }
             }
             assert!(pending.len() <= crate::server::http::MAX_HEAD, "a partial head is never kept past the limit");

@@ -1,16 +1,18 @@
 //! The application's metrics callback: text in the exposition format,
 //! produced on demand off the serving thread.
 //!
-//! A scrape asks for a fresh collection and waits (parked, without blocking
-//! the server) until it completes or its timeout passes; a run happens on a
-//! short-lived thread. Output that fails validation is dropped and counted.
+//! A scrape asks for a fresh collection and its render waits (on the render
+//! thread, never the serving thread) until it completes or its timeout
+//! passes; a run happens on a short-lived thread of its own, so a callback
+//! that overruns does not hold up the render. Output that fails validation is
+//! dropped and counted.
 
 use super::{validate, MetricRegistry};
-use crate::sync::{lock, Listeners};
+use crate::sync::lock;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// Appends exposition text to the buffer.
 pub type MetricsFn = Box<dyn FnMut(&mut String) + Send>;
@@ -52,7 +54,8 @@ pub(crate) struct Collector {
     func: Arc<Mutex<Option<MetricsFn>>>,
     pub(crate) timeout: Duration,
     failures: [AtomicU64; 3],
-    pub(crate) listeners: Listeners<()>,
+    /// Signalled when a run finishes.
+    finished: Condvar,
 }
 
 impl Collector {
@@ -69,7 +72,7 @@ impl Collector {
             func: Arc::new(Mutex::new(None)),
             timeout,
             failures: Default::default(),
-            listeners: Listeners::default(),
+            finished: Condvar::new(),
         })
     }
 
@@ -143,11 +146,22 @@ impl Collector {
         st.running = false;
         st.finished = st.started;
         drop(st);
-        self.listeners.notify(());
+        self.finished.notify_all();
     }
 
-    pub(crate) fn finished(&self) -> u64 {
-        lock(&self.state).finished
+    /// Waits until run `target` has finished (true) or `deadline` passed or
+    /// `give_up` says so (false); `give_up` is asked at least every 50 ms.
+    pub(crate) fn wait_for(&self, target: u64, deadline: Instant, give_up: &dyn Fn() -> bool) -> bool {
+        let mut st = lock(&self.state);
+        while st.finished < target {
+            let now = Instant::now();
+            if now >= deadline || give_up() {
+                return false;
+            }
+            let slice = (deadline - now).min(Duration::from_millis(50));
+            st = self.finished.wait_timeout(st, slice).unwrap_or_else(|e| e.into_inner()).0;
+        }
+        true
     }
 
     /// Calls `f` with the last valid output.

@@ -1,6 +1,9 @@
-//! Writing the Prometheus text format 0.0.4 and OpenMetrics 1.0 into a
+//! Writing the Prometheus text format 0.0.4, OpenMetrics 1.0 and the
+//! protobuf format (length-delimited `MetricFamily`, see `proto`) into a
 //! reused buffer.
 
+use super::native::NativeSnapshot;
+use super::proto::{self, MetricType};
 use super::registry::{Family, MetricRegistry, Snapshot};
 use super::series::{Series, Values};
 use super::Kind;
@@ -14,20 +17,18 @@ pub(crate) enum Format {
     Text,
     /// `application/openmetrics-text; version=1.0.0`
     OpenMetrics,
-}
-
-impl Format {
-    pub(crate) fn content_type(self) -> &'static str {
-        match self {
-            Format::Text => "text/plain; version=0.0.4; charset=utf-8",
-            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        }
-    }
+    /// `application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited`
+    Protobuf,
 }
 
 pub(crate) struct Writer<'a> {
     pub out: &'a mut Vec<u8>,
     pub format: Format,
+    /// Protobuf: the family `header` started (where, and its type), ended by
+    /// the next header or `finish`.
+    open: Option<(usize, MetricType)>,
+    /// Protobuf: a native histogram's state, reused between series.
+    native: NativeSnapshot,
 }
 
 /// A family's type as the format names it (`info` exists only in OpenMetrics).
@@ -50,14 +51,36 @@ impl From<Kind> for Type {
     }
 }
 
-impl Writer<'_> {
+impl From<Type> for MetricType {
+    fn from(t: Type) -> MetricType {
+        match t {
+            Type::Counter => MetricType::Counter,
+            // As client_golang writes an info metric: a gauge of value 1.
+            Type::Gauge | Type::Info => MetricType::Gauge,
+            Type::Histogram => MetricType::Histogram,
+        }
+    }
+}
+
+impl<'a> Writer<'a> {
+    pub(crate) fn new(out: &'a mut Vec<u8>, format: Format) -> Writer<'a> {
+        Writer { out, format, open: None, native: NativeSnapshot::default() }
+    }
+
     /// `# HELP` and `# TYPE` for the family whose samples are named `name`
-    /// (`foo_total` for a counter, `foo_info` for an info metric).
+    /// (`foo_total` for a counter, `foo_info` for an info metric); in
+    /// protobuf the start of its `MetricFamily` (named so too, as
+    /// client_golang names them).
     pub(crate) fn header(&mut self, name: &str, help: &str, t: Type) {
+        if self.format == Format::Protobuf {
+            self.end_family();
+            self.open = Some((proto::begin_family(self.out, name, help, t.into()), t.into()));
+            return;
+        }
         let (family, type_name) = match (self.format, t) {
             (Format::OpenMetrics, Type::Counter) => (name.strip_suffix("_total").unwrap_or(name), "counter"),
             (Format::OpenMetrics, Type::Info) => (name.strip_suffix("_info").unwrap_or(name), "info"),
-            (_, Type::Counter) => (name, "counter"),
+            (Format::Protobuf, _) | (_, Type::Counter) => (name, "counter"),
             (_, Type::Gauge) | (Format::Text, Type::Info) => (name, "gauge"),
             (_, Type::Histogram) => (name, "histogram"),
         };
@@ -77,6 +100,16 @@ impl Writer<'_> {
         le: Option<f64>,
         value: f64,
     ) {
+        if let Some((_, kind)) = self.open {
+            // Only counters and gauges are written sample by sample here.
+            let mut m = proto::Metrics::new(self.out);
+            match kind {
+                MetricType::Counter => m.counter(labels, value),
+                _ => m.gauge(labels, value),
+            }
+            let _ = (name, suffix, le);
+            return;
+        }
         let out = &mut *self.out;
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(suffix.as_bytes());
@@ -109,6 +142,11 @@ impl Writer<'_> {
     }
 
     pub(crate) fn family(&mut self, f: &Family, series: &[Arc<Series>]) {
+        if self.format == Format::Protobuf {
+            self.end_family();
+            proto_family(self.out, f, series, &mut self.native);
+            return;
+        }
         self.header(&f.name, &f.help, f.kind.into());
         for s in series {
             let labels = || s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
@@ -137,11 +175,49 @@ impl Writer<'_> {
         }
     }
 
+    /// Ends the protobuf family `header` started, if any.
+    pub(crate) fn end_family(&mut self) {
+        if let Some((start, _)) = self.open.take() {
+            proto::end_family(self.out, start);
+        }
+    }
+
     pub(crate) fn finish(&mut self) {
+        self.end_family();
         if self.format == Format::OpenMetrics {
             self.out.extend_from_slice(b"# EOF\n");
         }
     }
+}
+
+fn proto_family(out: &mut Vec<u8>, f: &Family, series: &[Arc<Series>], native: &mut NativeSnapshot) {
+    proto::write_family(out, &f.name, &f.help, Type::from(f.kind).into(), |m| {
+        for s in series {
+            let labels = s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            match &s.values {
+                Values::Scalar(v) if f.kind == Kind::Counter => m.counter(labels, v.get()),
+                Values::Scalar(v) => m.gauge(labels, v.get()),
+                Values::Histogram { bounds, counts, sum } => {
+                    let mut cumulative = 0u64;
+                    let buckets: Vec<(f64, u64)> = bounds
+                        .iter()
+                        .zip(counts.iter())
+                        .map(|(&le, c)| {
+                            cumulative += c.load(Ordering::Relaxed);
+                            (le, cumulative)
+                        })
+                        .collect();
+                    // The +Inf bucket is the count (left out, as client_golang does).
+                    let count = cumulative + counts.get(bounds.len()).map_or(0, |c| c.load(Ordering::Relaxed));
+                    m.histogram(labels, count, sum.get(), buckets);
+                }
+                Values::Native(_) => {
+                    s.native_snapshot(native);
+                    m.native_histogram(labels, native);
+                }
+            }
+        }
+    });
 }
 
 /// Floats as Prometheus parses them; OpenMetrics bucket bounds keep a `.0`.
@@ -186,7 +262,7 @@ mod tests {
 
     fn render(r: &MetricRegistry, format: Format) -> String {
         let mut out = Vec::new();
-        let mut w = Writer { out: &mut out, format };
+        let mut w = Writer::new(&mut out, format);
         w.families(r, &mut Snapshot::default());
         w.finish();
         String::from_utf8(out).unwrap()

@@ -6,23 +6,18 @@ pub(crate) mod buckets;
 pub(crate) mod builtin;
 pub(crate) mod collector;
 pub(crate) mod expose;
-// The next metrics edition's building blocks, not wired into exposition yet.
-#[allow(dead_code)]
 pub(crate) mod gzip;
 pub(crate) mod metric;
 pub(crate) mod names;
-#[allow(dead_code)]
 pub(crate) mod native;
-#[allow(dead_code)]
 pub(crate) mod native_index;
-#[allow(dead_code)]
 pub(crate) mod negotiate;
-#[allow(dead_code)]
 pub(crate) mod proto;
 pub(crate) mod registry;
 pub(crate) mod scrape;
 pub(crate) mod series;
 pub(crate) mod series_set;
+pub(crate) mod text_proto;
 pub(crate) mod validate;
 pub(crate) mod vec;
 

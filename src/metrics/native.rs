@@ -121,6 +121,7 @@ impl NativeHistogram {
         f64::from_bits(read(&self.state).sum.load(Ordering::Relaxed))
     }
 
+    #[cfg(test)]
     pub(crate) fn schema(&self) -> i32 {
         read(&self.state).schema
     }

@@ -80,6 +80,7 @@ impl AcceptFormat {
 }
 
 /// The format one `Accept` header line asks for.
+#[cfg(test)]
 pub(crate) fn exposition(accept: &[u8]) -> Exposition {
     let mut a = AcceptFormat::default();
     a.add(accept);
@@ -227,6 +228,7 @@ impl AcceptEncoding {
 }
 
 /// The coding one `Accept-Encoding` header line asks for.
+#[cfg(test)]
 pub(crate) fn encoding(accept_encoding: &[u8]) -> Encoding {
     let mut a = AcceptEncoding::default();
     a.add(accept_encoding);

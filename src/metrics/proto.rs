@@ -14,6 +14,7 @@ use super::native::{Buckets, NativeSnapshot};
 pub(crate) enum MetricType {
     Counter = 0,
     Gauge = 1,
+    Summary = 2,
     Untyped = 3,
     Histogram = 4,
 }
@@ -29,6 +30,7 @@ mod field {
     pub const METRIC_LABEL: u32 = 1;
     pub const METRIC_GAUGE: u32 = 2;
     pub const METRIC_COUNTER: u32 = 3;
+    pub const METRIC_SUMMARY: u32 = 4;
     pub const METRIC_UNTYPED: u32 = 5;
     pub const METRIC_HISTOGRAM: u32 = 7;
 
@@ -48,6 +50,12 @@ mod field {
     pub const HISTOGRAM_NEGATIVE_DELTA: u32 = 10;
     pub const HISTOGRAM_POSITIVE_SPAN: u32 = 12;
     pub const HISTOGRAM_POSITIVE_DELTA: u32 = 13;
+
+    pub const SUMMARY_SAMPLE_COUNT: u32 = 1;
+    pub const SUMMARY_SAMPLE_SUM: u32 = 2;
+    pub const SUMMARY_QUANTILE: u32 = 3;
+    pub const QUANTILE_QUANTILE: u32 = 1;
+    pub const QUANTILE_VALUE: u32 = 2;
 
     pub const BUCKET_CUMULATIVE_COUNT: u32 = 1;
     pub const BUCKET_UPPER_BOUND: u32 = 2;
@@ -77,6 +85,23 @@ pub(crate) fn write_family(
     });
 }
 
+/// Starts a family whose series are written one at a time (through
+/// [`Metrics::new`]) by a writer that learns them as it goes; returns where it
+/// starts, for [`end_family`].
+pub(crate) fn begin_family(out: &mut Vec<u8>, name: &str, help: &str, kind: MetricType) -> usize {
+    let start = out.len();
+    out.push(0);
+    string(out, field::FAMILY_NAME, name);
+    string(out, field::FAMILY_HELP, help);
+    uint(out, field::FAMILY_TYPE, kind as u64);
+    start
+}
+
+/// Ends the family [`begin_family`] started at `start`.
+pub(crate) fn end_family(out: &mut Vec<u8>, start: usize) {
+    patch_length(out, start);
+}
+
 /// The series of one family being written.
 pub(crate) struct Metrics<'a> {
     out: &'a mut Vec<u8>,
@@ -99,6 +124,11 @@ impl<'l, I: IntoIterator<Item = (&'l str, &'l str)>> Labels for I {
 }
 
 impl Metrics<'_> {
+    /// Series of the family [`begin_family`] started last in `out`.
+    pub(crate) fn new(out: &mut Vec<u8>) -> Metrics<'_> {
+        Metrics { out }
+    }
+
     pub(crate) fn counter(&mut self, labels: impl Labels, value: f64) {
         self.scalar(labels, field::METRIC_COUNTER, value);
     }
@@ -137,6 +167,29 @@ impl Metrics<'_> {
                     message(out, field::HISTOGRAM_BUCKET, |out| {
                         uint(out, field::BUCKET_CUMULATIVE_COUNT, cumulative);
                         double(out, field::BUCKET_UPPER_BOUND, upper_bound);
+                    });
+                }
+            });
+        });
+    }
+
+    /// A summary; `quantiles` are (quantile, value).
+    pub(crate) fn summary(
+        &mut self,
+        labels: impl Labels,
+        count: u64,
+        sum: f64,
+        quantiles: impl IntoIterator<Item = (f64, f64)>,
+    ) {
+        message(self.out, field::FAMILY_METRIC, |out| {
+            labels.write(out);
+            message(out, field::METRIC_SUMMARY, |out| {
+                uint(out, field::SUMMARY_SAMPLE_COUNT, count);
+                double(out, field::SUMMARY_SAMPLE_SUM, sum);
+                for (q, v) in quantiles {
+                    message(out, field::SUMMARY_QUANTILE, |out| {
+                        double(out, field::QUANTILE_QUANTILE, q);
+                        double(out, field::QUANTILE_VALUE, v);
                     });
                 }
             });
@@ -240,6 +293,11 @@ fn nested(out: &mut Vec<u8>, body: impl FnOnce(&mut Vec<u8>)) {
     let start = out.len();
     out.push(0);
     body(out);
+    patch_length(out, start);
+}
+
+/// Sets the length of what follows the byte set aside at `start`.
+fn patch_length(out: &mut Vec<u8>, start: usize) {
     let len = out.len() - start - 1;
     let width = varint_len(len as u64);
     if width > 1 {

@@ -4,9 +4,10 @@
 use super::builtin;
 use super::collector::{Collector, Failure};
 use super::expose::{Format, Writer};
+use super::negotiate::Exposition;
 use super::registry::Snapshot;
-use super::validate;
 use super::MetricRegistry;
+use super::{text_proto, validate};
 use crate::health::probe_registry::ProbeRegistry;
 use crate::sync::lock;
 use std::sync::{Arc, Mutex};
@@ -32,14 +33,19 @@ impl Scrape {
     /// output when `with_callback`. `server` writes the server's families.
     pub(crate) fn render(
         &self,
-        format: Format,
+        format: Exposition,
         now_ns: u64,
         with_callback: bool,
         body: &mut Vec<u8>,
         server: &dyn Fn(&mut Writer),
     ) {
         body.clear();
-        let mut w = Writer { out: body, format };
+        let format = match format {
+            Exposition::OpenMetrics => Format::OpenMetrics,
+            Exposition::Text => Format::Text,
+            Exposition::Protobuf => Format::Protobuf,
+        };
+        let mut w = Writer::new(body, format);
         builtin::render(&mut w, now_ns, &self.probes, &self.collector, server);
         w.families(&self.metrics, &mut lock(&self.snapshot));
         if with_callback {
@@ -51,6 +57,10 @@ impl Scrape {
                     }
                 }
                 Format::OpenMetrics => validate::to_openmetrics(text, w.out),
+                Format::Protobuf => {
+                    w.end_family();
+                    text_proto::write(text, w.out);
+                }
             });
         }
         w.finish();

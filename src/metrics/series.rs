@@ -89,7 +89,6 @@ impl Series {
 
     /// A native histogram's state for the protobuf exposition (false, `out`
     /// untouched, for other kinds).
-    #[allow(dead_code)] // until the protobuf exposition is wired in
     pub(crate) fn native_snapshot(&self, out: &mut super::native::NativeSnapshot) -> bool {
         match &self.values {
             Values::Native(n) => {

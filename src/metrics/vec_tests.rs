@@ -14,7 +14,7 @@ fn counter_vec(r: &Arc<MetricRegistry>, name: &str, labels: &[&str]) -> Result<M
 
 fn render(r: &MetricRegistry) -> String {
     let mut out = Vec::new();
-    Writer { out: &mut out, format: Format::Text }.families(r, &mut Snapshot::default());
+    Writer::new(&mut out, Format::Text).families(r, &mut Snapshot::default());
     String::from_utf8(out).unwrap()
 }
 

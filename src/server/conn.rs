@@ -22,8 +22,14 @@ const OUT_HIGH_WATER: usize = 64 * 1024;
 /// How long a connection closed after an error keeps draining its input, so
 /// that the error response is not destroyed by a reset.
 const LINGER: Duration = Duration::from_secs(2);
+/// At most this much is written in one turn, so that writing a large scrape
+/// to a fast reader does not hold up the other connections.
+const WRITE_SLICE: usize = 256 * 1024;
 /// Buffers that grew past this are released once empty.
 const KEEP_CAPACITY: usize = 16 * 1024;
+/// A parked scrape is answered 503 if the render thread has not delivered it
+/// this long after the metrics callback's timeout: it is stuck or gone.
+const RENDER_GRACE: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ConnPhase {
@@ -36,7 +42,8 @@ enum ConnPhase {
     Closing { linger: bool },
     /// Output flushed and write side shut down; input is read and discarded.
     Lingering,
-    /// A shutdown request waits for the sequence; input is left unread.
+    /// A request waits for its answer (the shutdown sequence, a scrape
+    /// being rendered); input after it is left unread.
     Parked,
 }
 
@@ -70,6 +77,16 @@ impl Scratch {
             body: Vec::with_capacity(4096),
         }
     }
+}
+
+/// How far a flush got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flushed {
+    All,
+    /// The socket takes no more now; its writability brings an event.
+    Blocked,
+    /// The turn's slice is written and more is pending.
+    More,
 }
 
 /// How serving a run of input ended.
@@ -157,8 +174,9 @@ impl Conn {
         let mut drained = !readable && self.out_pos == self.outbuf.len() && !self.stalled;
         loop {
             match self.flush() {
-                Ok(true) => {}
-                Ok(false) => return Next::Keep,
+                Ok(Flushed::All) => {}
+                Ok(Flushed::Blocked) => return Next::Keep,
+                Ok(Flushed::More) => return Next::Again,
                 Err(_) => return Next::Close,
             }
             match self.phase {
@@ -240,7 +258,7 @@ impl Conn {
                 self.deadline = now
                     + match parked.wait {
                         Wait::Shutdown => site.endpoint.as_ref().map_or(Duration::ZERO, |e| e.wait),
-                        Wait::Metrics { .. } => site.scrape.collector().timeout,
+                        Wait::Scrape { .. } => site.scrape.collector().timeout + RENDER_GRACE,
                     };
             }
             End::Backpressure => self.stalled = true,
@@ -282,27 +300,44 @@ impl Conn {
         }
     }
 
-    /// Writes pending output; true when nothing is left.
-    fn flush(&mut self) -> io::Result<bool> {
-        if self.out_pos == self.outbuf.len() {
-            return Ok(true);
+    /// Keeps `data` itself as the pending output (written by the next
+    /// `flush`), or appends it to what is pending.
+    fn queue_owned(&mut self, data: Vec<u8>, now: Instant, limits: &Limits) {
+        if self.outbuf.is_empty() {
+            self.outbuf = data;
+            self.out_pos = 0;
+        } else {
+            self.outbuf.extend_from_slice(&data);
         }
-        self.out_pos += write_nonblocking(&mut self.stream, &self.outbuf[self.out_pos..])?;
+        self.deadline = now + limits.idle_timeout;
+    }
+
+    /// Writes pending output, at most `WRITE_SLICE` of it.
+    fn flush(&mut self) -> io::Result<Flushed> {
+        if self.out_pos == self.outbuf.len() {
+            return Ok(Flushed::All);
+        }
+        let end = self.outbuf.len().min(self.out_pos + WRITE_SLICE);
+        let n = write_nonblocking(&mut self.stream, &self.outbuf[self.out_pos..end])?;
+        self.out_pos += n;
+        if self.out_pos < end {
+            return Ok(Flushed::Blocked);
+        }
         if self.out_pos < self.outbuf.len() {
-            return Ok(false);
+            return Ok(Flushed::More);
         }
         self.out_pos = 0;
         self.outbuf.clear();
         if self.outbuf.capacity() > KEEP_CAPACITY {
             self.outbuf = Vec::new();
         }
-        Ok(true)
+        Ok(Flushed::All)
     }
 
     /// Writes what is pending as far as the socket takes it now, and shuts
     /// the write side so the peer sees the end after the data.
     pub(crate) fn flush_before_close(&mut self) {
-        let _ = self.flush();
+        while let Ok(Flushed::More) = self.flush() {}
         let _ = self.stream.shutdown(Shutdown::Write);
     }
 
@@ -328,15 +363,43 @@ impl Conn {
         }
     }
 
-    /// Answers the parked request; `timed_out` when its wait ran out.
-    pub(crate) fn answer_parked(&mut self, site: &Site, scratch: &mut Scratch, limits: &Limits, timed_out: bool) {
+    /// The endpoint of the parked request.
+    pub(crate) fn parked_endpoint(&self) -> Option<usize> {
+        self.parked.map(|p| p.endpoint)
+    }
+
+    /// The scrape this connection parked on was queued as `ticket`.
+    pub(crate) fn scrape_queued(&mut self, ticket: u64) {
+        if let Some(Parked { wait: Wait::Scrape { ticket: t, .. }, .. }) = self.parked.as_mut() {
+            *t = ticket;
+        }
+    }
+
+    /// Answers the parked request: its wait is over or (a scrape) ran out.
+    pub(crate) fn answer_parked(&mut self, site: &Site, scratch: &mut Scratch, limits: &Limits) {
         let Some(parked) = self.parked.take() else { return };
         scratch.wbuf.clear();
-        route::resume(site, parked, timed_out, &mut scratch.body, &mut scratch.wbuf);
-        match parked.wait {
+        route::resume(site, parked, &mut scratch.wbuf);
+        self.unpark(parked.wait, limits);
+        let wbuf = std::mem::take(&mut scratch.wbuf);
+        self.queue_output(&wbuf, Instant::now(), limits);
+        scratch.wbuf = wbuf;
+    }
+
+    /// Sends the render thread's `response` to the parked scrape; the buffer
+    /// is kept as the pending output, not copied, when the socket does not
+    /// take it all at once.
+    pub(crate) fn deliver(&mut self, response: Vec<u8>, limits: &Limits) {
+        let Some(parked) = self.parked.take() else { return };
+        self.unpark(parked.wait, limits);
+        self.queue_owned(response, Instant::now(), limits);
+    }
+
+    fn unpark(&mut self, wait: Wait, limits: &Limits) {
+        match wait {
             Wait::Shutdown => self.phase = ConnPhase::Closing { linger: true },
-            Wait::Metrics { connection, .. } => {
-                if connection == http::Connection::Close {
+            Wait::Scrape { job, .. } => {
+                if job.connection == http::Connection::Close {
                     self.phase = ConnPhase::Closing { linger: false };
                 } else {
                     self.phase = ConnPhase::Idle;
@@ -345,9 +408,6 @@ impl Conn {
                 }
             }
         }
-        let wbuf = std::mem::take(&mut scratch.wbuf);
-        self.queue_output(&wbuf, Instant::now(), limits);
-        scratch.wbuf = wbuf;
     }
 
     /// Called when the deadline passed. A request head that took too long

@@ -71,7 +71,7 @@ mod tests {
         c.record(None, 404);
         c.record(Some(7), 299);
         let mut out = Vec::new();
-        c.render(&mut Writer { out: &mut out, format: Format::Text });
+        c.render(&mut Writer::new(&mut out, Format::Text));
         let text = String::from_utf8(out).unwrap();
         assert!(text.ends_with(
             "hams_http_requests_total{path=\"/p/b/{x}\",code=\"200\"} 2\n\

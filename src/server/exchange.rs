@@ -2,7 +2,7 @@
 //! built, and how to say that the answer must wait.
 
 use super::http::{Connection, Head, Request};
-use crate::metrics::expose;
+use crate::metrics::negotiate::Exposition;
 
 /// One request and its response in the making. The router writes `head`
 /// and `body` once the handler returns `Outcome::Respond`.
@@ -29,14 +29,24 @@ pub(crate) enum Outcome {
 pub(crate) enum Wait {
     /// The shutdown sequence to finish; the connection closes after.
     Shutdown,
-    /// The metrics callback's run number `target` to finish.
-    Metrics { target: u64, format: expose::Format, head_only: bool, connection: Connection },
+    /// The render thread to answer scrape `ticket` (given when it is queued).
+    Scrape { job: ScrapeJob, ticket: u64 },
+}
+
+/// What the render thread needs to answer a scrape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ScrapeJob {
+    pub format: Exposition,
+    /// The request accepts gzip (large bodies are then compressed).
+    pub gzip: bool,
+    pub head_only: bool,
+    pub connection: Connection,
 }
 
 impl Wait {
     /// Whether input after the parked request is served afterwards.
     pub(crate) fn keeps_input(self) -> bool {
-        matches!(self, Wait::Metrics { connection, .. } if connection != Connection::Close)
+        matches!(self, Wait::Scrape { job, .. } if job.connection != Connection::Close)
     }
 }
 

@@ -26,9 +26,35 @@ pub(crate) struct Request<'a> {
     /// HTTP/1.0 keep-alive must be confirmed with a `Connection: keep-alive` header.
     pub http10: bool,
     pub accept_json: bool,
-    pub accept_openmetrics: bool,
+    /// The `Accept` header lines, for the scrape's content negotiation.
+    pub accept: Lines<'a>,
+    /// The `Accept-Encoding` header lines.
+    pub accept_encoding: Lines<'a>,
     /// The `Authorization` header's value (empty when absent).
     pub authorization: &'a [u8],
+}
+
+/// The values of a header that may come in several lines (up to
+/// `MAX_LINES`; more are ignored), borrowed from the read buffer.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Lines<'a> {
+    values: [&'a [u8]; MAX_LINES],
+    len: usize,
+}
+
+const MAX_LINES: usize = 4;
+
+impl<'a> Lines<'a> {
+    fn push(&mut self, value: &'a [u8]) {
+        if let Some(slot) = self.values.get_mut(self.len) {
+            *slot = value;
+            self.len += 1;
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        self.values[..self.len].iter().copied()
+    }
 }
 
 /// Why a request head was refused; the connection is closed after the answer.
@@ -87,7 +113,8 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
     let mut content_length: Option<u64> = None;
     let mut chunked = false;
     let mut accept_json = false;
-    let mut accept_openmetrics = false;
+    let mut accept = Lines::default();
+    let mut accept_encoding = Lines::default();
     let mut authorization: &[u8] = &[];
     for h in req.headers.iter() {
         let name = h.name;
@@ -111,7 +138,9 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
             chunked = true;
         } else if name.eq_ignore_ascii_case("accept") {
             accept_json |= contains_ignore_case(h.value, b"application/json");
-            accept_openmetrics |= contains_ignore_case(h.value, b"application/openmetrics-text");
+            accept.push(h.value);
+        } else if name.eq_ignore_ascii_case("accept-encoding") {
+            accept_encoding.push(h.value);
         } else if name.eq_ignore_ascii_case("authorization") {
             authorization = h.value;
         }
@@ -127,7 +156,7 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
     }
     let keep_alive = if http10 { keep_alive && !close } else { !close };
     Parsed::Request(
-        Request { method, path, query, keep_alive, http10, accept_json, accept_openmetrics, authorization },
+        Request { method, path, query, keep_alive, http10, accept_json, accept, accept_encoding, authorization },
         len,
     )
 }
@@ -233,6 +262,11 @@ mod tests {
             (Method::Head, "/hams/ready", "verbose&exclude=db", true)
         );
         assert_eq!(req("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n").method, Method::Get);
+        let r = req("GET / HTTP/1.1\r\nHost: a\r\nAccept: a/b\r\naccept-encoding: gzip\r\nACCEPT: c/d;q=0.5\r\n\r\n");
+        assert_eq!(r.accept.iter().collect::<Vec<_>>(), [&b"a/b"[..], b"c/d;q=0.5"]);
+        assert_eq!(r.accept_encoding.iter().collect::<Vec<_>>(), [&b"gzip"[..]]);
+        let many = "Accept: x/y\r\n".repeat(6);
+        assert_eq!(req(&format!("GET / HTTP/1.1\r\nHost: a\r\n{many}\r\n")).accept.iter().count(), 4);
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod endpoints;
 mod exchange;
 pub(crate) mod http;
 mod limits;
+mod render_thread;
 mod route;
 mod site;
 mod status;
@@ -29,6 +30,8 @@ use exchange::Wait;
 pub use limits::Limits;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token, Waker};
+pub(crate) use render_thread::render_here;
+use render_thread::{Done, RenderThread};
 pub(crate) use site::{Identity, ShutdownEndpoint, Site};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
@@ -64,8 +67,9 @@ pub(crate) struct Running {
     waker: Arc<Waker>,
     thread: Option<JoinHandle<()>>,
     site: Arc<Site>,
-    /// The shutdown and collector listeners that wake this loop.
-    listeners: (u64, u64),
+    render: RenderThread,
+    /// The shutdown listener that wakes this loop.
+    listener: u64,
 }
 
 impl Running {
@@ -84,13 +88,13 @@ impl Running {
     }
 
     fn shut_down(&mut self) {
-        self.site.shutdown.remove_listener(self.listeners.0);
-        self.site.scrape.collector().listeners.remove(self.listeners.1);
+        self.site.shutdown.remove_listener(self.listener);
         self.stop.store(true, Ordering::Release);
         let _ = self.waker.wake();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        self.render.stop();
     }
 }
 
@@ -116,16 +120,15 @@ pub(crate) fn start(site: Arc<Site>, addr: SocketAddr, limits: Limits) -> Result
     let shutdown_listener = site.shutdown.add_listener(Arc::new(move |_| {
         let _ = wake.wake();
     }));
-    let wake = waker.clone();
-    let collector_listener = site.scrape.collector().listeners.add(Arc::new(move |()| {
-        let _ = wake.wake();
-    }));
+    let render = RenderThread::new(site.clone(), waker.clone());
     let mut server = Server {
         poll,
         listener,
         site: site.clone(),
         signals: None,
         parked: Vec::new(),
+        render: render.clone(),
+        done: Vec::new(),
         again: Vec::new(),
         again_next: Vec::new(),
         limits,
@@ -148,12 +151,10 @@ pub(crate) fn start(site: Arc<Site>, addr: SocketAddr, limits: Limits) -> Result
         Ok(t) => t,
         Err(e) => {
             site.shutdown.remove_listener(shutdown_listener);
-            site.scrape.collector().listeners.remove(collector_listener);
             return Err(Error::io("cannot start the server thread", e));
         }
     };
-    let listeners = (shutdown_listener, collector_listener);
-    Ok(Running { port, stop, waker, thread: Some(thread), site, listeners })
+    Ok(Running { port, stop, waker, thread: Some(thread), site, render, listener: shutdown_listener })
 }
 
 struct Server {
@@ -162,8 +163,11 @@ struct Server {
     site: Arc<Site>,
     /// The signal pipe, while registered with this loop.
     signals: Option<std::os::fd::RawFd>,
-    /// Connections holding a shutdown request.
+    /// Connections holding a request that waits (shutdown, scrape).
     parked: Vec<usize>,
+    render: RenderThread,
+    /// Responses taken from the render thread (kept for its capacity).
+    done: Vec<Done>,
     /// Connections that used their turn with work left, and the next batch.
     again: Vec<usize>,
     again_next: Vec<usize>,
@@ -205,6 +209,7 @@ impl Server {
                     LISTENER => {}
                     WAKER => {
                         self.sync_signals();
+                        self.deliver_scrapes();
                         self.answer_parked(false);
                     }
                     SIGNALS => {
@@ -238,6 +243,7 @@ impl Server {
     /// sequence is done: the application may stop right after `wait`) and
     /// writes out what the sockets take, before the connections close.
     fn finish(&mut self) {
+        self.deliver_scrapes();
         self.answer_parked(false);
         for idx in 0..self.conns.len() {
             if let Some(conn) = self.conns[idx].as_mut() {
@@ -294,10 +300,19 @@ impl Server {
         match conn.drive(&self.site, &mut self.scratch, &self.limits, readable) {
             Next::Keep => {
                 let deadline = conn.deadline;
-                if conn.waiting_for().is_some() && !self.parked.contains(&idx) {
-                    self.parked.push(idx);
-                    // The sequence may have finished before we parked.
-                    self.answer_parked(false);
+                match conn.waiting_for() {
+                    Some(Wait::Scrape { ticket: 0, job }) => {
+                        conn.scrape_queued(self.render.submit(job));
+                        if !self.parked.contains(&idx) {
+                            self.parked.push(idx);
+                        }
+                    }
+                    Some(Wait::Shutdown) if !self.parked.contains(&idx) => {
+                        self.parked.push(idx);
+                        // The sequence may have finished before we parked.
+                        self.answer_parked(false);
+                    }
+                    _ => {}
                 }
                 self.wake_at(deadline);
             }
@@ -317,23 +332,41 @@ impl Server {
             return;
         }
         let shutdown_done = self.site.shutdown.phase() == crate::lifecycle::shutdown::Phase::Done;
-        let collected = self.site.scrape.collector().finished();
         let now = Instant::now();
         let parked = std::mem::take(&mut self.parked);
         for idx in parked {
             let Some(Some(conn)) = self.conns.get_mut(idx) else { continue };
             let Some(wait) = conn.waiting_for() else { continue };
-            let ready = match wait {
-                Wait::Shutdown => shutdown_done,
-                Wait::Metrics { target, .. } => collected >= target,
-            };
+            // A scrape is answered by the render thread (`deliver_scrapes`),
+            // here only when that did not happen in time.
+            let ready = wait == Wait::Shutdown && shutdown_done;
             if ready || (deadlines && conn.deadline <= now) {
-                conn.answer_parked(&self.site, &mut self.scratch, &self.limits, !ready);
+                conn.answer_parked(&self.site, &mut self.scratch, &self.limits);
                 self.drive(idx);
             } else {
                 self.parked.push(idx);
             }
         }
+    }
+
+    /// Hands the render thread's responses to their parked connections
+    /// (one that closed meanwhile has none: its response is dropped).
+    fn deliver_scrapes(&mut self) {
+        self.render.take_done(&mut self.done);
+        let mut done = std::mem::take(&mut self.done);
+        for Done { ticket, response } in done.drain(..) {
+            let found = self.parked.iter().position(|&idx| {
+                matches!(self.conns.get(idx), Some(Some(c)) if matches!(c.waiting_for(), Some(Wait::Scrape { ticket: t, .. }) if t == ticket))
+            });
+            let Some(at) = found else { continue };
+            let idx = self.parked.swap_remove(at);
+            let Some(Some(conn)) = self.conns.get_mut(idx) else { continue };
+            let endpoint = conn.parked_endpoint();
+            conn.deliver(response, &self.limits);
+            self.site.http.record(endpoint, 200);
+            self.drive(idx);
+        }
+        self.done = done;
     }
 
     /// Registers or deregisters the signal pipe to match `signals`.

@@ -60,11 +60,11 @@ pub(crate) fn respond(site: &Site, req: &Request, now_ns: u64, body: &mut Vec<u8
     }
 }
 
-/// Answers a parked request (`timed_out` when its wait ran out) and counts it.
-pub(crate) fn resume(site: &Site, parked: Parked, timed_out: bool, body: &mut Vec<u8>, out: &mut Vec<u8>) {
+/// Answers a parked request whose wait is over, or (a scrape) ran out, and counts it.
+pub(crate) fn resume(site: &Site, parked: Parked, out: &mut Vec<u8>) {
     let status = match parked.wait {
         Wait::Shutdown => endpoints::resume_shutdown(site, out),
-        Wait::Metrics { .. } => endpoints::resume_metrics(site, parked.wait, timed_out, body, out),
+        Wait::Scrape { job, .. } => endpoints::late_scrape(&job, out),
     };
     site.http.record(Some(parked.endpoint), status);
 }

@@ -12,7 +12,18 @@ writes both to files, and checks that:
   c. prometheus_client's OpenMetrics parser parses the OpenMetrics form;
   d. a real Prometheus server scrapes it (`up` == 1, no scrape error) and
      its queries give the expected values;
-  e. expose exits 0 when its standard input closes, and on SIGTERM.
+  e. expose exits 0 when its standard input closes, and on SIGTERM;
+  f. the protobuf form (asked for with Prometheus' own Accept header)
+     decodes with Google's protobuf library (proto_decode.py) to the same
+     values, the callback's families included;
+  g. gzip: with `Accept-Encoding: gzip` (http.client + gzip.decompress, and
+     curl --compressed) the scrape is gzip-encoded and decodes to the text
+     document; a probe answer stays identity;
+  h. a real Prometheus with --enable-feature=native-histograms scrapes over
+     protobuf (a recording proxy in between shows its Accept header and
+     hams' Content-Type and Content-Encoding) with the values of (d), and
+     histogram_count, histogram_sum and histogram_quantile(0.5) over a
+     native histogram give what its observations imply.
 
 Usage: check_exposition.py PATH/TO/expose [--out DIR]
   (libhams must be findable, e.g. via LD_LIBRARY_PATH; run.sh does it.)
@@ -23,7 +34,9 @@ anything failed. Every server listens on 127.0.0.1 and every wait is bounded.
 """
 
 import argparse
+import gzip
 import http.client
+import http.server
 import json
 import math
 import os
@@ -34,6 +47,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -69,6 +83,13 @@ BUILTIN = {
 TEXT_CT = "text/plain; version=0.0.4; charset=utf-8"
 OM_CT = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 OM_ACCEPT = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
+PROTO_CT = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"
+# What Prometheus 2.42 sends with --enable-feature=native-histograms.
+PROTO_ACCEPT = ("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,"
+                "application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,"
+                "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+# expose_native_latency_seconds: its observations (bucket factor 1.1).
+NATIVE_OBSERVATIONS = [0.5] * 3 + [1.0] * 4 + [3.0] * 3
 
 
 class CheckFailed(Exception):
@@ -128,12 +149,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http_get(port, path, headers=None, timeout=10):
+def http_get(port, path, headers=None, timeout=10, with_headers=False):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("GET", path, headers=headers or {})
         resp = conn.getresponse()
         body = resp.read()
+        if with_headers:
+            return resp.status, dict(resp.getheaders()), body
         return resp.status, resp.getheader("Content-Type", ""), body
     finally:
         conn.close()
@@ -332,7 +355,7 @@ def check_raw(status, ctype, body, want_ct, om):
 
 
 class Prometheus:
-    def __init__(self, binary, target_port, workdir):
+    def __init__(self, binary, target_port, workdir, flags=()):
         self.port = free_port()
         self.log_path = os.path.join(workdir, "prometheus.log")
         config = os.path.join(workdir, "prometheus.yml")
@@ -352,7 +375,7 @@ class Prometheus:
         self.proc = subprocess.Popen(
             [binary, f"--config.file={config}",
              f"--storage.tsdb.path={os.path.join(workdir, 'data')}",
-             f"--web.listen-address=127.0.0.1:{self.port}"],
+             f"--web.listen-address=127.0.0.1:{self.port}", *flags],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
             cwd=workdir,
         )
@@ -452,6 +475,141 @@ def check_prometheus_values(prom):
 
 
 # ---------------------------------------------------------------------------
+# (f) protobuf, (g) gzip, (h) Prometheus over protobuf
+
+
+def decode_proto(body, out_dir):
+    """The families in `body`, decoded by proto_decode.py (Google's protobuf)."""
+    path = os.path.join(out_dir, "metrics.pb")
+    with open(path, "wb") as f:
+        f.write(body)
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "proto_decode.py")
+    run = subprocess.run([sys.executable, script, path], capture_output=True, text=True, timeout=60)
+    ensure(run.returncode == 0, f"proto_decode.py: {run.stderr.strip() or run.returncode}")
+    return {f["name"]: f for f in map(json.loads, run.stdout.splitlines())}
+
+
+def labels_of(metric):
+    return {p["name"]: p.get("value", "") for p in metric.get("label", [])}
+
+
+def check_proto(status, ctype, body, out_dir):
+    ensure(status == 200, f"status {status}")
+    ensure(ctype == PROTO_CT, f"Content-Type {ctype!r}")
+    fams = decode_proto(body, out_dir)
+    jobs = fams.get("expose_jobs_total")
+    ensure(jobs and jobs["type"] == "COUNTER", f"expose_jobs_total {jobs!r}")
+    values = {labels_of(m)["queue"]: m["counter"]["value"] for m in jobs["metric"]}
+    ensure(values == {MIXED_QUEUE: 7.0, "plain": 2.5}, f"expose_jobs_total values {values!r}")
+    temp = fams["expose_temperature_celsius"]
+    ensure(temp["type"] == "GAUGE" and temp["metric"][0]["gauge"]["value"] == TEMPERATURE, f"{temp!r}")
+    lat = fams["expose_latency_seconds"]
+    ensure(lat["type"] == "HISTOGRAM", f"{lat!r}")
+    h = lat["metric"][0]["histogram"]
+    ensure(int(h["sample_count"]) == LAT_COUNT and close_to(h["sample_sum"], LAT_SUM), f"{h!r}")
+    got = [(b["upper_bound"], int(b["cumulative_count"])) for b in h["bucket"]]
+    ensure(got == list(zip(BOUNDS, BUCKETS[:-1])), f"buckets {got!r}")
+    queue = fams.get("expose_queue_items")
+    ensure(queue and queue["type"] == "GAUGE", f"callback family expose_queue_items {queue!r}")
+    values = {labels_of(m)["queue"]: m["gauge"]["value"] for m in queue["metric"]}
+    ensure(values == QUEUE_ITEMS, f"expose_queue_items {values!r}")
+    runs = fams.get("expose_callback_runs_total")
+    ensure(runs and runs["type"] == "COUNTER" and runs["metric"][0]["counter"]["value"] >= 1, f"{runs!r}")
+    native = fams.get("expose_native_latency_seconds")
+    ensure(native and native["type"] == "HISTOGRAM", f"expose_native_latency_seconds {native!r}")
+    h = native["metric"][0]["histogram"]
+    ensure(int(h["sample_count"]) == len(NATIVE_OBSERVATIONS) and h.get("schema") == 3 and h.get("positive_span")
+           and not h.get("bucket"), f"native histogram {h!r}")
+    want = {"hams_build_info": "GAUGE", "hams_check_healthy": "GAUGE", "hams_probe_healthy": "GAUGE",
+            "hams_http_requests_total": "COUNTER", "hams_metrics_callback_failures_total": "COUNTER",
+            "process_cpu_seconds_total": "COUNTER", "process_open_fds": "GAUGE"}
+    for name, t in want.items():
+        ensure(name in fams and fams[name]["type"] == t, f"{name}: {fams.get(name)!r}")
+    return f"{len(fams)} families, {len(body)} bytes"
+
+
+def check_gzip(port):
+    status, headers, body = http_get(port, "/hams/metrics", {"Accept-Encoding": "gzip"}, with_headers=True)
+    ensure(status == 200, f"status {status}")
+    ensure(headers.get("Content-Encoding") == "gzip", f"Content-Encoding {headers.get('Content-Encoding')!r}")
+    ensure("Accept-Encoding" in headers.get("Vary", ""), f"Vary {headers.get('Vary')!r}")
+    check_text_parser(gzip.decompress(body).decode())
+    _, plain_headers, plain = http_get(port, "/hams/metrics", with_headers=True)
+    ensure("Content-Encoding" not in plain_headers, "identity without Accept-Encoding")
+    status, headers, probe = http_get(port, "/hams/ready", {"Accept-Encoding": "gzip"}, with_headers=True)
+    ensure(status == 200 and "Content-Encoding" not in headers and probe == b"ok",
+           f"probe answer {status} {headers!r} {probe!r}")
+    curl = shutil.which("curl")
+    if curl:
+        run = subprocess.run([curl, "-sS", "--compressed", "-D", "-", f"http://127.0.0.1:{port}/hams/metrics"],
+                             capture_output=True, timeout=30)
+        out = run.stdout.decode(errors="replace")
+        ensure(run.returncode == 0, f"curl: {run.stderr!r}")
+        ensure("\ncontent-encoding: gzip" in out.lower(), f"curl --compressed got no gzip: {out[:300]!r}")
+        ensure("\nexpose_jobs_total{" in out, "curl --compressed: the decoded document")
+    return (f"{len(body)} bytes gzip for {len(plain)} plain ({len(plain) / len(body):.1f}:1)"
+            + ("" if curl else "; curl not found, its check skipped"))
+
+
+class RecordingProxy(http.server.ThreadingHTTPServer):
+    """Forwards GETs to the target and records what went each way."""
+
+    daemon_threads = True
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.seen = []  # (Accept, Accept-Encoding, Content-Type, Content-Encoding, bytes)
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                fwd = {k: v for k, v in self.headers.items() if k.lower() in ("accept", "accept-encoding")}
+                status, headers, body = http_get(outer.target_port, self.path, fwd, with_headers=True)
+                outer.seen.append((fwd.get("Accept", ""), fwd.get("Accept-Encoding", ""),
+                                   headers.get("Content-Type", ""), headers.get("Content-Encoding", ""), len(body)))
+                self.send_response(status)
+                for k, v in headers.items():
+                    if k.lower() not in ("connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.port = self.server_address[1]
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+def check_prometheus_protobuf(prom, proxy):
+    check_prometheus_values(prom)
+    ensure(proxy.seen, "no scrape went through the proxy")
+    accept, coding, ctype, cenc, size = proxy.seen[-1]
+    ensure(accept.startswith("application/vnd.google.protobuf;"), f"Prometheus sent Accept {accept!r}")
+    ensure(ctype == PROTO_CT, f"hams answered Content-Type {ctype!r}")
+    ensure("gzip" in coding and cenc == "gzip", f"Accept-Encoding {coding!r}, Content-Encoding {cenc!r}")
+    return f"{len(proxy.seen)} protobuf scrapes, gzip, {size} bytes"
+
+
+def check_native(prom):
+    obs = NATIVE_OBSERVATIONS
+    _, v = one_value(prom, "histogram_count(expose_native_latency_seconds)")
+    ensure(v == len(obs), f"histogram_count {v}, expected {len(obs)}")
+    _, v = one_value(prom, "histogram_sum(expose_native_latency_seconds)")
+    ensure(close_to(v, sum(obs)), f"histogram_sum {v}, expected {sum(obs)}")
+    # The median observation is 1.0; the estimate lies in its bucket, whose
+    # width with a bucket factor of 1.1 is under 10 %.
+    median = sorted(obs)[len(obs) // 2]
+    _, v = one_value(prom, "histogram_quantile(0.5, expose_native_latency_seconds)")
+    ensure(abs(v - median) <= 0.1 * median, f"histogram_quantile(0.5) {v}, expected about {median}")
+    return f"count {len(obs)}, median {v:.4f}"
+
+
+# ---------------------------------------------------------------------------
 
 
 def main():
@@ -494,6 +652,10 @@ def main():
         check("(a) promtool check metrics < text", check_promtool, promtool, text_file)
         check("(b) prometheus_client text parser: values", check_text_parser, text)
         check("(c) prometheus_client OpenMetrics parser: values", check_om_parser, om)
+        proto_resp = http_get(expose.port, "/hams/metrics", {"Accept": PROTO_ACCEPT})
+        check("(f) protobuf: Content-Type, decoded by Google's protobuf: values", check_proto, *proto_resp, out_dir)
+        check("(g) gzip: Content-Encoding, decoded values, probe stays identity, curl --compressed",
+              check_gzip, expose.port)
 
         prom = None
         try:
@@ -509,6 +671,27 @@ def main():
         finally:
             if prom is not None:
                 prom.stop()
+
+        prom = proxy = None
+        try:
+            def start_native_prometheus():
+                nonlocal prom, proxy
+                ensure(prometheus, "prometheus not found")
+                proxy = RecordingProxy(expose.port)
+                workdir = os.path.join(tmp, "native")
+                os.makedirs(workdir)
+                prom = Prometheus(prometheus, proxy.port, workdir, ["--enable-feature=native-histograms"])
+                return f"{prom.wait_up(30):.1f} s to up == 1, on 127.0.0.1:{prom.port}"
+
+            if check("(h) prometheus --enable-feature=native-histograms: up == 1", start_native_prometheus):
+                check("(h) it scrapes protobuf (and gzip): query values", check_prometheus_protobuf, prom, proxy)
+                check("(h) native histogram: histogram_count, histogram_sum, histogram_quantile(0.5)",
+                      check_native, prom)
+        finally:
+            if prom is not None:
+                prom.stop()
+            if proxy is not None:
+                proxy.shutdown()
 
         def stdin_exit():
             rc = expose.close_stdin(timeout=10)

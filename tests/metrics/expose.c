@@ -18,6 +18,8 @@
  *       sum 22.608, count 7
  *   expose_queue_items{queue="mail"} 3, {queue="sms"} 0   (from the callback)
  *   expose_callback_runs_total  (from the callback, runs so far, >= 1)
+ *   expose_native_latency_seconds  a native histogram, bucket factor 1.1,
+ *       observations 0.5 x3, 1 x4, 3 x3
  *
  * Build: cc -std=c11 -Iinclude tests/metrics/expose.c -Ltarget/release \
  *          -lhams -lpthread -o target/metrics-tests/expose
@@ -117,6 +119,14 @@ int main(int argc, char **argv) {
         hams_histogram_observe(hams_vec_with(durations, root), 3) != HAMS_OK ||
         hams_histogram_observe(native, -1) != HAMS_OK || hams_histogram_observe(native, 4) != HAMS_OK)
         return fail("vec updates");
+
+    /* A native histogram whose quantiles Prometheus computes (check (h)). */
+    hams_metric_t *native_lat = hams_histogram_native_new(h, "expose_native_latency_seconds",
+                                                          "Latency, native histogram.", 1.1, 160);
+    if (!native_lat) return fail("native histogram");
+    static const double native_obs[] = {0.5, 0.5, 0.5, 1, 1, 1, 1, 3, 3, 3};
+    for (size_t i = 0; i < sizeof(native_obs) / sizeof(*native_obs); i++)
+        if (hams_histogram_observe(native_lat, native_obs[i]) != HAMS_OK) return fail("observe native");
 
     if (hams_set_metrics_callback(h, collect, NULL) != HAMS_OK) return fail("callback");
     if (hams_handle_signals(h, true) != HAMS_OK) return fail("hams_handle_signals");

@@ -35,6 +35,12 @@ MESSAGES = {
         ("cumulative_count_float", 4, OPTIONAL, F.TYPE_DOUBLE, None),
         ("upper_bound", 2, OPTIONAL, F.TYPE_DOUBLE, None),
     ],
+    "Quantile": [("quantile", 1, OPTIONAL, F.TYPE_DOUBLE, None), ("value", 2, OPTIONAL, F.TYPE_DOUBLE, None)],
+    "Summary": [
+        ("sample_count", 1, OPTIONAL, F.TYPE_UINT64, None),
+        ("sample_sum", 2, OPTIONAL, F.TYPE_DOUBLE, None),
+        ("quantile", 3, REPEATED, F.TYPE_MESSAGE, "Quantile"),
+    ],
     "BucketSpan": [("offset", 1, OPTIONAL, F.TYPE_SINT32, None), ("length", 2, OPTIONAL, F.TYPE_UINT32, None)],
     "Histogram": [
         ("sample_count", 1, OPTIONAL, F.TYPE_UINT64, None),
@@ -56,6 +62,7 @@ MESSAGES = {
         ("label", 1, REPEATED, F.TYPE_MESSAGE, "LabelPair"),
         ("gauge", 2, OPTIONAL, F.TYPE_MESSAGE, "Gauge"),
         ("counter", 3, OPTIONAL, F.TYPE_MESSAGE, "Counter"),
+        ("summary", 4, OPTIONAL, F.TYPE_MESSAGE, "Summary"),
         ("untyped", 5, OPTIONAL, F.TYPE_MESSAGE, "Untyped"),
         ("histogram", 7, OPTIONAL, F.TYPE_MESSAGE, "Histogram"),
         ("timestamp_ms", 6, OPTIONAL, F.TYPE_INT64, None),

@@ -5,8 +5,9 @@
 # Prometheus server on 127.0.0.1).
 #
 # Installs nothing. Needs promtool and prometheus (Debian: apt-get install -y
-# prometheus) and the Python package prometheus_client (pip install
-# prometheus_client); says so and exits 1 when one is missing.
+# prometheus) and the Python packages prometheus_client and protobuf (pip
+# install prometheus_client protobuf; Debian: python3-prometheus-client
+# python3-protobuf); says so and exits 1 when one is missing.
 #
 # Usage: tests/metrics/run.sh            (from anywhere)
 # Env:   CC                   C compiler (default: cc)
@@ -53,6 +54,10 @@ if ! command -v "$PYTHON" >/dev/null 2>&1; then
 elif ! "$PYTHON" -c 'import prometheus_client.parser, prometheus_client.openmetrics.parser' >/dev/null 2>&1; then
     echo "error: the Python package prometheus_client is needed by $PYTHON" >&2
     echo "       install it with: $PYTHON -m pip install prometheus_client" >&2
+    missing=1
+elif ! "$PYTHON" -c 'import google.protobuf' >/dev/null 2>&1; then
+    echo "error: the Python package protobuf is needed by $PYTHON (to decode the protobuf scrape)" >&2
+    echo "       install it with: $PYTHON -m pip install protobuf" >&2
     missing=1
 fi
 if [ -z "$(command -v "$CC" 2>/dev/null || true)" ]; then

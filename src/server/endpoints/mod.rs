@@ -12,7 +12,7 @@ use super::exchange::{Exchange, Outcome};
 use super::http::Method;
 use super::site::Site;
 
-pub(crate) use metrics::resume as resume_metrics;
+pub(crate) use metrics::{late as late_scrape, render as render_scrape, RenderBuffers};
 pub(crate) use shutdown::resume as resume_shutdown;
 
 pub(crate) const ENDPOINTS: &[Endpoint] = &[
