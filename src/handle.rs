@@ -25,6 +25,23 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 /// One health server with its probes.
+///
+/// Made stopped: register probes and metrics, then `start` serves them on a
+/// background thread until `stop` or drop.
+///
+/// ```
+/// use hams::{Check, Checks, Hams};
+/// let hams = Hams::new("my-service", "1.0.0")?;
+/// hams.set_address("127.0.0.1:0")?; // port 0: any free port
+/// let db = hams.probe_manual("db", Checks::READY, false)?;
+/// hams.start()?;
+/// assert!(hams.port()? > 0);
+/// assert!(!hams.report(Check::Ready).0, "db is not healthy yet");
+/// db.set(true, None)?;
+/// let (passed, verbose) = hams.report(Check::Ready);
+/// assert!(passed && verbose.contains("[+]db ok"));
+/// # Ok::<(), hams::Error>(())
+/// ```
 pub struct Hams {
     /// What the server serves; the parts below are shared with it.
     site: Arc<Site>,
@@ -374,6 +391,20 @@ impl Drop for Hams {
 
 /// A registered probe; dropping it unregisters the probe (and, for a
 /// callback probe, waits for a run in progress, then never calls it again).
+///
+/// ```
+/// use hams::{Check, Checks, Hams};
+/// let hams = Hams::new("my-service", "1.0.0")?;
+/// // Healthy while kicked at least every 500 ms.
+/// let main_loop = hams.probe_kick("loop", Checks::ALIVE, 500)?;
+/// main_loop.kick()?;
+/// assert!(main_loop.is_healthy());
+/// // Healthy as long as the closure says so; run off the serving thread.
+/// let _disk = hams.probe_callback("disk", Checks::READY, 1000, 200, || Ok(()))?;
+/// drop(main_loop); // unregistered
+/// assert!(!hams.report(Check::Alive).1.contains("loop"));
+/// # Ok::<(), hams::Error>(())
+/// ```
 pub struct Probe {
     state: Arc<ProbeState>,
     probes: Weak<ProbeRegistry>,

@@ -5,7 +5,9 @@
 # the reason. Fails on a function neither wrapped nor listed, on a gaps.txt
 # line without a reason, naming a function hams.h does not declare or one the
 # binding wraps (stale), and on a wrapped name hams.h does not declare.
-# The Rust crate is itself the Rust binding, so Rust has no manifest.
+# The Rust crate is itself the Rust binding, so Rust has no manifest; the
+# Rust crates over the system library are: rust-sys (hams-sys, declarations)
+# and rust (hams-system, the safe API calling them).
 #
 #   tests/bindings/coverage.sh [SRCDIR]
 #
@@ -40,12 +42,18 @@ wrapped() {
 	java) joined bindings/java/src/io/hams/*.java | grep -oE '[^A-Za-z0-9_.]fn\([[:space:]]*"hams_[a-z0-9_]+"' | names ;;
 	# the header-only C++ wrapper calls them: hams_x( outside comments
 	cpp) sh tools/header-functions.sh bindings/cpp/hams.hpp ;;
+	# extern "C" { pub fn hams_x(...) } (tests/header.rs there checks the signatures)
+	rust-sys) joined bindings/rust-sys/src/lib.rs | grep -oE 'pub fn hams_[a-z0-9_]+[[:space:]]*\(' | names ;;
+	# the safe crate calls them (or passes them): hams_sys::hams_x, types
+	# (hams_x_t, hams_x_fn) aside
+	rust) joined bindings/rust/src/*.rs | grep -oE 'hams_sys::hams_[a-z0-9_]+' | sed 's/^hams_sys:://' |
+		grep -vE '_(t|fn)$' | names ;;
 	*) return 1 ;;
 	esac
 }
 
 passed=0 failed=0
-for lang in python node java cpp; do
+for lang in python node java cpp rust-sys rust; do
 	gaps=bindings/$lang/gaps.txt
 	problems=$work/$lang.problems
 	: >"$problems"

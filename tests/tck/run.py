@@ -41,6 +41,8 @@ DEMOS = {
     "c": lambda: [os.path.join(TCK_DIR, "c-demo")],
     "cpp": lambda: [os.path.join(TCK_DIR, "cpp-demo")],
     "rust": lambda: [os.path.join(CARGO_TARGET, "release/examples/demo")],
+    # The same demo source over the system library (bindings/rust, hams-sys).
+    "rust-sys": lambda: [os.path.join(TCK_DIR, "rust-sys/release/examples/demo")],
     "python": lambda: [sys.executable, os.path.join(ROOT, "examples/python/demo.py")],
     "node": lambda: ["node", os.path.join(ROOT, "examples/node/demo.js")],
     "java": java_command,
@@ -188,11 +190,11 @@ def main():
     for lang in langs:
         command = DEMOS[lang]()
         if command is None or not os.path.exists(command[0]) and "/" in command[0]:
-            print(f"tck {lang:7} starts   FAIL  demo not built: {command}")
+            print(f"tck {lang:8} starts   FAIL  demo not built: {command}")
             failed += 1
             continue
         for check, ok, detail in scenario(lang, command):
-            print(f"tck {lang:7} {check:9} {'ok' if ok else 'FAIL'}" + ("" if ok else f"  {detail}"), flush=True)
+            print(f"tck {lang:8} {check:9} {'ok' if ok else 'FAIL'}" + ("" if ok else f"  {detail}"), flush=True)
             if ok:
                 passed += 1
             else:
