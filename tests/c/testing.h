@@ -52,6 +52,27 @@ double now_ms(void);
 void sleep_ms(long ms);
 bool contains(const char *hay, const char *needle);
 
+/* ---- a minimal HTTP/1.1 client over TCP to 127.0.0.1 ---- */
+
+typedef struct {
+    int status;     /* -1 when the exchange failed */
+    char *headers;  /* header block, lower-cased, NUL-terminated */
+    char *body;     /* NUL-terminated, de-chunked */
+    size_t body_len;
+    double ms;      /* wall time of the exchange */
+} http_response;
+
+/* Sends `req` as is and reads until EOF, an error or timeout_ms without data
+ * (at most `max` bytes). Returns what was read, NUL-terminated and malloc'd
+ * (the caller frees it), its length in *got and in *sent whether all of `req`
+ * went out; NULL if no connection was made. */
+char *http_exchange(int port, const char *req, int timeout_ms, size_t max, size_t *got, bool *sent);
+/* One request with "Connection: close", read until EOF. Returns the status,
+ * or -1. The caller frees the response with http_response_free(). */
+int http_request(int port, const char *method, const char *target, const char *extra_headers, http_response *r,
+                 int timeout_ms);
+void http_response_free(http_response *r);
+
 #define FAILF(...)                                                             \
     do {                                                                       \
         fprintf(stderr, "    FAIL %s:%d: ", __FILE__, __LINE__);              \

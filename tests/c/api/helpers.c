@@ -3,14 +3,8 @@
  */
 #include "helpers.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 bool contains_ci(const char *hay, const char *needle) {
     if (!hay || !needle) return false;
@@ -55,131 +49,32 @@ int count_occurrences(const char *hay, const char *needle) {
 char g_raw[RESP_CAP + 8192];
 http_resp g_resp;
 
-static void dechunk(char *body, size_t *len) {
-    char *src = body, *dst = body, *end = body + *len;
-    while (src < end) {
-        char *eol = strstr(src, "\r\n");
-        if (!eol) break;
-        unsigned long sz = strtoul(src, NULL, 16);
-        src = eol + 2;
-        if (sz == 0) break;
-        if (src + sz > end) sz = (unsigned long)(end - src);
-        memmove(dst, src, sz);
-        dst += sz;
-        src += sz;
-        if (src + 2 <= end && src[0] == '\r' && src[1] == '\n') src += 2;
-    }
-    *len = (size_t)(dst - body);
-    body[*len] = '\0';
-}
-
+/* The shared client (testing.c), copied into the fixed buffers these cases
+ * read (g_resp, g_raw), cut to their size. */
 int http_req(int port, const char *method, const char *target,
              const char *extra_headers, http_resp *r, int timeout_ms) {
-    double t0 = now_ms();
+    http_response full;
     memset(r, 0, sizeof(*r));
-    r->status = -1;
-
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    struct timeval tv;
-    tv.tv_sec = timeout_ms / 1000;
-    tv.tv_usec = (timeout_ms % 1000) * 1000;
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
-        close(fd);
-        r->ms = now_ms() - t0;
-        return -1;
+    r->status = http_request(port, method, target, extra_headers, &full, timeout_ms);
+    r->ms = full.ms;
+    if (r->status >= 0) {
+        snprintf(r->headers, sizeof(r->headers), "%s", full.headers);
+        r->body_len = full.body_len < sizeof(r->body) ? full.body_len : sizeof(r->body) - 1;
+        memcpy(r->body, full.body, r->body_len);
+        r->body[r->body_len] = '\0';
     }
-
-    char req[2048];
-    int n = snprintf(req, sizeof(req),
-                     "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n",
-                     method, target, extra_headers ? extra_headers : "");
-    size_t off = 0;
-    while (off < (size_t)n) {
-        ssize_t w = send(fd, req + off, (size_t)n - off, 0);
-        if (w <= 0) {
-            close(fd);
-            r->ms = now_ms() - t0;
-            return -1;
-        }
-        off += (size_t)w;
-    }
-
-    size_t got = 0;
-    for (;;) {
-        if (got >= sizeof(g_raw) - 1) break;
-        ssize_t rd = recv(fd, g_raw + got, sizeof(g_raw) - 1 - got, 0);
-        if (rd < 0 && errno == EINTR) continue;
-        if (rd <= 0) break; /* EOF, error or timeout */
-        got += (size_t)rd;
-    }
-    close(fd);
-    g_raw[got] = '\0';
-    r->ms = now_ms() - t0;
-
-    int status = 0;
-    if (got < 12 || sscanf(g_raw, "HTTP/1.%*d %d", &status) != 1) return -1;
-    char *sep = strstr(g_raw, "\r\n\r\n");
-    if (!sep) return -1;
-    size_t hlen = (size_t)(sep - g_raw);
-    if (hlen >= sizeof(r->headers)) hlen = sizeof(r->headers) - 1;
-    for (size_t i = 0; i < hlen; i++) {
-        char c = g_raw[i];
-        r->headers[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-    }
-    r->headers[hlen] = '\0';
-    const char *b = sep + 4;
-    r->body_len = got - (size_t)(b - g_raw);
-    if (r->body_len >= sizeof(r->body)) r->body_len = sizeof(r->body) - 1;
-    memcpy(r->body, b, r->body_len);
-    r->body[r->body_len] = '\0';
-    if (contains(r->headers, "transfer-encoding: chunked"))
-        dechunk(r->body, &r->body_len);
-    r->status = status;
-    return status;
+    http_response_free(&full);
+    return r->status;
 }
 
 size_t http_raw(int port, const char *raw, int timeout_ms) {
-    g_raw[0] = '\0';
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return 0;
-    struct timeval tv;
-    tv.tv_sec = timeout_ms / 1000;
-    tv.tv_usec = (timeout_ms % 1000) * 1000;
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    struct sockaddr_in addr;
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
-        close(fd);
-        return 0;
-    }
-    size_t n = strlen(raw), off = 0;
-    while (off < n) {
-        ssize_t w = send(fd, raw + off, n - off, 0);
-        if (w <= 0) break;
-        off += (size_t)w;
-    }
-    size_t got = 0;
-    for (;;) {
-        if (got >= sizeof(g_raw) - 1) break;
-        ssize_t rd = recv(fd, g_raw + got, sizeof(g_raw) - 1 - got, 0);
-        if (rd < 0 && errno == EINTR) continue;
-        if (rd <= 0) break;
-        got += (size_t)rd;
-    }
-    close(fd);
+    size_t got;
+    bool sent;
+    char *all = http_exchange(port, raw, timeout_ms, sizeof(g_raw) - 1, &got, &sent);
+    if (!all) got = 0;
+    else memcpy(g_raw, all, got);
     g_raw[got] = '\0';
+    free(all);
     return got;
 }
 

@@ -30,7 +30,7 @@ TEST(callback_valid) {
     cb_reset(CB_TEXT, k_valid_cb);
     CHECK_OK(hams_set_metrics_callback(h, metrics_cb, &tag));
 
-    http_resp r;
+    http_response r;
     REQUIRE(scrape(port, &r) == 200);
     CHECK(contains(r.headers, TEXT_CT));
     CHECK(contains(r.body, k_valid_cb));
@@ -41,12 +41,12 @@ TEST(callback_valid) {
     CHECK(own && cb && own < cb);
     CHECK_INT(atomic_load(&g_cb.calls), 1);
     CHECK_INT(atomic_load(&g_cb.same_thread), 0);
-    resp_free(&r);
+    http_response_free(&r);
 
     /* Run again for each scrape. */
     REQUIRE(scrape(port, &r) == 200);
     CHECK_INT(atomic_load(&g_cb.calls), 2);
-    resp_free(&r);
+    http_response_free(&r);
 
     /* OpenMetrics: converted (counter family without _total, # EOF last). */
     REQUIRE(scrape_om(port, &r) == 200);
@@ -59,7 +59,7 @@ TEST(callback_valid) {
     CHECK_HAS_LINE(r.body, "cb_untyped NaN");
     CHECK(r.body_len >= 6 && strcmp(r.body + r.body_len - 6, "# EOF\n") == 0);
     CHECK_INT(strstr(r.body, "# EOF") - r.body, (long long)r.body_len - 6);
-    resp_free(&r);
+    http_response_free(&r);
 
     /* Pieces appended in several calls; `user` is passed through. */
     cb_reset(CB_PIECES, NULL);
@@ -67,17 +67,17 @@ TEST(callback_valid) {
     CHECK_HAS_LINE(r.body, "# HELP cb_pieces Built from pieces");
     CHECK_HAS_LINE(r.body, "cb_pieces{user=\"seven\"} 3");
     CHECK_LACKS(r.body, "cb_queue_depth");
-    resp_free(&r);
+    http_response_free(&r);
 
     /* Text without a final newline still ends the document cleanly. */
     cb_reset(CB_TEXT, "cb_no_newline 1");
     REQUIRE(scrape(port, &r) == 200);
     CHECK_HAS_LINE(r.body, "cb_no_newline 1");
-    resp_free(&r);
+    http_response_free(&r);
     REQUIRE(scrape_om(port, &r) == 200);
     CHECK_HAS_LINE(r.body, "cb_no_newline 1");
     CHECK(r.body_len >= 6 && strcmp(r.body + r.body_len - 6, "# EOF\n") == 0);
-    resp_free(&r);
+    http_response_free(&r);
 
     /* NULL removes the callback. */
     cb_reset(CB_TEXT, k_valid_cb);
@@ -86,7 +86,7 @@ TEST(callback_valid) {
     CHECK_LACKS(r.body, "cb_");
     CHECK_INT(atomic_load(&g_cb.calls), 0);
     CHECK(contains(r.body, "app_gauge"));
-    resp_free(&r);
+    http_response_free(&r);
     hams_free(h);
 }
 
@@ -99,7 +99,7 @@ TEST(callback_append_errors) {
     atomic_store(&g_cb.rc_bad_utf8, 1);
     atomic_store(&g_cb.rc_empty, 1);
     CHECK_OK(hams_set_metrics_callback(h, metrics_cb, NULL));
-    http_resp r;
+    http_response r;
     REQUIRE(scrape(port, &r) == 200);
     CHECK_INT(atomic_load(&g_cb.rc_null_text), HAMS_ERR_NULL);
     CHECK_INT(atomic_load(&g_cb.rc_bad_utf8), HAMS_ERR_INVALID);
@@ -109,7 +109,7 @@ TEST(callback_append_errors) {
     CHECK_HAS_LINE(r.body, "cb_after_errors 1");
     CHECK_LACKS(r.body, "bad_utf8");
     CHECK_SAMPLE(r.body, "hams_metrics_callback_failures_total{reason=\"invalid\"}", 0);
-    resp_free(&r);
+    http_response_free(&r);
 
     /* At most 4 MiB per run. */
     g_big = malloc(BIG_CHUNK + 1);
@@ -128,7 +128,7 @@ TEST(callback_append_errors) {
     CHECK_INT(atomic_load(&g_cb.rc_big_over), HAMS_ERR_INVALID);
     CHECK_HAS_LINE(r.body, "cb_big 1");
     CHECK(r.body_len > 3u * BIG_CHUNK && r.body_len < 4u * BIG_CHUNK);
-    resp_free(&r);
+    http_response_free(&r);
     CHECK_OK(hams_set_metrics_callback(h, NULL, NULL));
     free(g_big);
     g_big = NULL;
@@ -186,7 +186,7 @@ TEST(callback_invalid) {
     };
     const size_t nbad = sizeof(bad) / sizeof(*bad);
     CHECK_OK(hams_set_metrics_callback(h, metrics_cb, NULL));
-    http_resp r;
+    http_response r;
     double seen = 0; /* the invalid count so far */
     for (size_t i = 0; i < nbad; i++) {
         cb_reset(CB_TEXT, bad[i]);
@@ -211,7 +211,7 @@ TEST(callback_invalid) {
                   "application's families; it ends with:\n%s", i,
                   r.body + (r.body_len > 400 ? r.body_len - 400 : 0));
         CHECK_LACKS(r.body, "\ngood 1");
-        resp_free(&r);
+        http_response_free(&r);
     }
     /* Also counted for OpenMetrics scrapes, which still end in # EOF. */
     cb_reset(CB_TEXT, "x 1 2\n");
@@ -219,7 +219,7 @@ TEST(callback_invalid) {
     CHECK_SAMPLE(r.body, "hams_metrics_callback_failures_total{reason=\"invalid\"}",
                  seen + 1);
     CHECK(r.body_len >= 6 && strcmp(r.body + r.body_len - 6, "# EOF\n") == 0);
-    resp_free(&r);
+    http_response_free(&r);
 
     /* A valid run is served again afterwards. */
     cb_reset(CB_TEXT, "# TYPE cb_ok gauge\ncb_ok 1\n");
@@ -228,7 +228,7 @@ TEST(callback_invalid) {
     CHECK_SAMPLE(r.body, "hams_metrics_callback_failures_total{reason=\"invalid\"}",
                  seen + 1);
     CHECK_SAMPLE(r.body, "hams_metrics_callback_failures_total{reason=\"timeout\"}", 0);
-    resp_free(&r);
+    http_response_free(&r);
     CHECK_OK(hams_set_metrics_callback(h, NULL, NULL));
     hams_free(h);
 }

@@ -14,12 +14,12 @@ struct scrape_job {
 
 static void *scrape_thread(void *arg) {
     struct scrape_job *j = arg;
-    http_resp r;
+    http_response r;
     double t0 = now_ms();
     j->status = scrape(j->port, &r);
     j->ms = now_ms() - t0;
     j->body = r.body ? strdup(r.body) : NULL;
-    resp_free(&r);
+    http_response_free(&r);
     return NULL;
 }
 
@@ -43,12 +43,12 @@ TEST(callback_timeout) {
     double deadline = now_ms() + 2000;
     while (!atomic_load(&g_cb.running) && now_ms() < deadline) sleep_ms(5);
     CHECK_INT(atomic_load(&g_cb.running), 1);
-    http_resp r;
-    int st = http_req(port, "GET", "/hams/alive", NULL, &r, 5000);
+    http_response r;
+    int st = http_request(port, "GET", "/hams/alive", NULL, &r, 5000);
     CHECK_INT(st, 200);
     /* "at once": well before the 200 ms callback timeout */
     if (r.ms > 150) FAILF("/hams/alive took %.0f ms during a slow metrics callback", r.ms);
-    resp_free(&r);
+    http_response_free(&r);
     pthread_join(t, NULL);
 
     CHECK_INT(job.status, 200);
@@ -73,7 +73,7 @@ TEST(callback_timeout) {
     CHECK_HAS_LINE(r.body, "cb_fast 1");
     CHECK_LACKS(r.body, "cb_slow_marker");
     CHECK_SAMPLE(r.body, "hams_metrics_callback_failures_total{reason=\"timeout\"}", 1);
-    resp_free(&r);
+    http_response_free(&r);
 
     /* Removing the callback waits for a run in progress. */
     cb_reset(CB_SLOW, NULL);
@@ -97,7 +97,7 @@ TEST(callback_timeout) {
     REQUIRE(scrape(port, &r) == 200);
     CHECK_INT(atomic_load(&g_cb.calls), calls);
     CHECK_LACKS(r.body, "cb_slow_marker");
-    resp_free(&r);
+    http_response_free(&r);
     hams_free(h);
 }
 
@@ -143,11 +143,11 @@ TEST(callback_timeout_env) {
     cb_reset(CB_SLOW, NULL);
     atomic_store(&g_cb.sleep_ms, 800);
     CHECK_OK(hams_set_metrics_callback(h, metrics_cb, NULL));
-    http_resp r;
+    http_response r;
     REQUIRE(scrape(port, &r) == 200);
     if (r.ms < 100 || r.ms > 700) FAILF("scrape took %.0f ms with a 150 ms timeout", r.ms);
     CHECK_SAMPLE(r.body, "hams_metrics_callback_failures_total{reason=\"timeout\"}", 1);
-    resp_free(&r);
+    http_response_free(&r);
     CHECK_OK(hams_set_metrics_callback(h, NULL, NULL));
     hams_free(h);
 

@@ -20,7 +20,7 @@ TEST(scrape_format_and_escaping) {
     REQUIRE(g);
     CHECK_OK(hams_gauge_set(g, 42));
 
-    http_resp r;
+    http_response r;
     REQUIRE(scrape(port, &r) == 200);
     CHECK(contains(r.headers, TEXT_CT));
     CHECK_HAS_LINE(r.body, "# HELP esc_total Escapes: \\\\ and\\nnewline");
@@ -31,7 +31,7 @@ TEST(scrape_format_and_escaping) {
     CHECK_HAS_LINE(r.body, "plain_gauge 42");
     CHECK(r.body_len > 0 && r.body[r.body_len - 1] == '\n');
     CHECK_LACKS(r.body, "# EOF");
-    resp_free(&r);
+    http_response_free(&r);
 
     REQUIRE(scrape_om(port, &r) == 200);
     CHECK(contains(r.headers, OM_CT));
@@ -42,16 +42,16 @@ TEST(scrape_format_and_escaping) {
     CHECK_HAS_LINE(r.body, "# TYPE hams_build info");
     CHECK(r.body_len >= 6 && strcmp(r.body + r.body_len - 6, "# EOF\n") == 0);
     CHECK_INT(strstr(r.body, "# EOF") - r.body, (long long)r.body_len - 6);
-    resp_free(&r);
+    http_response_free(&r);
 
     /* HEAD: same headers, no body. */
-    REQUIRE(http_req(port, "HEAD", "/hams/metrics", NULL, &r, 5000) == 200);
+    REQUIRE(http_request(port, "HEAD", "/hams/metrics", NULL, &r, 5000) == 200);
     CHECK(contains(r.headers, TEXT_CT));
     CHECK_INT(r.body_len, 0);
-    resp_free(&r);
+    http_response_free(&r);
     /* Other methods are refused. */
-    REQUIRE(http_req(port, "POST", "/hams/metrics", NULL, &r, 5000) == 405);
-    resp_free(&r);
+    REQUIRE(http_request(port, "POST", "/hams/metrics", NULL, &r, 5000) == 405);
+    http_response_free(&r);
     hams_free(h);
 }
 
@@ -62,15 +62,15 @@ TEST(builtin_metrics) {
     hams_probe_t *p = hams_probe_new_manual(h, "db", HAMS_ALIVE | HAMS_READY, false);
     REQUIRE(p);
 
-    http_resp r;
-    REQUIRE(http_req(port, "GET", "/hams/alive", NULL, &r, 5000) == 503);
-    resp_free(&r);
-    REQUIRE(http_req(port, "GET", "/hams/ready/db", NULL, &r, 5000) == 503);
-    resp_free(&r);
-    REQUIRE(http_req(port, "GET", "/nope", NULL, &r, 5000) == 404);
-    resp_free(&r);
+    http_response r;
+    REQUIRE(http_request(port, "GET", "/hams/alive", NULL, &r, 5000) == 503);
+    http_response_free(&r);
+    REQUIRE(http_request(port, "GET", "/hams/ready/db", NULL, &r, 5000) == 503);
+    http_response_free(&r);
+    REQUIRE(http_request(port, "GET", "/nope", NULL, &r, 5000) == 404);
+    http_response_free(&r);
     REQUIRE(scrape(port, &r) == 200);
-    resp_free(&r);
+    http_response_free(&r);
     REQUIRE(scrape(port, &r) == 200);
 
     static const char *const families[][2] = {
@@ -120,14 +120,14 @@ TEST(builtin_metrics) {
     double now = (double)time(NULL);
     if (!(start > now - 24 * 3600 && start <= now + 5))
         FAILF("process_start_time_seconds %f, now %f", start, now);
-    resp_free(&r);
+    http_response_free(&r);
 
     /* Probe and checks turn healthy. */
     CHECK_OK(hams_probe_set(p, true, NULL));
-    REQUIRE(http_req(port, "GET", "/hams/alive", NULL, &r, 5000) == 200);
-    resp_free(&r);
-    REQUIRE(http_req(port, "GET", "/hams/version", NULL, &r, 5000) == 200);
-    resp_free(&r);
+    REQUIRE(http_request(port, "GET", "/hams/alive", NULL, &r, 5000) == 200);
+    http_response_free(&r);
+    REQUIRE(http_request(port, "GET", "/hams/version", NULL, &r, 5000) == 200);
+    http_response_free(&r);
     REQUIRE(scrape(port, &r) == 200);
     CHECK_SAMPLE(r.body, "hams_check_healthy{check=\"alive\"}", 1);
     CHECK_SAMPLE(r.body, "hams_check_healthy{check=\"ready\"}", 1);
@@ -135,7 +135,7 @@ TEST(builtin_metrics) {
     CHECK_SAMPLE(r.body, "hams_http_requests_total{path=\"/hams/alive\",code=\"200\"}", 1);
     CHECK_SAMPLE(r.body, "hams_http_requests_total{path=\"/hams/version\",code=\"200\"}", 1);
     CHECK_SAMPLE(r.body, "hams_http_requests_total{path=\"/hams/metrics\",code=\"200\"}", 2);
-    resp_free(&r);
+    http_response_free(&r);
 
     REQUIRE(scrape_om(port, &r) == 200);
     CHECK_HAS_LINE(r.body, "# TYPE hams_build info");
@@ -145,6 +145,6 @@ TEST(builtin_metrics) {
     snprintf(line, sizeof(line), "hams_build_info{version=\"%s\"}", hams_version());
     CHECK_SAMPLE(r.body, line, 1);
     CHECK_SAMPLE(r.body, "hams_http_requests_total{path=\"/hams/version\",code=\"200\"}", 1);
-    resp_free(&r);
+    http_response_free(&r);
     hams_free(h);
 }

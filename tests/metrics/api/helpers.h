@@ -40,19 +40,7 @@
 
 /* ---- HTTP ---- */
 
-typedef struct {
-    int status;      /* -1 when the exchange failed */
-    char *headers;   /* header block, lower-cased, NUL-terminated */
-    char *body;      /* NUL-terminated, de-chunked */
-    size_t body_len;
-    double ms;       /* wall time of the exchange */
-} http_resp;
-
-void resp_free(http_resp *r);
-/* One request with "Connection: close", read until EOF. Returns the status,
- * or -1. The caller frees the response with resp_free(). */
-int http_req(int port, const char *method, const char *target,
-             const char *extra_headers, http_resp *r, int timeout_ms);
+/* The client is the shared one of testing.h (http_request, http_response). */
 
 #define OPENMETRICS_ACCEPT                                                     \
     "Accept: application/openmetrics-text; version=1.0.0,"                    \
@@ -62,8 +50,8 @@ int http_req(int port, const char *method, const char *target,
     "content-type: application/openmetrics-text; version=1.0.0; charset=utf-8"
 
 /* GET /hams/metrics in the 0.0.4 text format. */
-int scrape(int port, http_resp *r);
-int scrape_om(int port, http_resp *r);
+int scrape(int port, http_response *r);
+int scrape_om(int port, http_response *r);
 
 /* ---- the exposition text ---- */
 

@@ -71,13 +71,13 @@ TEST(metric_free) {
     CHECK_OK(hams_counter_add(ca, 1));
     CHECK_OK(hams_counter_add(cb, 2));
 
-    http_resp r;
+    http_response r;
     REQUIRE(scrape(port, &r) == 200);
     CHECK_SAMPLE(r.body, "fr_total{q=\"a\"}", 1);
     CHECK_SAMPLE(r.body, "fr_total{q=\"b\"}", 2);
     CHECK_HAS_LINE(r.body, "# TYPE fr_gauge gauge");
     CHECK_HAS_LINE(r.body, "# TYPE fr_hist histogram");
-    resp_free(&r);
+    http_response_free(&r);
 
     CHECK_OK(hams_metric_free(ca));
     CHECK_OK(hams_metric_free(g));
@@ -88,19 +88,19 @@ TEST(metric_free) {
     CHECK_HAS_LINE(r.body, "# TYPE fr_total counter");
     CHECK_LACKS(r.body, "fr_gauge");
     CHECK_LACKS(r.body, "fr_hist");
-    resp_free(&r);
+    http_response_free(&r);
 
     CHECK_OK(hams_metric_free(cb));
     REQUIRE(scrape(port, &r) == 200);
     CHECK_LACKS(r.body, "fr_total");
-    resp_free(&r);
+    http_response_free(&r);
 
     /* The name is free again; a new series starts at 0. */
     ca = hams_counter_new_labeled(h, "fr_total", "Free test", a);
     REQUIRE(ca);
     REQUIRE(scrape(port, &r) == 200);
     CHECK_SAMPLE(r.body, "fr_total{q=\"a\"}", 0);
-    resp_free(&r);
+    http_response_free(&r);
     /* Metrics left registered are freed by hams_free. */
     hams_free(h);
 }

@@ -49,7 +49,7 @@ TEST(values_and_wrong_kinds) {
     CHECK_ERR(hams_gauge_set(hi, 1.0), HAMS_ERR_INVALID);
     CHECK_ERR(hams_gauge_add(hi, 1.0), HAMS_ERR_INVALID);
 
-    http_resp r;
+    http_response r;
     REQUIRE(scrape(port, &r) == 200);
     /* Failed and wrong-kind calls changed nothing. */
     CHECK_SAMPLE(r.body, "v_total", 1.501);
@@ -60,13 +60,13 @@ TEST(values_and_wrong_kinds) {
     CHECK_SAMPLE(r.body, "v_hist_count", 1);
     CHECK_SAMPLE(r.body, "v_hist_sum", -5);
     CHECK_SAMPLE(r.body, "v_hist_bucket{le=\"0.1\"}", 1);
-    resp_free(&r);
+    http_response_free(&r);
 
     REQUIRE(scrape_om(port, &r) == 200);
     CHECK_HAS_LINE(r.body, "v_nan NaN");
     CHECK_HAS_LINE(r.body, "v_pinf +Inf");
     CHECK_HAS_LINE(r.body, "v_ninf -Inf");
-    resp_free(&r);
+    http_response_free(&r);
     hams_free(h);
 }
 
@@ -94,10 +94,10 @@ TEST(concurrent_counter) {
     for (int i = 0; i < 4; i++) REQUIRE(pthread_create(&t[i], NULL, add_loop, &a) == 0);
     for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
     CHECK_INT(atomic_load(&a.errors), 0);
-    http_resp r;
+    http_response r;
     REQUIRE(scrape(port, &r) == 200);
     CHECK_HAS_LINE(r.body, "conc_total 400000");
-    resp_free(&r);
+    http_response_free(&r);
     hams_free(h);
 }
 
@@ -166,7 +166,7 @@ TEST(histogram_buckets) {
     }
     CHECK_OK(hams_histogram_observe(hl, 2.0));
 
-    http_resp r;
+    http_response r;
     REQUIRE(scrape(port, &r) == 200);
     CHECK_HAS_LINE(r.body, "# TYPE lat_seconds histogram");
     /* upper bounds are inclusive: 0.1 is in le="0.1", 1 in le="1", 10 in le="10" */
@@ -175,12 +175,12 @@ TEST(histogram_buckets) {
     const double want_l[] = {0, 0, 1, 1};
     check_histogram(r.body, "op_seconds", "op=\"read\"", B3, 3, want_l, 2.0);
     CHECK_HAS_LINE(r.body, "op_seconds_bucket{op=\"read\",le=\"+Inf\"} 1");
-    resp_free(&r);
+    http_response_free(&r);
 
     REQUIRE(scrape_om(port, &r) == 200);
     CHECK_HAS_LINE(r.body, "# TYPE lat_seconds histogram");
     check_histogram(r.body, "lat_seconds", "", B3, 3, want, sum);
     check_histogram(r.body, "op_seconds", "op=\"read\"", B3, 3, want_l, 2.0);
-    resp_free(&r);
+    http_response_free(&r);
     hams_free(h);
 }
