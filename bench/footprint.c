@@ -28,34 +28,23 @@
  * Context switches are voluntary + nonvoluntary, from
  * /proc/self/task/TID/status. Every loop is bounded in count and time.
  */
-#define _POSIX_C_SOURCE 200809L
-#define _DEFAULT_SOURCE 1
+#define _GNU_SOURCE 1
 
 #include "hams.h"
+#include "http_client.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_TASKS 256
 #define IDLE_CONNS 1000
-
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -126,23 +115,6 @@ static long ctxt_switches(long tid) {
     return v < 0 || nv < 0 ? -1 : v + nv;
 }
 
-static int connect_to(int port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 /* Sends one GET and reads its response (head + Content-Length body) within
  * 2 s. Returns the status, or -1. */
 static int get(int fd, int port, bool keep_alive) {
@@ -150,28 +122,9 @@ static int get(int fd, int port, bool keep_alive) {
     int len = snprintf(req, sizeof(req),
                        "GET /hams/alive HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%s\r\n",
                        port, keep_alive ? "" : "Connection: close\r\n");
-    if (send(fd, req, (size_t)len, MSG_NOSIGNAL) != len) return -1;
+    if (http_send_all(fd, req, (size_t)len) != 0) return -1;
     char buf[4096];
-    size_t have = 0;
-    long need = -1;
-    int status = -1;
-    while (need < 0 || (long)have < need) {
-        struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
-        if (poll(&p, 1, 2000) <= 0) return -1;
-        ssize_t n = recv(fd, buf + have, sizeof(buf) - 1 - have, 0);
-        if (n <= 0) return -1;
-        have += (size_t)n;
-        buf[have] = '\0';
-        char *end = strstr(buf, "\r\n\r\n");
-        if (need < 0 && end != NULL) {
-            if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1) return -1;
-            char *cl = strstr(buf, "\r\ncontent-length:");
-            if (cl == NULL) cl = strstr(buf, "\r\nContent-Length:");
-            need = (long)(end + 4 - buf) + (cl ? strtol(cl + 17, NULL, 10) : 0);
-        }
-        if (have >= sizeof(buf) - 1) return -1;
-    }
-    return status;
+    return http_read_small(fd, buf, sizeof(buf), 2000);
 }
 
 static bool check_ok(void *user, char *reason, size_t reason_len) {
@@ -255,7 +208,7 @@ int main(int argc, char **argv) {
     fflush(stdout);
 
     /* Serve: 1000 keep-alive requests on one connection, 200 closing ones. */
-    int fd = connect_to(port);
+    int fd = http_connect(port);
     int bad = 0;
     for (int i = 0; i < 1000 && fd >= 0; i++) {
         hams_probe_kick(kick);
@@ -263,7 +216,7 @@ int main(int argc, char **argv) {
     }
     if (fd >= 0) close(fd);
     for (int i = 0; i < 200; i++) {
-        int c = connect_to(port);
+        int c = http_connect(port);
         if (c < 0 || get(c, port, false) != 200) bad++;
         if (c >= 0) close(c);
     }
@@ -274,7 +227,7 @@ int main(int argc, char **argv) {
     static int idle_fds[IDLE_CONNS];
     int opened = 0;
     for (int i = 0; i < IDLE_CONNS; i++) {
-        int c = connect_to(port);
+        int c = http_connect(port);
         if (c < 0) break;
         hams_probe_kick(kick);
         if (get(c, port, true) != 200) {
@@ -325,15 +278,15 @@ int main(int argc, char **argv) {
     int got = 0;
     for (int s = 0; s < starts; s++) {
         if (hams_start(h2) != HAMS_OK) die("hams_start (2)");
-        uint64_t t0 = now_ns();
+        uint64_t t0 = http_now_ns();
         int p = hams_port(h2);
         long took = -1;
-        for (int i = 0; i < 100000 && now_ns() - t0 < 2000000000u; i++) {
-            int c = connect_to(p);
+        for (int i = 0; i < 100000 && http_now_ns() - t0 < 2000000000u; i++) {
+            int c = http_connect(p);
             int st = c >= 0 ? get(c, p, false) : -1;
             if (c >= 0) close(c);
             if (st == 200) {
-                took = (long)((now_ns() - t0) / 1000u);
+                took = (long)((http_now_ns() - t0) / 1000u);
                 break;
             }
         }

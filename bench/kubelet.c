@@ -20,94 +20,20 @@
  *
  * Every wait is bounded: 2 s for a connect or a response, 120 s in all.
  */
-#define _POSIX_C_SOURCE 200809L
-#define _DEFAULT_SOURCE 1
+#define _GNU_SOURCE 1
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
+#define HTTP_TIMEOUT_MS 2000
+#include "http_client.h"
+
 #include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
-#define IO_TIMEOUT_MS 2000
 #define TOTAL_LIMIT_S 120
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int connect_to(int port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static int send_all(int fd, const char *buf, size_t len) {
-    while (len > 0) {
-        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Reads one response (head plus Content-Length body). Returns the status
- * code, or -1 on error, timeout or a short response. */
+/* Reads one probe answer; the status code, or -1. */
 static int read_response(int fd) {
     char buf[8192];
-    size_t have = 0;
-    long need = -1; /* total bytes, once the head is complete */
-    int status = -1;
-    for (;;) {
-        if (need >= 0 && (long)have >= need) return status;
-        struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
-        int r = poll(&p, 1, IO_TIMEOUT_MS);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return -1;
-        if (have >= sizeof(buf) - 1) return -1;
-        ssize_t n = recv(fd, buf + have, sizeof(buf) - 1 - have, 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return -1;
-        have += (size_t)n;
-        buf[have] = '\0';
-        if (need < 0) {
-            char *end = strstr(buf, "\r\n\r\n");
-            if (end == NULL) continue;
-            if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1) return -1;
-            long clen = 0;
-            for (char *line = strstr(buf, "\r\n"); line && line < end;
-                 line = strstr(line + 2, "\r\n")) {
-                if (strncasecmp(line + 2, "content-length:", 15) == 0)
-                    clen = strtol(line + 17, NULL, 10);
-            }
-            need = (long)(end + 4 - buf) + clen;
-        }
-    }
+    return http_read_small(fd, buf, sizeof(buf), HTTP_TIMEOUT_MS);
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -149,7 +75,7 @@ int main(int argc, char **argv) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    uint64_t deadline = now_ns() + (uint64_t)TOTAL_LIMIT_S * 1000000000u;
+    uint64_t deadline = http_now_ns() + (uint64_t)TOTAL_LIMIT_S * 1000000000u;
 
     char keep[512], closing[512];
     snprintf(keep, sizeof(keep),
@@ -165,14 +91,14 @@ int main(int argc, char **argv) {
     uint64_t *lat = calloc((size_t)requests, sizeof(uint64_t));
     if (idle_fds == NULL || lat == NULL) return 1;
     long opened = 0;
-    for (long i = 0; i < idle && now_ns() < deadline; i++) {
-        int fd = connect_to(port);
+    for (long i = 0; i < idle && http_now_ns() < deadline; i++) {
+        int fd = http_connect(port);
         if (fd < 0) {
             fprintf(stderr, "kubelet: idle connection %ld: connect: %s\n", i,
                     strerror(errno));
             break;
         }
-        if (send_all(fd, keep, strlen(keep)) != 0 || read_response(fd) != 200) {
+        if (http_send_all(fd, keep, strlen(keep)) != 0 || read_response(fd) != 200) {
             fprintf(stderr, "kubelet: idle connection %ld: no 200\n", i);
             close(fd);
             break;
@@ -182,22 +108,22 @@ int main(int argc, char **argv) {
 
     long ok = 0, errors = 0;
     size_t n = 0;
-    int kfd = keep_alive ? connect_to(port) : -1;
-    for (long i = 0; i < requests && now_ns() < deadline; i++) {
-        uint64_t t0 = now_ns();
+    int kfd = keep_alive ? http_connect(port) : -1;
+    for (long i = 0; i < requests && http_now_ns() < deadline; i++) {
+        uint64_t t0 = http_now_ns();
         int status = -1;
         if (keep_alive) {
-            if (kfd >= 0 && send_all(kfd, keep, strlen(keep)) == 0)
+            if (kfd >= 0 && http_send_all(kfd, keep, strlen(keep)) == 0)
                 status = read_response(kfd);
         } else {
-            int fd = connect_to(port);
+            int fd = http_connect(port);
             if (fd >= 0) {
-                if (send_all(fd, closing, strlen(closing)) == 0)
+                if (http_send_all(fd, closing, strlen(closing)) == 0)
                     status = read_response(fd);
                 close(fd);
             }
         }
-        uint64_t t1 = now_ns();
+        uint64_t t1 = http_now_ns();
         if (status == 200) {
             ok++;
             lat[n++] = t1 - t0;

@@ -14,7 +14,7 @@
 #include <signal.h>
 
 #include "accept.h"
-#include "http_client.h"
+#include "../http_client.h"
 
 static volatile sig_atomic_t stop;
 

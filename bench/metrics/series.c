@@ -23,7 +23,7 @@
 #include <signal.h>
 
 #include "accept.h"
-#include "http_client.h"
+#include "../http_client.h"
 
 #define FAMILY "bench_requests_total"
 

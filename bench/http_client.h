@@ -1,9 +1,12 @@
 /*
- * bench/metrics/http_client.h: the smallest HTTP/1.1 client the metrics
- * benchmarks need: GET on a keep-alive connection to 127.0.0.1, reading a
- * Content-Length or chunked body of any size into a growing buffer.
- * Header-only (static functions) so that each bench program is one file.
- * Every wait is bounded by HTTP_TIMEOUT_MS.
+ * bench/http_client.h: the smallest HTTP/1.1 client the benchmarks need,
+ * on connections to 127.0.0.1: http_read_small() reads a probe's short
+ * answer into the caller's fixed buffer (no allocation, for latency and
+ * footprint figures); http_get() a Content-Length or chunked body of any
+ * size into a growing buffer (the metrics benchmarks).
+ * Header-only (static inline functions) so that each bench program is one
+ * file; a program that includes it defines _GNU_SOURCE (memmem).
+ * Every wait of http_get is bounded by HTTP_TIMEOUT_MS.
  */
 #ifndef BENCH_HTTP_CLIENT_H
 #define BENCH_HTTP_CLIENT_H
@@ -23,15 +26,17 @@
 #include <unistd.h>
 
 /* a 100,000-series render may take seconds on a slow build */
+#ifndef HTTP_TIMEOUT_MS
 #define HTTP_TIMEOUT_MS 60000
+#endif
 
-static uint64_t http_now_ns(void) {
+static inline uint64_t http_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int http_connect(int port) {
+static inline int http_connect(int port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return -1;
     int one = 1;
@@ -48,6 +53,38 @@ static int http_connect(int port) {
     return fd;
 }
 
+/* Reads one response (head plus Content-Length body) into buf[cap] within
+ * timeout_ms per read. Returns the status code, or -1 on error, timeout,
+ * a short response or one that does not fit. */
+static inline int http_read_small(int fd, char *buf, size_t cap, int timeout_ms) {
+    size_t have = 0;
+    long need = -1; /* total bytes, once the head is complete */
+    int status = -1;
+    for (;;) {
+        if (need >= 0 && (long)have >= need) return status;
+        struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
+        int r = poll(&p, 1, timeout_ms);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        if (have >= cap - 1) return -1;
+        ssize_t n = recv(fd, buf + have, cap - 1 - have, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        have += (size_t)n;
+        buf[have] = '\0';
+        if (need < 0) {
+            char *end = strstr(buf, "\r\n\r\n");
+            if (end == NULL) continue;
+            if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1) return -1;
+            long clen = 0;
+            for (char *line = strstr(buf, "\r\n"); line && line < end; line = strstr(line + 2, "\r\n")) {
+                if (strncasecmp(line + 2, "content-length:", 15) == 0) clen = strtol(line + 17, NULL, 10);
+            }
+            need = (long)(end + 4 - buf) + clen;
+        }
+    }
+}
+
 /* One response. `raw` holds what was read (head, body, chunk framing);
  * `body` the decoded body (de-chunked, still compressed if it was). */
 struct http_response {
@@ -62,13 +99,13 @@ struct http_response {
     size_t head_len;
 };
 
-static void http_response_free(struct http_response *r) {
+static inline void http_response_free(struct http_response *r) {
     free(r->raw);
     free(r->body);
     memset(r, 0, sizeof(*r));
 }
 
-static int http_grow(char **buf, size_t *cap, size_t need) {
+static inline int http_grow(char **buf, size_t *cap, size_t need) {
     if (need <= *cap) return 0;
     size_t c = *cap ? *cap : 65536;
     while (c < need) c *= 2;
@@ -79,7 +116,7 @@ static int http_grow(char **buf, size_t *cap, size_t need) {
     return 0;
 }
 
-static int http_send_all(int fd, const char *buf, size_t len) {
+static inline int http_send_all(int fd, const char *buf, size_t len) {
     while (len > 0) {
         ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) continue;
@@ -91,7 +128,7 @@ static int http_send_all(int fd, const char *buf, size_t len) {
 }
 
 /* Reads more bytes into r->raw; -1 on error, timeout or EOF. */
-static int http_fill(int fd, struct http_response *r) {
+static inline int http_fill(int fd, struct http_response *r) {
     for (;;) {
         if (http_grow(&r->raw, &r->raw_cap, r->raw_len + 65536 + 1) != 0) return -1;
         struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
@@ -107,7 +144,7 @@ static int http_fill(int fd, struct http_response *r) {
     }
 }
 
-static void http_header_value(const char *line, size_t name_len, char *out, size_t out_len) {
+static inline void http_header_value(const char *line, size_t name_len, char *out, size_t out_len) {
     const char *v = line + name_len;
     while (*v == ' ' || *v == '\t') v++;
     size_t n = strcspn(v, "\r\n");
@@ -120,7 +157,7 @@ static void http_header_value(const char *line, size_t name_len, char *out, size
  * 1 when the last chunk was seen, 0 when more bytes are needed, -1 on a
  * framing error. Re-decodes from the start on each call (fine for a bench:
  * called after each read of up to 64 KiB, bodies of a few MiB). */
-static int http_dechunk(struct http_response *r) {
+static inline int http_dechunk(struct http_response *r) {
     size_t pos = r->head_len;
     r->body_len = 0;
     for (;;) {
@@ -142,8 +179,8 @@ static int http_dechunk(struct http_response *r) {
 
 /* GET `path` on keep-alive connection `fd`, with optional Accept and
  * Accept-Encoding headers (NULL: none). 0 on a complete response. */
-static int http_get(int fd, const char *path, const char *accept, const char *encoding,
-                    struct http_response *r) {
+static inline int http_get(int fd, const char *path, const char *accept, const char *encoding,
+                           struct http_response *r) {
     char req[1024];
     int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s%s%s%s\r\n", path,
                      accept ? "Accept: " : "", accept ? accept : "", accept ? "\r\n" : "",
