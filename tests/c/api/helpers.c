@@ -43,7 +43,7 @@ int count_occurrences(const char *hay, const char *needle) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Minimal HTTP/1.1 client over a plain TCP socket                          */
+/* HTTP: the client of testing.c, into fixed buffers                        */
 /* ------------------------------------------------------------------------ */
 
 char g_raw[RESP_CAP + 8192];

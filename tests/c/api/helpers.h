@@ -1,6 +1,6 @@
 /*
- * helpers.h: what the C API test cases share (helpers.c): a minimal HTTP
- * client over a plain TCP socket, servers on 127.0.0.1, callback probes,
+ * helpers.h: what the C API test cases share (helpers.c): the HTTP client of
+ * testing.h into fixed buffers, servers on 127.0.0.1, callback probes,
  * configurations and shutdown callbacks.
  */
 #ifndef HAMS_API_HELPERS_H

@@ -1,6 +1,6 @@
 /*
- * helpers.h: what the C tests of the metrics API share (helpers.c): an
- * HTTP client that scrapes /hams/metrics, checks on the exposition text,
+ * helpers.h: what the C tests of the metrics API share (helpers.c): scrapes
+ * of /hams/metrics with the client of testing.h, checks on the exposition text,
  * servers, and the metrics callback the callback cases drive.
  */
 #ifndef HAMS_METRICS_HELPERS_H
