@@ -40,7 +40,7 @@ garbage collection, or the interpreter's exit) stops and frees it; its
 probes and metrics can no longer be used (:class:`HamsError`).
 
 The package's modules: ``_native`` (loading libhams, the C prototypes),
-``_args`` (arguments as C values), ``_callbacks`` (what callbacks share),
+``_fast_select`` (whether the compiled ``_fast`` is used), ``_args`` (arguments as C values), ``_callbacks`` (what callbacks share),
 ``errors``, ``probes``, ``metrics`` (one series), ``metric_vecs``
 (vectors), ``metric_methods`` (making them), ``buckets``, ``server`` (the :class:`Hams` handle),
 ``logging``, ``signals``; every public name is here, in ``hams``.
@@ -49,6 +49,7 @@ The package's modules: ``_native`` (loading libhams, the C prototypes),
 from __future__ import annotations
 
 from ._native import library_path, version
+from ._fast_select import implementation
 from .errors import ERR_CONFIG, ERR_INVALID, ERR_IO, ERR_NULL, ERR_PANIC, ERR_STATE, OK, HamsError
 from .logging import TRACE, log_to_python, log_to_stderr
 from .buckets import exponential_buckets, linear_buckets
@@ -85,6 +86,7 @@ __all__ = [
     "CheckResult",
     "version",
     "library_path",
+    "implementation",
     "log_to_python",
     "log_to_stderr",
 ]
