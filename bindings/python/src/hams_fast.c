@@ -138,13 +138,21 @@ static PyObject *checked(int rc, const char *what) {
 
 typedef int (*metric_op)(hams_metric_t *, double);
 
-static PyObject *apply(MetricBase *self, PyObject *const *args, Py_ssize_t nargs, const char *name, metric_op op,
-                       const char *what, int has_default, double sign) {
-    double v = 1.0;
-    if (nargs > 1 || (nargs == 0 && !has_default))
+/* One call of a hot method: (arg) or (arg=...) as the Python signature. */
+static PyObject *apply(MetricBase *self, PyObject *const *args, size_t nargsf, PyObject *kwnames, const char *name,
+                       const char *arg, metric_op op, const char *what, int has_default, double sign) {
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    if (nkw == 1 && (nargs != 0 || !PyUnicode_Check(PyTuple_GET_ITEM(kwnames, 0)) ||
+                     PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), arg) != 0))
+        return PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument %R", name,
+                            PyTuple_GET_ITEM(kwnames, 0));
+    Py_ssize_t given = nargs + nkw;
+    if (nkw > 1 || given > 1 || (given == 0 && !has_default))
         return PyErr_Format(PyExc_TypeError, "%s() takes %s1 argument (%zd given)", name,
-                            has_default ? "at most " : "exactly ", nargs);
-    if (nargs == 1 && as_double(args[0], &v) < 0)
+                            has_default ? "at most " : "exactly ", given);
+    double v = 1.0;
+    if (given == 1 && as_double(args[0], &v) < 0)
         return NULL;
     hams_metric_t *m = live(self);
     if (m == NULL)
@@ -152,32 +160,24 @@ static PyObject *apply(MetricBase *self, PyObject *const *args, Py_ssize_t nargs
     return checked(op(m, sign * v), what);
 }
 
-static PyObject *counter_inc(MetricBase *self, PyObject *const *args, Py_ssize_t n) {
-    return apply(self, args, n, "inc", hams_counter_add, "hams_counter_add", 1, 1.0);
-}
-static PyObject *gauge_set(MetricBase *self, PyObject *const *args, Py_ssize_t n) {
-    return apply(self, args, n, "set", hams_gauge_set, "hams_gauge_set", 0, 1.0);
-}
-static PyObject *gauge_add(MetricBase *self, PyObject *const *args, Py_ssize_t n) {
-    return apply(self, args, n, "add", hams_gauge_add, "hams_gauge_add", 0, 1.0);
-}
-static PyObject *gauge_inc(MetricBase *self, PyObject *const *args, Py_ssize_t n) {
-    return apply(self, args, n, "inc", hams_gauge_add, "hams_gauge_add", 1, 1.0);
-}
-static PyObject *gauge_dec(MetricBase *self, PyObject *const *args, Py_ssize_t n) {
-    return apply(self, args, n, "dec", hams_gauge_add, "hams_gauge_add", 1, -1.0);
-}
-static PyObject *histogram_observe(MetricBase *self, PyObject *const *args, Py_ssize_t n) {
-    return apply(self, args, n, "observe", hams_histogram_observe, "hams_histogram_observe", 0, 1.0);
-}
+#define HOT(fn, name, arg, op, has_default, sign)                                                     \
+    static PyObject *fn(MetricBase *self, PyObject *const *args, size_t n, PyObject *kw) {            \
+        return apply(self, args, n, kw, name, arg, op, #op, has_default, sign);                       \
+    }
+HOT(counter_inc, "inc", "amount", hams_counter_add, 1, 1.0)
+HOT(gauge_set, "set", "value", hams_gauge_set, 0, 1.0)
+HOT(gauge_add, "add", "amount", hams_gauge_add, 0, 1.0)
+HOT(gauge_inc, "inc", "amount", hams_gauge_add, 1, 1.0)
+HOT(gauge_dec, "dec", "amount", hams_gauge_add, 1, -1.0)
+HOT(histogram_observe, "observe", "value", hams_histogram_observe, 0, 1.0)
 
 static PyMethodDef metric_methods[] = {
-    {"_counter_inc", (PyCFunction)(void (*)(void))counter_inc, METH_FASTCALL, NULL},
-    {"_gauge_set", (PyCFunction)(void (*)(void))gauge_set, METH_FASTCALL, NULL},
-    {"_gauge_add", (PyCFunction)(void (*)(void))gauge_add, METH_FASTCALL, NULL},
-    {"_gauge_inc", (PyCFunction)(void (*)(void))gauge_inc, METH_FASTCALL, NULL},
-    {"_gauge_dec", (PyCFunction)(void (*)(void))gauge_dec, METH_FASTCALL, NULL},
-    {"_histogram_observe", (PyCFunction)(void (*)(void))histogram_observe, METH_FASTCALL, NULL},
+    {"_counter_inc", (PyCFunction)(void (*)(void))counter_inc, METH_FASTCALL | METH_KEYWORDS, NULL},
+    {"_gauge_set", (PyCFunction)(void (*)(void))gauge_set, METH_FASTCALL | METH_KEYWORDS, NULL},
+    {"_gauge_add", (PyCFunction)(void (*)(void))gauge_add, METH_FASTCALL | METH_KEYWORDS, NULL},
+    {"_gauge_inc", (PyCFunction)(void (*)(void))gauge_inc, METH_FASTCALL | METH_KEYWORDS, NULL},
+    {"_gauge_dec", (PyCFunction)(void (*)(void))gauge_dec, METH_FASTCALL | METH_KEYWORDS, NULL},
+    {"_histogram_observe", (PyCFunction)(void (*)(void))histogram_observe, METH_FASTCALL | METH_KEYWORDS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
