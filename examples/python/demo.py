@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """hams demo in Python: the demo service of the conformance kit
-(tests/tck/README.md), through the ctypes binding.
+(tests/tck/README.md), through the binding (its compiled fast path when
+built, else ctypes; HAMS_PYTHON_NO_EXT=1 forces ctypes; with
+HAMS_PYTHON_EXPECT set, the demo refuses to run on the other one).
 
 Run (from the repository root, after `cargo build --release` and
 `ln -sf libhams.so target/release/libhams.so.0`):
@@ -14,7 +16,9 @@ libhams installed, plain `python3 examples/python/demo.py`).
 Probes: `warmup` (manual, ready+startup, healthy after --warmup-ms), `loop`
 (kick, alive, margin 1 s, kicked every 100 ms while kicking is on), `disk`
 (callback, ready, every 200 ms, fails with "disk full (tck)" when told).
-Metric: `demo_loops_total`. Commands on stdin: stop-kicking, start-kicking,
+Metrics: `demo_loops_total`, the vector `demo_commands_total{command}` (one
+series per stdin command seen), the default-bucket histogram
+`demo_loop_seconds` (each main-loop iteration's work). Commands on stdin: stop-kicking, start-kicking,
 fail-disk, heal-disk, invalid-call. SIGTERM/SIGINT: hams drains for
 --drain-ms, runs the shutdown callback, and the demo exits 0.
 """
@@ -53,6 +57,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 class Demo:
     def __init__(self, h: hams.Hams) -> None:
         self.h = h
+        self.commands: Optional[hams.CounterVec] = None
         self.kicking = threading.Event()
         self.kicking.set()
         self.disk_fails = threading.Event()
@@ -63,6 +68,8 @@ class Demo:
         return True
 
     def command(self, cmd: str) -> None:
+        if cmd and self.commands is not None:
+            self.commands.labels(cmd).inc()
         if cmd == "stop-kicking":
             self.kicking.clear()
         elif cmd == "start-kicking":
@@ -99,6 +106,10 @@ class Demo:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    expect = os.environ.get("HAMS_PYTHON_EXPECT")
+    if expect and expect != hams.implementation():
+        print(f"hams demo: running on {hams.implementation()}, expected {expect}", file=sys.stderr)
+        return 2
     try:
         h = hams.Hams.from_config(
             {
@@ -117,6 +128,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         loop = h.probe_kick("loop", margin=1.0, checks=hams.ALIVE)
         h.probe_callback("disk", demo.disk_check, interval=0.2, timeout=1.0, checks=hams.READY)
         loops = h.counter("demo_loops_total", "Iterations of the demo's main loop")
+        demo.commands = h.counter("demo_commands_total", "Commands read on stdin", labelnames=["command"])
+        work = h.histogram("demo_loop_seconds", "Time of one main-loop iteration's work")  # default buckets
         h.on_shutdown(lambda: say("shutdown callback ran"))
         h.start()
         say(f"serving on http://127.0.0.1:{h.port}/hams/ready")
@@ -132,12 +145,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     # h.wait releases the GIL while it blocks (ctypes does), so the check
     # and shutdown callbacks run meanwhile.
     while not h.wait(0.1):
+        t0 = time.perf_counter()
         if demo.kicking.is_set():
             loop.kick()
         if not warmed and (time.monotonic() - start) * 1000 >= args.warmup_ms:
             warmup.set(True)
             warmed = True
         loops.inc()
+        work.observe(time.perf_counter() - t0)
     say("stopped")
     h.close()
     return 0

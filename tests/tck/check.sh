@@ -5,8 +5,9 @@
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bash "$root/tests/tck/build.sh" || { echo "tck: build FAILED"; exit 1; }
-langs=(c cpp rust python)
+langs=(c cpp rust python-ctypes)
 missing=()
+if [ -f "${HAMS_TCK_DIR:-$root/target/tck}/python-fast.built" ]; then langs+=(python); else missing+=(python); fi
 # build.sh said why when the rust-sys demo did not build (no crates.io, say).
 if [ -f "${HAMS_TCK_DIR:-$root/target/tck}/rust-sys.built" ]; then langs+=(rust-sys); else missing+=(rust-sys); fi
 if command -v node >/dev/null && [ -d "$root/bindings/node/node_modules/koffi" ]; then langs+=(node); else missing+=(node); fi

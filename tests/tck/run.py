@@ -43,19 +43,30 @@ DEMOS = {
     "rust": lambda: [os.path.join(CARGO_TARGET, "release/examples/demo")],
     # The same demo source over the system library (bindings/rust, hams-sys).
     "rust-sys": lambda: [os.path.join(TCK_DIR, "rust-sys/release/examples/demo")],
+    # Python with its compiled fast path (built by build.sh), and with ctypes.
     "python": lambda: [sys.executable, os.path.join(ROOT, "examples/python/demo.py")],
+    "python-ctypes": lambda: [sys.executable, os.path.join(ROOT, "examples/python/demo.py")],
     "node": lambda: ["node", os.path.join(ROOT, "examples/node/demo.js")],
     "java": java_command,
 }
 
 
+# Per-language environment: which Python package, and which implementation
+# its demo must be running (demo.py exits at once on another).
+DEMO_ENV = {
+    "python": {"PYTHONPATH": os.path.join(TCK_DIR, "python-fast"), "HAMS_PYTHON_EXPECT": "c-extension"},
+    "python-ctypes": {"HAMS_PYTHON_NO_EXT": "1", "HAMS_PYTHON_EXPECT": "ctypes"},
+}
+
+
 class Demo:
-    def __init__(self, command):
+    def __init__(self, command, lang=None):
         env = dict(os.environ)
         lib = os.environ.get("HAMS_LIB_DIR", os.path.join(ROOT, "target/release"))
         env["LD_LIBRARY_PATH"] = lib + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
         env.setdefault("HAMS_LIBRARY", os.path.join(lib, "libhams.so.0"))
         env["PYTHONPATH"] = os.path.join(ROOT, "bindings/python")
+        env.update(DEMO_ENV.get(lang, {}))
         self.proc = subprocess.Popen(command + ARGS, cwd=ROOT, env=env, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
         self.lines = []
@@ -127,7 +138,7 @@ class Demo:
 
 def scenario(lang, command):
     """Yields (check, ok, detail)."""
-    d = Demo(command)
+    d = Demo(command, lang)
     try:
         yield "starts", d.port is not None, "no serving line; stderr: " + "".join(getattr(d, "stderr", []))[-500:]
         if d.port is None:

@@ -76,5 +76,19 @@ class FastPathTest(TestCase):
             v.labels("/", 200)
 
 
+class RuntimeInfoTest(TestCase):
+    def test_version_names_python_and_the_binding(self) -> None:
+        import json
+        import platform
+
+        with hams.Hams("s", "1", address="127.0.0.1:0") as h:
+            info = json.loads(http_get(h.port, "/hams/version")[1])
+        self.assertEqual(info["runtime"], f"CPython {platform.python_version()}"
+                         if platform.python_implementation() == "CPython" else info["runtime"])
+        self.assertTrue(info["runtime"].startswith(platform.python_implementation() + " "))
+        self.assertEqual(info["library"], "hams-python")
+        self.assertEqual(info["library_version"], hams.__version__)
+
+
 if __name__ == "__main__":
     unittest.main()
