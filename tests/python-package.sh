@@ -64,6 +64,7 @@ staged_lib=$stage$libdir
 mkdir -p "$tmp/src" "$tmp/dist"
 (cd "$srcdir/bindings/python" && tar cf - --exclude='_fast*.so' --exclude=build --exclude='*.egg-info' \
     --exclude=dist --exclude=__pycache__ .) | (cd "$tmp/src" && tar xf -)
+for why in no-pkg-config no-compiler; do cp -R "$tmp/src" "$tmp/src-$why"; done
 # --no-isolation: the setuptools already here, no download at build time.
 check "python -m build (sdist and wheel)" "$tmp/build.log" \
     "$PYTHON" -m build --no-isolation --outdir "$tmp/dist" "$tmp/src"
@@ -78,6 +79,14 @@ check "the sdist carries the extension's source" "$tmp/sdist.log" \
     sh -c 'tar tzf "$1" | grep -q "/src/hams_fast.c$"' sh "$sdist"
 check "the wheel carries hams._fast" "$tmp/wheel.log" \
     "$PYTHON" -c 'import sys, zipfile; names = zipfile.ZipFile(sys.argv[1]).namelist(); print(names); sys.exit(not any(n.startswith("hams/_fast") and n.endswith(".so") for n in names))' "$wheel"
+
+# Without hams.pc, or with a compiler that fails, the wheel still builds: ctypes only.
+for why in "no-pkg-config:PKG_CONFIG_LIBDIR=$tmp/none" "no-compiler:CC=false"; do
+    check "a wheel without the fast path builds (${why%%:*})" "$tmp/wheel-${why%%:*}.log" \
+        sh -c 'env "$1" "$2" -m build --no-isolation --wheel --outdir "$3" "$4" &&
+            "$2" -c "import sys, zipfile, glob; w = glob.glob(sys.argv[1] + \"/hams-*.whl\")[0]; sys.exit(any(n.startswith(\"hams/_fast.\") for n in zipfile.ZipFile(w).namelist()))" "$3"' \
+        sh "${why#*:}" "$PYTHON" "$tmp/dist-${why%%:*}" "$tmp/src-${why%%:*}"
+done
 
 # 3. Fresh virtualenvs; the tests of this tree against the installed package.
 tests=$srcdir/bindings/python/tests
