@@ -53,14 +53,6 @@ def _proto(name: str, restype: Any, *argtypes: Any) -> Any:
     return f
 
 
-def _optional(name: str, restype: Any, *argtypes: Any) -> Any:
-    """A function newer libhams have; None in an older one (still loads)."""
-    try:
-        return _proto(name, restype, *argtypes)
-    except AttributeError:
-        return None
-
-
 class _C:
     """The C functions, with their prototypes."""
 
@@ -145,7 +137,7 @@ class _C:
     probe_kick = _proto("hams_probe_kick", _int, _vp)
     probe_get = _proto("hams_probe_get", _vp, _vp, _cs)
     probe_free = _proto("hams_probe_free", _int, _vp)
-    set_runtime = _optional("hams_set_runtime", _int, _vp, _cs, _cs, _cs)
+    set_runtime = _proto("hams_set_runtime", _int, _vp, _cs, _cs, _cs)
 
 
 def version() -> str:

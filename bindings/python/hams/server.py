@@ -307,10 +307,7 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
 
 
 def _set_runtime(ptr: int) -> None:
-    # What /hams/version and hams_build_info say runs hams; an older libhams
-    # without hams_set_runtime just says less.
-    if _C.set_runtime is None:
-        return
+    # What /hams/version and hams_build_info say runs hams.
     runtime = f"{platform.python_implementation()} {platform.python_version()}".encode()
     if _C.set_runtime(ptr, runtime, b"hams-python", __version__.encode()) < 0:
         _logger.debug("hams_set_runtime: %s", _last_error())
