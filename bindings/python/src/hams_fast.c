@@ -199,17 +199,58 @@ static PyTypeObject MetricBaseType = {
 
 typedef struct {
     PyObject_HEAD
-    PyObject *children; /* dict: tuple of label values -> child */
+    PyObject *children;   /* dict: tuple of label values -> child */
+    PyObject *labelnames; /* tuple of str, for labels(name=value, ...) */
 } VecBase;
 
 static int vec_traverse(VecBase *self, visitproc visit, void *arg) {
     Py_VISIT(self->children);
+    Py_VISIT(self->labelnames);
     return 0;
 }
 
 static int vec_clear(VecBase *self) {
     Py_CLEAR(self->children);
+    Py_CLEAR(self->labelnames);
     return 0;
+}
+
+/* The key of labels(name=value, ...): the values in labelnames' order, or
+ * NULL (no error set) when the names do not match them one to one. */
+static PyObject *keyword_key(VecBase *self, PyObject *const *args, PyObject *kwnames) {
+    PyObject *names = self->labelnames;
+    if (names == NULL || !PyTuple_CheckExact(names))
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(names);
+    if (PyTuple_GET_SIZE(kwnames) != n)
+        return NULL;
+    PyObject *key = PyTuple_New(n);
+    if (key == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *want = PyTuple_GET_ITEM(names, i);
+        Py_ssize_t j = 0;
+        /* Keyword names are interned, as are identifiers in the label names
+         * mostly: identity first, then equality. */
+        while (j < n && PyTuple_GET_ITEM(kwnames, j) != want)
+            j++;
+        if (j == n) {
+            for (j = 0; j < n; j++) {
+                PyObject *got = PyTuple_GET_ITEM(kwnames, j);
+                if (PyUnicode_Check(got) && PyUnicode_Check(want) && PyUnicode_Compare(got, want) == 0)
+                    break;
+            }
+            if (PyErr_Occurred())
+                PyErr_Clear();
+        }
+        if (j == n) {
+            Py_DECREF(key);
+            return NULL;
+        }
+        Py_INCREF(args[j]);
+        PyTuple_SET_ITEM(key, i, args[j]);
+    }
+    return key;
 }
 
 static void vec_dealloc(VecBase *self) {
@@ -222,14 +263,23 @@ static void vec_dealloc(VecBase *self) {
  * (keywords, first use, unhashable values, errors). */
 static PyObject *vec_labels(VecBase *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    if (kwnames == NULL && self->children != NULL && PyDict_CheckExact(self->children)) {
-        PyObject *key = PyTuple_New(nargs);
-        if (key == NULL)
-            return NULL;
-        for (Py_ssize_t i = 0; i < nargs; i++) {
-            Py_INCREF(args[i]);
-            PyTuple_SET_ITEM(key, i, args[i]);
+    PyObject *key = NULL;
+    if (self->children != NULL && PyDict_CheckExact(self->children)) {
+        if (kwnames == NULL) {
+            key = PyTuple_New(nargs);
+            if (key == NULL)
+                return NULL;
+            for (Py_ssize_t i = 0; i < nargs; i++) {
+                Py_INCREF(args[i]);
+                PyTuple_SET_ITEM(key, i, args[i]);
+            }
+        } else if (nargs == 0) {
+            key = keyword_key(self, args, kwnames);
+            if (key == NULL && PyErr_Occurred())
+                return NULL;
         }
+    }
+    if (key != NULL) {
         PyObject *child = PyDict_GetItemWithError(self->children, key);
         Py_DECREF(key);
         if (child != NULL) {
@@ -262,6 +312,11 @@ static int vec_set_children(VecBase *self, PyObject *value, void *closure) {
     return 0;
 }
 
+static PyMemberDef vec_members[] = {
+    {"_labelnames", T_OBJECT, offsetof(VecBase, labelnames), 0, "the label names, in order"},
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PyGetSetDef vec_getset[] = {
     {"_children", (getter)vec_get_children, (setter)vec_set_children, "the made children by label values", NULL},
     {NULL, NULL, NULL, NULL, NULL},
@@ -284,6 +339,7 @@ static PyTypeObject VecBaseType = {
     .tp_traverse = (traverseproc)vec_traverse,
     .tp_clear = (inquiry)vec_clear,
     .tp_methods = vec_methods,
+    .tp_members = vec_members,
     .tp_getset = vec_getset,
 };
 

@@ -61,6 +61,10 @@ class FastPathTest(TestCase):
                 hi.observe(float("nan"))
             with self.assertRaises(hams.HamsError):
                 v.labels("/")  # one value for two labels
+            with self.assertRaises(hams.HamsError):
+                v.labels(p="/", nope="200")
+            with self.assertRaises(hams.HamsError):
+                v.labels("/", code="200")
             child = v.labels("/", "200")
             v.remove("/", "200")
             with self.assertRaises(hams.HamsError) as e:
