@@ -16,9 +16,9 @@ libhams installed, plain `python3 examples/python/demo.py`).
 Probes: `warmup` (manual, ready+startup, healthy after --warmup-ms), `loop`
 (kick, alive, margin 1 s, kicked every 100 ms while kicking is on), `disk`
 (callback, ready, every 200 ms, fails with "disk full (tck)" when told).
-Metrics: `demo_loops_total`, the vector `demo_commands_total{command}` (one
-series per stdin command seen), the default-bucket histogram
-`demo_loop_seconds` (each main-loop iteration's work). Commands on stdin: stop-kicking, start-kicking,
+Metrics: `demo_loops_total`; the vector `tck_requests_total{path, code}`
+({/a,200} twice, {/b,500} once at start) and the default-bucket histogram
+`tck_latency_seconds` (0.3 observed once at start). Commands on stdin: stop-kicking, start-kicking,
 fail-disk, heal-disk, invalid-call. SIGTERM/SIGINT: hams drains for
 --drain-ms, runs the shutdown callback, and the demo exits 0.
 """
@@ -57,7 +57,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 class Demo:
     def __init__(self, h: hams.Hams) -> None:
         self.h = h
-        self.commands: Optional[hams.CounterVec] = None
         self.kicking = threading.Event()
         self.kicking.set()
         self.disk_fails = threading.Event()
@@ -68,8 +67,6 @@ class Demo:
         return True
 
     def command(self, cmd: str) -> None:
-        if cmd and self.commands is not None:
-            self.commands.labels(cmd).inc()
         if cmd == "stop-kicking":
             self.kicking.clear()
         elif cmd == "start-kicking":
@@ -128,8 +125,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         loop = h.probe_kick("loop", margin=1.0, checks=hams.ALIVE)
         h.probe_callback("disk", demo.disk_check, interval=0.2, timeout=1.0, checks=hams.READY)
         loops = h.counter("demo_loops_total", "Iterations of the demo's main loop")
-        demo.commands = h.counter("demo_commands_total", "Commands read on stdin", labelnames=["command"])
-        work = h.histogram("demo_loop_seconds", "Time of one main-loop iteration's work")  # default buckets
+        requests = h.counter("tck_requests_total", "Requests (the kit's vector)", labelnames=["path", "code"])
+        requests.labels("/a", "200").inc()
+        requests.labels(path="/a", code="200").inc()
+        requests.labels("/b", 500).inc()
+        h.histogram("tck_latency_seconds", "Latency (the kit's default buckets)").observe(0.3)
         h.on_shutdown(lambda: say("shutdown callback ran"))
         h.start()
         say(f"serving on http://127.0.0.1:{h.port}/hams/ready")
@@ -145,14 +145,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     # h.wait releases the GIL while it blocks (ctypes does), so the check
     # and shutdown callbacks run meanwhile.
     while not h.wait(0.1):
-        t0 = time.perf_counter()
         if demo.kicking.is_set():
             loop.kick()
         if not warmed and (time.monotonic() - start) * 1000 >= args.warmup_ms:
             warmup.set(True)
             warmed = True
         loops.inc()
-        work.observe(time.perf_counter() - t0)
     say("stopped")
     h.close()
     return 0
