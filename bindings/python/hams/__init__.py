@@ -40,15 +40,17 @@ garbage collection, or the interpreter's exit) stops and frees it; its
 probes and metrics can no longer be used (:class:`HamsError`).
 
 The package's modules: ``_native`` (loading libhams, the C prototypes),
-``_args`` (arguments as C values), ``_callbacks`` (what callbacks share),
+``_fast_select`` (whether the compiled ``_fast`` is used), ``_args`` (arguments as C values), ``_callbacks`` (what callbacks share),
 ``errors``, ``probes``, ``metrics`` (one series), ``metric_vecs``
-(vectors), ``metric_methods`` (making them), ``buckets``, ``server`` (the :class:`Hams` handle),
+(vectors), ``metric_methods`` (making them), ``buckets``, ``asyncio_methods`` (wait_async, on_shutdown_async), ``server`` (the :class:`Hams` handle),
 ``logging``, ``signals``; every public name is here, in ``hams``.
 """
 
 from __future__ import annotations
 
 from ._native import library_path, version
+from ._fast_select import implementation
+from ._version import __version__
 from .errors import ERR_CONFIG, ERR_INVALID, ERR_IO, ERR_NULL, ERR_PANIC, ERR_STATE, OK, HamsError
 from .logging import TRACE, log_to_python, log_to_stderr
 from .buckets import exponential_buckets, linear_buckets
@@ -85,11 +87,11 @@ __all__ = [
     "CheckResult",
     "version",
     "library_path",
+    "implementation",
     "log_to_python",
     "log_to_stderr",
 ]
 
-__version__ = "0.1.0"
 
 # The public classes under the package's name (tracebacks, reprs, pickling
 # say hams.HamsError, as before the package had modules).

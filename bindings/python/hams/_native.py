@@ -27,9 +27,10 @@ def _load_library() -> Tuple[ctypes.CDLL, str]:
         except OSError as e:
             tried.append(str(e))
     raise ImportError(
-        "hams: cannot find libhams (" + "; ".join(tried) + "); install it "
-        "(make install), add its directory to LD_LIBRARY_PATH, or set "
-        "HAMS_LIBRARY to its path"
+        "hams: cannot load libhams.so.0, the hams C library (" + "; ".join(tried) + "). Install it: "
+        "`./configure && make && sudo make install` in the hams sources (then `sudo ldconfig`), or your "
+        "distribution's libhams0 package; or add its directory to LD_LIBRARY_PATH, or set HAMS_LIBRARY "
+        "to its path"
     )
 
 
@@ -136,6 +137,7 @@ class _C:
     probe_kick = _proto("hams_probe_kick", _int, _vp)
     probe_get = _proto("hams_probe_get", _vp, _vp, _cs)
     probe_free = _proto("hams_probe_free", _int, _vp)
+    set_runtime = _proto("hams_set_runtime", _int, _vp, _cs, _cs, _cs)
 
 
 def version() -> str:

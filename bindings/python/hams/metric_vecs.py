@@ -15,6 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Dict, Generic, Mapping, Optional, Sequence, Tuple, Type, TypeVar
 
 from ._args import _cstr
+from ._fast_select import _fast
 from ._native import _C
 from .errors import ERR_INVALID, ERR_NULL, ERR_STATE, HamsError, _check, _check_ptr
 from .metrics import Counter, Gauge, Histogram, Metric
@@ -41,7 +42,12 @@ def _strings_array(values: Sequence[str], what: str) -> Any:
     return arr
 
 
-class MetricVec(Generic[M]):
+# With the fast path, labels(...) of a made child is one C dict lookup; the
+# rest (keywords, first use) is _labels_slow below.
+_vec_bases: Tuple[Any, ...] = (_fast.VecBase, Generic[M]) if _fast is not None else (Generic[M],)
+
+
+class MetricVec(*_vec_bases):  # type: ignore[misc]
     """A metric family with label names; :meth:`labels` gives its series.
     It stays in the exposition until :meth:`close` or the Hams' close."""
 
@@ -107,6 +113,8 @@ class MetricVec(Generic[M]):
         if child is not None:
             return child
         return self._make(self._strings(key))
+
+    _labels_slow = labels
 
     def _make(self, key: Tuple[str, ...]) -> M:
         with self._lock:
@@ -176,6 +184,10 @@ class MetricVec(Generic[M]):
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self._children)} series"
         return f"<hams.{type(self).__name__} {self._name!r} {list(self._labelnames)} {state}>"
+
+
+if _fast is not None:
+    del MetricVec.labels  # the C base's
 
 
 class CounterVec(MetricVec[Counter]):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple, Union
 
 from ._callbacks import _callback_scope
+from ._fast_select import _fast
 from ._native import _C, _METRICS_FN
 from .errors import ERR_STATE, HamsError, _check, _last_error
 from .logging import _logger
@@ -43,7 +44,12 @@ def _make_metrics(fn: Callable[[], Union[str, bytes]]) -> Any:
 
 
 
-class Metric:
+# With the fast path, a metric's handle lives in its C base and the hot
+# methods below are replaced by C ones (same checks, same errors).
+_MetricBase: Any = _fast.MetricBase if _fast is not None else object
+
+
+class Metric(_MetricBase):
     """One metric of a :class:`Hams`. It stays in the exposition until
     :meth:`close` or the Hams' close (for a vector's child: until its
     vector's ``remove``, ``clear`` or ``close``)."""
@@ -128,3 +134,12 @@ class Histogram(Metric):
     def observe(self, value: float) -> None:
         """Records one finite observation."""
         _check(_C.histogram_observe(self._live_ptr(), float(value)), "hams_histogram_observe")
+
+
+if _fast is not None:
+    Counter.inc = _fast.MetricBase._counter_inc  # type: ignore[method-assign]
+    Gauge.set = _fast.MetricBase._gauge_set  # type: ignore[method-assign]
+    Gauge.add = _fast.MetricBase._gauge_add  # type: ignore[method-assign]
+    Gauge.inc = _fast.MetricBase._gauge_inc  # type: ignore[method-assign]
+    Gauge.dec = _fast.MetricBase._gauge_dec  # type: ignore[method-assign]
+    Histogram.observe = _fast.MetricBase._histogram_observe  # type: ignore[method-assign]

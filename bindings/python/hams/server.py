@@ -7,6 +7,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import platform
 import threading
 import time
 import weakref
@@ -15,8 +16,10 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 from ._args import _cstr, _ms
 from ._callbacks import _callback_scope, _immortal, _in_callback
 from ._native import _C, _LOG_FN, _SHUTDOWN_FN
+from ._version import __version__
 from .errors import ERR_INVALID, ERR_NULL, ERR_STATE, HamsError, _check, _check_ptr, _last_error
 from .logging import _logger
+from .asyncio_methods import _AsyncMethods
 from .metric_methods import _MetricMethods
 from .probes import _F, Probe, _ProbeMethods
 from .signals import _NO_SWAP, _sigint_aside, _sigint_restore, _signals_free
@@ -39,7 +42,7 @@ def _make_shutdown(fn: Callable[[], Any]) -> Any:
 
 
 
-class Hams(_ProbeMethods, _MetricMethods):
+class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
     """One health server (``hams_t``) with its probes and metrics.
 
     ``Hams(service, version, address=...)`` creates a stopped server
@@ -78,6 +81,7 @@ class Hams(_ProbeMethods, _MetricMethods):
         self._metrics_lock = threading.Lock()  # metrics_callback
         if owned:
             _live.add(self)
+            _set_runtime(ptr)
 
     # -- construction ------------------------------------------------------
 
@@ -300,6 +304,13 @@ class Hams(_ProbeMethods, _MetricMethods):
                 saved, self._saved_sigint = self._saved_sigint, _NO_SWAP
                 _sigint_restore(saved)
 
+
+
+def _set_runtime(ptr: int) -> None:
+    # What /hams/version and hams_build_info say runs hams.
+    runtime = f"{platform.python_implementation()} {platform.python_version()}".encode()
+    if _C.set_runtime(ptr, runtime, b"hams-python", __version__.encode()) < 0:
+        _logger.debug("hams_set_runtime: %s", _last_error())
 
 
 def _monotonic_ms() -> int:

@@ -15,8 +15,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE_DIR = os.path.dirname(HERE)  # bindings/python
 REPO = os.path.dirname(os.path.dirname(PACKAGE_DIR))
 
-# The package from this tree, unless told otherwise.
-if PACKAGE_DIR not in sys.path:
+# The package from this tree, unless told otherwise (HAMS_PYTHON_INSTALLED=1:
+# the one installed, e.g. from the wheel into a virtualenv).
+if not os.environ.get("HAMS_PYTHON_INSTALLED") and PACKAGE_DIR not in sys.path:
     sys.path.insert(0, PACKAGE_DIR)
 
 # libhams: $HAMS_LIBRARY, else the one `cargo build --release` made here,
