@@ -128,7 +128,27 @@ const C = {
   probeKickNow: lib.func('int hams_probe_kick(hams_probe_t *p)'),
   probeGet: lib.func('hams_probe_t *hams_probe_get(hams_t *h, const char *name)'),
   probeFree: lib.func('int hams_probe_free(hams_probe_t *p)'),
+  setRuntime: optionalFunc(
+    'int hams_set_runtime(hams_t *h, const char *runtime, const char *library, const char *library_version)',
+  ),
 };
+
+/** A function a libhams older than this package may lack: null then. */
+function optionalFunc(prototype) {
+  try {
+    return lib.func(prototype);
+  } catch (_) {
+    return null;
+  }
+}
+
+const PACKAGE_VERSION = require('./package.json').version;
+const RUNTIME = `Node.js ${process.version}`;
+
+/** Names Node and this package in /hams/version and hams_build_info (when libhams knows how). */
+function setRuntime(ptr) {
+  if (C.setRuntime !== null) C.setRuntime(ptr, RUNTIME, 'hams-node', PACKAGE_VERSION);
+}
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -521,6 +541,7 @@ class Hams extends EventEmitter {
       if (ptr === null) throw lastError('hams_new');
     }
     this._ptr = ptr;
+    setRuntime(ptr);
     this._probes = new Map();
     this._metrics = new Set();
     this._shutdownFns = [];
