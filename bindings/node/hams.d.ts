@@ -196,6 +196,11 @@ export class Hams {
   readonly port: number;
 
   setAddress(hostPort: string): this;
+  /**
+   * Names the runtime and library in /hams/version and hams_build_info
+   * (default: "Node.js vX.Y.Z", "hams-node", the package's version). Only while stopped.
+   */
+  setRuntime(runtime: string, library: string, libraryVersion: string): this;
   /** Binds (a port in use throws) and serves on a hams thread. */
   start(): this;
   stop(): this;
