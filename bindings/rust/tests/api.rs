@@ -261,3 +261,16 @@ fn vecs_native_histograms_and_bucket_helpers() {
     ok.add(1.0).expect("a series of a dropped vec is a no-op");
     assert!(!get(port, "/hams/metrics").1.contains("app_requests_total{"));
 }
+
+#[test]
+fn the_runtime_is_named_in_the_version_document() {
+    let h = Hams::new("rt", "1.0").unwrap();
+    h.set_address("127.0.0.1:0").unwrap();
+    assert_eq!(h.set_runtime("Rust", "", "1").unwrap_err().kind(), ErrorKind::Invalid);
+    h.set_runtime("Rust", "hams-system", "0.1.0").unwrap();
+    h.start().unwrap();
+    let (status, body) = get(h.port().unwrap(), "/hams/version");
+    assert_eq!(status, 200);
+    assert!(body.contains(r#""runtime":"Rust","library":"hams-system","library_version":"0.1.0""#), "{body}");
+    assert_eq!(h.set_runtime("Rust", "x", "1").unwrap_err().kind(), ErrorKind::State);
+}
