@@ -57,9 +57,9 @@ DEMOS = {
 # (CI) a failure, so that no demo stays behind unnoticed. Add your language
 # when its demo does what tests/tck/README.md asks.
 SUPPORTS = {
-    "vectors": {"c", "cpp", "rust", "rust-sys"},
-    "buckets": {"c", "cpp", "rust", "rust-sys"},
-    "runtime": {"c", "cpp", "rust", "rust-sys"},
+    "vectors": {"c", "cpp", "rust", "rust-sys", "node"},
+    "buckets": {"c", "cpp", "rust", "rust-sys", "node"},
+    "runtime": {"c", "cpp", "rust", "rust-sys", "node"},
 }
 # The library a binding names in /hams/version (the C and Rust demos name
 # their own: any non-empty name).
