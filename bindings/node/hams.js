@@ -128,7 +128,29 @@ const C = {
   probeKickNow: lib.func('int hams_probe_kick(hams_probe_t *p)'),
   probeGet: lib.func('hams_probe_t *hams_probe_get(hams_t *h, const char *name)'),
   probeFree: lib.func('int hams_probe_free(hams_probe_t *p)'),
+  // libhams 0.1 lacks it: the package still loads there, without runtime info.
+  setRuntime: optional(() =>
+    lib.func('int hams_set_runtime(hams_t *h, const char *runtime, const char *library, const char *library_version)'),
+  ),
 };
+
+/** make() (a lib.func of a function an older libhams may lack), or null when it lacks it. */
+function optional(make) {
+  try {
+    return make();
+  } catch (_) {
+    return null;
+  }
+}
+
+const PACKAGE_VERSION = require('./package.json').version;
+const RUNTIME = `Node.js ${process.version}`;
+
+/** Names Node and this package in /hams/version and hams_build_info (when libhams knows how). */
+function setDefaultRuntime(ptr) {
+  // Best effort: these strings are valid, and a new server is stopped.
+  if (C.setRuntime !== null) C.setRuntime(ptr, RUNTIME, 'hams-node', PACKAGE_VERSION);
+}
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -521,6 +543,7 @@ class Hams extends EventEmitter {
       if (ptr === null) throw lastError('hams_new');
     }
     this._ptr = ptr;
+    setDefaultRuntime(ptr);
     this._probes = new Map();
     this._metrics = new Set();
     this._shutdownFns = [];
@@ -571,6 +594,18 @@ class Hams extends EventEmitter {
 
   setAddress(hostPort) {
     check(C.setAddress(this._handle(), cstr(hostPort, 'address')), 'hams_set_address');
+    return this;
+  }
+
+  /**
+   * Names the runtime and library in /hams/version and hams_build_info
+   * (default: "Node.js vX.Y.Z", "hams-node", this package's version), e.g.
+   * for a framework built on this package. Only while stopped.
+   */
+  setRuntime(runtime, library, libraryVersion) {
+    if (C.setRuntime === null) throw new HamsError(`libhams ${C.version()} has no hams_set_runtime`, -3, 'hams_set_runtime');
+    const args = [cstr(runtime, 'runtime'), cstr(library, 'library'), cstr(libraryVersion, 'libraryVersion')];
+    check(C.setRuntime(this._handle(), ...args), 'hams_set_runtime');
     return this;
   }
 

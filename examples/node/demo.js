@@ -8,7 +8,11 @@
  *
  * Probes: `warmup` (manual, ready+startup, healthy after --warmup-ms),
  * `loop` (kick, alive, margin 1000 ms, kicked every 100 ms), `disk` (a check
- * every 200 ms, timeout 1000 ms). Counter `demo_loops_total`. Commands on
+ * every 200 ms, timeout 1000 ms). Counter `demo_loops_total`; the kit's
+ * vector counter `tck_requests_total` {path, code} (/a 200 twice, /b 500 once)
+ * and default-bucket histogram `tck_latency_seconds` (one observation, 0.3);
+ * /hams/version names "Node.js vX.Y.Z", "hams-node" and the package version
+ * (the binding sets them). Commands on
  * stdin: stop-kicking, start-kicking, fail-disk, heal-disk, invalid-call.
  * SIGTERM/SIGINT are handled by hams (handleSignals(true)): readiness fails
  * at once, after --drain-ms the shutdown callback runs, then the demo exits 0.
@@ -54,6 +58,15 @@ function say(line) {
   process.stdout.write(`hams demo: ${line}\n`);
 }
 
+/** The conformance kit's vector counter and default-bucket histogram, with the values its README asks for. */
+function tckMetrics(hams) {
+  const requests = hams.counter({ name: 'tck_requests_total', help: 'Requests by path and code (tck).', labelNames: ['path', 'code'] });
+  requests.labels({ path: '/a', code: 200 }).inc();
+  requests.labels('/a', '200').inc();
+  requests.inc({ path: '/b', code: 500 });
+  hams.histogram({ name: 'tck_latency_seconds', help: 'Latency (tck), default buckets.' }).observe(0.3);
+}
+
 function main() {
   const opts = parseArgs(process.argv.slice(2));
 
@@ -83,6 +96,7 @@ function main() {
     timeoutMs: 1000,
   });
   const loops = hams.counter('demo_loops_total', 'Main-loop iterations of the hams demo.');
+  tckMetrics(hams);
   hams.onShutdown(() => say('shutdown callback ran'));
 
   hams.start();

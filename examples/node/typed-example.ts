@@ -1,0 +1,48 @@
+// A typed hams program: `tsc --noEmit -p examples/node` checks it against the
+// package's hand-written hams.d.ts (tests/bindings/node-package.sh checks it
+// once more against the packed and installed package).
+import { Hams, HamsError, linearBuckets, setLogger, type CounterVec, type Histogram } from 'hams';
+
+setLogger('console', 'info');
+
+const hams = new Hams('orders', '1.4.2', { address: '127.0.0.1:0' });
+const db = hams.probeManual('db', { checks: ['ready'] });
+const loop = hams.probeKick('main-loop', { checks: 'alive', marginMs: 5000 });
+hams.check('disk', async () => [true, 'plenty of space'], { intervalMs: 5000, timeoutMs: 1000 });
+
+const requests: CounterVec<'path' | 'code'> = hams.counter({
+  name: 'requests_total',
+  help: 'Requests served.',
+  labelNames: ['path', 'code'],
+});
+requests.labels({ path: '/', code: 200 }).inc();
+requests.labels('/orders', '500').inc(2);
+requests.inc({ path: '/', code: 404 });
+
+const latency: Histogram = hams.histogram({ name: 'request_seconds', help: 'Request latency.' });
+latency.observe(0.042);
+const sizes = hams.histogram('response_bytes', 'Response sizes.', linearBuckets(100, 100, 10), { route: 'api' });
+sizes.observe(512);
+const native = hams.histogram({ name: 'queue_wait_seconds', help: 'Queue wait.', native: true, bucketFactor: 1.1 });
+native.observe(0.3);
+const inflight = hams.gauge({ name: 'inflight', help: 'Requests in flight.', labelNames: ['pool'] });
+inflight.labels({ pool: 'main' }).set(3).add(-1);
+
+hams.onShutdown(() => console.log('drained'));
+hams.on('shutdown', () => hams.close());
+hams.handleSignals(true);
+hams.start();
+db.set(true);
+loop.kick();
+console.log(`serving on port ${hams.port} (libhams ${Hams.libraryVersion})`);
+
+try {
+  hams.probeManual('bad name');
+} catch (e) {
+  if (e instanceof HamsError) console.log(e.codeName, e.call, e.message);
+}
+
+const timer = setInterval(() => {
+  loop.kick();
+  if (hams.wait(0)) clearInterval(timer);
+}, 1000);
