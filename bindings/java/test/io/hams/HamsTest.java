@@ -18,34 +18,24 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
- * Tests of the Java binding over real servers on 127.0.0.1:0, without a test
- * framework: {@code bindings/java/run.sh io.hams.HamsTest}. Prints one line
- * per test and then "java: N passed, N failed"; exits 1 on a failure.
+ * Tests of the Java binding over real servers on 127.0.0.1:0, on JUnit 5:
+ * {@code bindings/java/run.sh}. Each {@code test(name, body)} is one dynamic
+ * test of {@link #tests()}, run in the order written (the metric vector tests
+ * of {@link MetricVecTest} last).
  */
 public final class HamsTest {
     interface Body {
         void run() throws Exception;
     }
 
-    private static int passed;
-    private static int failed;
-    private static final List<String> failures = new ArrayList<>();
+    private static final List<DynamicTest> tests = new ArrayList<>();
 
     static void test(String name, Body body) {
-        try {
-            body.run();
-            passed++;
-            System.out.println("ok - " + name);
-        } catch (Throwable t) {
-            failed++;
-            failures.add(name);
-            System.out.println("not ok - " + name + ": " + t);
-            for (StackTraceElement e : t.getStackTrace()) {
-                if (e.getClassName().startsWith("io.hams")) System.out.println("    at " + e);
-            }
-        }
+        tests.add(DynamicTest.dynamicTest(name, body::run));
     }
 
     // ------------------------------------------------------------ assertions
@@ -139,8 +129,10 @@ public final class HamsTest {
 
     // ----------------------------------------------------------------- tests
 
-    public static void main(String[] args) throws Exception {
+    @TestFactory
+    List<DynamicTest> tests() {
         System.setProperty("http.keepAlive", "false");
+        tests.clear();
 
         test("library loads and reports its version", () -> {
             check(Hams.libraryVersion().matches("\\d+\\.\\d+\\.\\d+.*"), "version " + Hams.libraryVersion());
@@ -491,12 +483,6 @@ public final class HamsTest {
         });
 
         MetricVecTest.run();
-
-        System.out.println("java: " + passed + " passed, " + failed + " failed");
-        if (failed > 0) {
-            System.out.println("failed: " + failures);
-            System.exit(1);
-        }
-        System.exit(0);
+        return List.copyOf(tests);
     }
 }
