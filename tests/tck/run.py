@@ -46,6 +46,14 @@ def java_command():
     return jvm_command("io.hams.demo.Demo")
 
 
+def kotlin_command():
+    """The Kotlin demo: the Kotlin layer, its standard library and the demo on the class path."""
+    out = os.environ.get("HAMS_KOTLIN_OUT", os.path.join(TCK_DIR, "kotlin"))
+    stdlib = os.path.join(ROOT, "bindings/kotlin/node_modules/kotlin-compiler/lib/kotlin-stdlib.jar")
+    stdlib = os.environ.get("KOTLIN_STDLIB", stdlib)
+    return jvm_command("io.hams.demo.kotlin.DemoKt", os.path.join(out, "app"), os.path.join(out, "hams-kotlin.jar"), stdlib)
+
+
 # Language -> command (without ARGS). Commands run from the repository root
 # with the built library on LD_LIBRARY_PATH; tests/tck/build.sh builds them
 # (into $HAMS_TCK_DIR, default target/tck; the Rust demo in cargo's target).
@@ -60,6 +68,7 @@ DEMOS = {
     "python": lambda: [sys.executable, os.path.join(ROOT, "examples/python/demo.py")],
     "node": lambda: ["node", os.path.join(ROOT, "examples/node/demo.js")],
     "java": java_command,
+    "kotlin": kotlin_command,
 }
 
 
