@@ -176,6 +176,19 @@ hams_t *hams_new(const char *service_name, const char *service_version);
 int hams_set_address(hams_t *h, const char *host_port);
 
 /**
+ * Names the language runtime and binding that host hams, e.g. "CPython
+ * 3.11.7", "hams-python", "0.2.0": `/hams/version` then carries them as
+ * "runtime", "library" and "library_version", and `hams_build_info` as labels
+ * of the same names. Each: non-empty UTF-8, no control characters, at most
+ * 128 bytes (else HAMS_ERR_INVALID). Only while stopped (HAMS_ERR_STATE
+ * once started). Bindings call it; a C program may.
+ */
+int hams_set_runtime(hams_t *h,
+                     const char *runtime,
+                     const char *library,
+                     const char *library_version);
+
+/**
  * Binds the address and serves on a background thread. Binding happens
  * before this returns: a port in use is HAMS_ERR_IO.
  */

@@ -17,6 +17,7 @@ use crate::metrics::scrape::Scrape;
 use crate::metrics::series::Shape;
 use crate::metrics::vec::{shape_of, validate_native};
 use crate::metrics::{Kind as MetricKind, Metric, MetricRegistry, MetricVec};
+use crate::runtime_info::{RuntimeInfo, SharedRuntime};
 use crate::server::{self, Identity, Limits, Running, ShutdownEndpoint, Site};
 use crate::sync::lock;
 use std::net::SocketAddr;
@@ -84,8 +85,14 @@ impl Hams {
         let collector = Collector::new(config.metrics_callback_timeout, metrics.clone());
         let shutdown = Shutdown::new(config.shutdown.drain, probes.clone());
         let signals = Arc::new(AtomicBool::new(false));
-        let identity = Identity { name: config.service_name, version: config.service_version, prefix: config.prefix };
-        let scrape = Scrape::new(probes.clone(), metrics.clone(), collector.clone());
+        let runtime = SharedRuntime::default();
+        let identity = Identity {
+            name: config.service_name,
+            version: config.service_version,
+            prefix: config.prefix,
+            runtime: runtime.clone(),
+        };
+        let scrape = Scrape::new(probes.clone(), metrics.clone(), collector.clone(), runtime);
         let site = server::site(identity, probes.clone(), shutdown.clone(), endpoint, signals.clone(), scrape);
         let hams = Hams {
             site: Arc::new(site),
@@ -142,6 +149,20 @@ impl Hams {
             return Err(Error::state("cannot change the address while started; stop first"));
         }
         c.address = addr;
+        Ok(())
+    }
+
+    /// Names the language runtime and binding hosting hams (e.g. "CPython
+    /// 3.11.7", "hams-python", "0.2.0"), shown in `/hams/version` and as labels
+    /// of `hams_build_info`. Each part: non-empty, printable, at most 128
+    /// bytes. Only while stopped, so a running server's answers never change.
+    pub fn set_runtime(&self, runtime: &str, library: &str, library_version: &str) -> Result<()> {
+        let info = RuntimeInfo::new(runtime, library, library_version)?;
+        let c = lock(&self.control);
+        if c.running.is_some() {
+            return Err(Error::state("the runtime must be set before hams_start (or after hams_stop)"));
+        }
+        self.site.runtime().set(info);
         Ok(())
     }
 

@@ -1,6 +1,8 @@
 //! The little JSON hams writes (health documents, the version and shutdown
 //! answers), straight into caller-provided buffers.
 
+use crate::runtime_info::RuntimeInfo;
+
 /// Appends `s` as a JSON string literal.
 pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
@@ -39,12 +41,20 @@ pub(crate) fn json_escape_tail(out: &mut Vec<u8>, from: usize) {
 }
 
 /// Writes the version document: `{"service":..,"version":..,"hams_version":..}`.
-pub(crate) fn render_version(service: &str, version: &str, body: &mut Vec<u8>) {
+pub(crate) fn render_version(service: &str, version: &str, runtime: Option<&RuntimeInfo>, body: &mut Vec<u8>) {
     body.clear();
     body.extend_from_slice(b"{\"service\":");
     json_str(body, service);
     body.extend_from_slice(b",\"version\":");
     json_str(body, version);
+    if let Some(rt) = runtime {
+        body.extend_from_slice(b",\"runtime\":");
+        json_str(body, &rt.runtime);
+        body.extend_from_slice(b",\"library\":");
+        json_str(body, &rt.library);
+        body.extend_from_slice(b",\"library_version\":");
+        json_str(body, &rt.library_version);
+    }
     body.extend_from_slice(b",\"hams_version\":");
     json_str(body, crate::VERSION);
     body.push(b'}');
@@ -64,8 +74,20 @@ mod tests {
     #[test]
     fn version_document() {
         let mut body = b"stale".to_vec();
-        render_version("svc \"x\"", "1.2", &mut body);
+        render_version("svc \"x\"", "1.2", None, &mut body);
         let want = format!(r#"{{"service":"svc \"x\"","version":"1.2","hams_version":"{}"}}"#, crate::VERSION);
+        assert_eq!(String::from_utf8(body).unwrap(), want);
+    }
+
+    #[test]
+    fn version_document_with_runtime() {
+        let mut body = Vec::new();
+        let rt = RuntimeInfo::new("CPython 3.11.7", "hams-python", "0.2.0").unwrap();
+        render_version("svc", "1.2", Some(&rt), &mut body);
+        let want = format!(
+            r#"{{"service":"svc","version":"1.2","runtime":"CPython 3.11.7","library":"hams-python","library_version":"0.2.0","hams_version":"{}"}}"#,
+            crate::VERSION
+        );
         assert_eq!(String::from_utf8(body).unwrap(), want);
     }
 }

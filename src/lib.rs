@@ -25,6 +25,7 @@ mod json;
 mod lifecycle;
 pub mod logging;
 mod metrics;
+mod runtime_info;
 mod server;
 mod sync;
 

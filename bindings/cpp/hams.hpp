@@ -64,6 +64,11 @@ inline const double *bounds(const std::vector<double> &b) noexcept {
     static const double none = 0;
     return b.empty() ? &none : b.data();
 }
+// The language standard this translation unit is compiled as, for
+// server::set_runtime(): "C++17", "C++20", "C++23" (newer shows as "C++26").
+constexpr const char *cpp_standard() noexcept {
+    return __cplusplus > 202302L ? "C++26" : __cplusplus > 202002L ? "C++23" : __cplusplus > 201703L ? "C++20" : "C++17";
+}
 }  // namespace detail
 
 // A probe handle; owned by its server. Moving transfers it; destruction frees it.
@@ -224,6 +229,14 @@ public:
 
     hams_t *get() const noexcept { return h_.get(); }
     void set_address(const char *host_port) { detail::check(hams_set_address(get(), host_port)); }
+    // Names the runtime and library in /hams/version and hams_build_info;
+    // only while stopped. A C++ program is a native program, so nothing is
+    // set unless asked: set_runtime() says "C++17" (the standard compiled
+    // as), "hams-cpp" and the library's version.
+    void set_runtime(const char *runtime, const char *library, const char *library_version) {
+        detail::check(hams_set_runtime(get(), runtime, library, library_version));
+    }
+    void set_runtime() { set_runtime(detail::cpp_standard(), "hams-cpp", hams_version()); }
     void start() { detail::check(hams_start(get())); }
     void stop() { detail::check(hams_stop(get())); }
     int port() const { return detail::check(hams_port(get())); }

@@ -26,6 +26,27 @@ pub unsafe extern "C" fn hams_set_address(h: *mut hams_t, host_port: *const c_ch
     guard(|| handle(h)?.core.set_address(str_arg(host_port, "host_port")?))
 }
 
+/// Names the language runtime and binding that host hams, e.g. "CPython
+/// 3.11.7", "hams-python", "0.2.0": `/hams/version` then carries them as
+/// "runtime", "library" and "library_version", and `hams_build_info` as labels
+/// of the same names. Each: non-empty UTF-8, no control characters, at most
+/// 128 bytes (else HAMS_ERR_INVALID). Only while stopped (HAMS_ERR_STATE
+/// once started). Bindings call it; a C program may.
+#[no_mangle]
+pub unsafe extern "C" fn hams_set_runtime(
+    h: *mut hams_t,
+    runtime: *const c_char,
+    library: *const c_char,
+    library_version: *const c_char,
+) -> c_int {
+    guard(|| {
+        let h = handle(h)?;
+        let runtime = str_arg(runtime, "runtime")?;
+        let library = str_arg(library, "library")?;
+        h.core.set_runtime(runtime, library, str_arg(library_version, "library_version")?)
+    })
+}
+
 /// Binds the address and serves on a background thread. Binding happens
 /// before this returns: a port in use is HAMS_ERR_IO.
 #[no_mangle]

@@ -7,6 +7,7 @@ use crate::health::decide::{decide, passes, Source};
 use crate::health::exclude::Excludes;
 use crate::health::probe_registry::ProbeRegistry;
 use crate::health::Check;
+use crate::runtime_info::RuntimeInfo;
 use std::io::Read;
 use std::sync::OnceLock;
 
@@ -17,10 +18,20 @@ pub(crate) fn render(
     now_ns: u64,
     probes: &ProbeRegistry,
     collector: &Collector,
+    runtime: Option<&RuntimeInfo>,
     server: &dyn Fn(&mut Writer),
 ) {
     w.header("hams_build_info", "hams library build information.", Type::Info);
-    w.sample("hams_build_info", "", [("version", crate::VERSION)].into_iter(), None, 1.0);
+    // The runtime labels only when a binding set them: a plain C program's
+    // series stays exactly what it was.
+    let rt = runtime.into_iter().flat_map(|r| {
+        [
+            ("runtime", r.runtime.as_str()),
+            ("library", r.library.as_str()),
+            ("library_version", r.library_version.as_str()),
+        ]
+    });
+    w.sample("hams_build_info", "", [("version", crate::VERSION)].into_iter().chain(rt), None, 1.0);
 
     let reg = probes;
     w.header("hams_check_healthy", "Whether a health check passes (1) or fails (0).", Type::Gauge);

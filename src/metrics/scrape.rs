@@ -9,6 +9,7 @@ use super::registry::Snapshot;
 use super::MetricRegistry;
 use super::{text_proto, validate};
 use crate::health::probe_registry::ProbeRegistry;
+use crate::runtime_info::SharedRuntime;
 use crate::sync::lock;
 use std::sync::{Arc, Mutex};
 
@@ -16,13 +17,20 @@ pub(crate) struct Scrape {
     probes: Arc<ProbeRegistry>,
     metrics: Arc<MetricRegistry>,
     collector: Arc<Collector>,
+    /// Labels of hams_build_info when a binding set them.
+    runtime: SharedRuntime,
     /// Reused between scrapes, so that a render allocates only when it grows.
     snapshot: Mutex<Snapshot>,
 }
 
 impl Scrape {
-    pub(crate) fn new(probes: Arc<ProbeRegistry>, metrics: Arc<MetricRegistry>, collector: Arc<Collector>) -> Scrape {
-        Scrape { probes, metrics, collector, snapshot: Mutex::default() }
+    pub(crate) fn new(
+        probes: Arc<ProbeRegistry>,
+        metrics: Arc<MetricRegistry>,
+        collector: Arc<Collector>,
+        runtime: SharedRuntime,
+    ) -> Scrape {
+        Scrape { probes, metrics, collector, runtime, snapshot: Mutex::default() }
     }
 
     pub(crate) fn collector(&self) -> &Arc<Collector> {
@@ -46,7 +54,7 @@ impl Scrape {
             Exposition::Protobuf => Format::Protobuf,
         };
         let mut w = Writer::new(body, format);
-        builtin::render(&mut w, now_ns, &self.probes, &self.collector, server);
+        self.runtime.with(|rt| builtin::render(&mut w, now_ns, &self.probes, &self.collector, rt, server));
         w.families(&self.metrics, &mut lock(&self.snapshot));
         if with_callback {
             self.collector.with_output(|text| match format {

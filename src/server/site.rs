@@ -6,6 +6,7 @@ use super::counters::HttpCounters;
 use crate::health::probe_registry::ProbeRegistry;
 use crate::lifecycle::shutdown::Shutdown;
 use crate::metrics::scrape::Scrape;
+use crate::runtime_info::SharedRuntime;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,8 @@ pub(crate) struct Identity {
     pub name: String,
     pub version: String,
     pub prefix: String,
+    /// The language runtime and binding, when one said (shared with the scrape).
+    pub runtime: SharedRuntime,
 }
 
 /// `POST <prefix>/shutdown`, when enabled.
@@ -51,5 +54,9 @@ impl Site {
 
     pub(crate) fn name(&self) -> &str {
         &self.identity.name
+    }
+
+    pub(crate) fn runtime(&self) -> &SharedRuntime {
+        &self.identity.runtime
     }
 }

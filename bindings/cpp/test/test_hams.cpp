@@ -260,6 +260,23 @@ void test_configuration_and_shutdown() {
     EXPECT(ran.load() == 1);
 }
 
+void test_runtime() {
+    hamspp::server h("cpp-test", "1");
+    h.set_address("127.0.0.1:0");
+    h.start();
+    EXPECT(!contains(get(h.port(), "/hams/version").body, "\"runtime\""));
+    EXPECT(throws([&] { h.set_runtime(); }, HAMS_ERR_STATE, "before hams_start"));
+    h.stop();
+    EXPECT(throws([&] { h.set_runtime("C++17", "", "1"); }, HAMS_ERR_INVALID));
+    EXPECT(throws([&] { h.set_runtime("C++17", nullptr, "1"); }, HAMS_ERR_NULL));
+    h.set_runtime();
+    h.start();
+    std::string want = std::string("\"runtime\":\"") + hamspp::detail::cpp_standard() +
+                       "\",\"library\":\"hams-cpp\",\"library_version\":\"" + hamspp::version() + "\"";
+    EXPECT(contains(get(h.port(), "/hams/version").body, want.c_str()));
+    EXPECT(contains(get(h.port(), "/hams/metrics").body, "library=\"hams-cpp\""));
+}
+
 }  // namespace
 
 int main() {
@@ -271,6 +288,7 @@ int main() {
         test_buckets();
         test_errors();
         test_configuration_and_shutdown();
+        test_runtime();
     } catch (const hamspp::error &e) {
         failed++;
         std::printf("FAIL: uncaught hamspp::error: %s (code %d)\n", e.what(), e.code());

@@ -89,6 +89,12 @@ extern "C" {
 
     pub fn hams_new(service_name: *const c_char, service_version: *const c_char) -> *mut hams_t;
     pub fn hams_set_address(h: *mut hams_t, host_port: *const c_char) -> c_int;
+    pub fn hams_set_runtime(
+        h: *mut hams_t,
+        runtime: *const c_char,
+        library: *const c_char,
+        library_version: *const c_char,
+    ) -> c_int;
     pub fn hams_start(h: *mut hams_t) -> c_int;
     pub fn hams_port(h: *const hams_t) -> c_int;
     pub fn hams_stop(h: *mut hams_t) -> c_int;

@@ -173,6 +173,18 @@ impl Hams {
         check(unsafe { hams_sys::hams_set_address(self.ptr, addr.as_ptr()) }).map(drop)
     }
 
+    /// Names the language runtime and binding (e.g. "Rust 1.80", "my-lib",
+    /// "1.0.0") for `/hams/version` and `hams_build_info`; only while stopped.
+    pub fn set_runtime(&self, runtime: &str, library: &str, library_version: &str) -> Result<()> {
+        let (r, l, v) = (
+            c_string("runtime", runtime)?,
+            c_string("library", library)?,
+            c_string("library_version", library_version)?,
+        );
+        // SAFETY: a live handle and C strings valid for the call.
+        check(unsafe { hams_sys::hams_set_runtime(self.ptr, r.as_ptr(), l.as_ptr(), v.as_ptr()) }).map(drop)
+    }
+
     /// Binds the address and serves on a background thread. A port that
     /// cannot be bound is an error here.
     pub fn start(&self) -> Result<()> {

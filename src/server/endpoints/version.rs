@@ -1,4 +1,5 @@
-//! `GET <prefix>/version`: the service's name and version, and hams'.
+//! `GET <prefix>/version`: the service's name and version, the language
+//! runtime and binding when set, and hams' version.
 
 use super::health::options;
 use crate::json;
@@ -10,7 +11,8 @@ pub(super) fn get(site: &Site, x: &mut Exchange) -> Outcome {
     // The query is read as for the checks: a bad one is a 400 here too.
     if options(x).is_some() {
         x.head.content_type = http::JSON;
-        json::render_version(&site.identity.name, &site.identity.version, x.body);
+        let id = &site.identity;
+        id.runtime.with(|rt| json::render_version(&id.name, &id.version, rt, x.body));
     }
     Outcome::Respond
 }
