@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the Kotlin layer into $HAMS_KOTLIN_OUT/hams-kotlin.jar over the Java
 # module (bindings/java/build.sh, into $HAMS_JAVA_OUT), and the .kt files of
-# any directories given into $HAMS_KOTLIN_OUT/app (e.g. examples/kotlin).
+# any directories given into $HAMS_KOTLIN_OUT/app (e.g. examples/kotlin), its
+# JUnit 5 tests into $HAMS_KOTLIN_OUT/test.
 # kotlinc runs on the Java 22+ runtime and compiles against its classes.
 #   (cd bindings/kotlin && npm install) && bindings/kotlin/build.sh [DIR...]
 set -eu
@@ -21,6 +22,10 @@ kc() {
     JAVA_HOME=$JAVA_RT "$KOTLINC" -nowarn -jdk-home "$JAVA_RT" -jvm-target 17 "$@"
 }
 kc -cp "$HAMS_JAVA_OUT/hams.jar" -d "$HAMS_KOTLIN_OUT/hams-kotlin.jar" "$HAMS_KOTLIN_DIR/src"
+if [ -f "$HAMS_JUNIT" ]; then
+    kc -cp "$HAMS_JAVA_OUT/hams.jar:$HAMS_KOTLIN_OUT/hams-kotlin.jar:$HAMS_JUNIT" -d "$HAMS_KOTLIN_OUT/test" \
+        "$HAMS_KOTLIN_DIR/test"
+fi
 if [ -n "$EXTRA" ]; then
     # shellcheck disable=SC2086
     kc -cp "$HAMS_JAVA_OUT/hams.jar:$HAMS_KOTLIN_OUT/hams-kotlin.jar" -d "$HAMS_KOTLIN_OUT/app" $EXTRA

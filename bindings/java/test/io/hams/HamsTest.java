@@ -161,6 +161,27 @@ public final class HamsTest {
             }
         });
 
+        test("runtime info: this JVM and hams-java in /hams/version and hams_build_info, setRuntime", () -> {
+            try (Hams h = server()) {
+                h.start();
+                String v = get(h, "/hams/version").body;
+                contains(v, "\"runtime\":\"" + Hams.javaRuntime() + "\"");
+                contains(v, "\"library\":\"hams-java\"");
+                contains(v, "\"library_version\":\"" + Hams.VERSION + "\"");
+                eq(Hams.libraryVersion().replaceAll("[^0-9.].*", ""), Hams.VERSION, "the binding is of libhams' release");
+                check(Hams.javaRuntime().startsWith("Java " + Runtime.version().feature()), Hams.javaRuntime());
+                contains(get(h, "/hams/metrics").body, "library=\"hams-java\"");
+                eq(HamsException.ERR_STATE, throwsHams(() -> h.setRuntime("X 1", "x", "1")).code(), "once started");
+                h.stop();
+                eq(HamsException.ERR_INVALID, throwsHams(() -> h.setRuntime("", "x", "1")).code(), "empty runtime");
+                eq(HamsException.ERR_INVALID, throwsHams(() -> h.setRuntime("X\n1", "x", "1")).code(), "control");
+                h.setRuntime("Kotlin 2.4.20 (Java 25)", "hams-kotlin", "0.1.0").start();
+                v = get(h, "/hams/version").body;
+                contains(v, "\"runtime\":\"Kotlin 2.4.20 (Java 25)\"");
+                contains(v, "\"library\":\"hams-kotlin\"");
+            }
+        });
+
         test("manual probe: healthy, unhealthy with a reason, JSON, one probe alone", () -> {
             try (Hams h = server()) {
                 Probe db = h.probeManual("db", Hams.READY, false);

@@ -22,17 +22,36 @@ value class Checks(val bits: Int) {
     }
 }
 
+/** This layer's version: the hams release it is part of. */
+const val VERSION: String = Hams.VERSION
+
+/** "Kotlin 2.4.20 (Java 25.0.1 (OpenJDK 64-Bit Server VM))": the runtime named in /hams/version. */
+val kotlinRuntime: String
+    get() = "Kotlin ${KotlinVersion.CURRENT} (${Hams.javaRuntime()})"
+
+/** Names Kotlin and hams-kotlin in /hams/version, where Java named itself. */
+fun Hams.asKotlin(): Hams = setRuntime(kotlinRuntime, "hams-kotlin", VERSION)
+
+/** A stopped hams server (on 0.0.0.0:8079 unless [address] is given). */
+fun newHams(service: String, version: String, address: String? = null): Hams =
+    (if (address == null) Hams(service, version) else Hams(service, version, address)).closeOnError { it.asKotlin() }
+
 /** A new hams server, closed at the end of [block] (`use`). */
-inline fun <R> hams(service: String, version: String, address: String? = null, block: (Hams) -> R): R {
-    val h = if (address == null) Hams(service, version) else Hams(service, version, address)
-    return h.use(block)
-}
+inline fun <R> hams(service: String, version: String, address: String? = null, block: (Hams) -> R): R =
+    newHams(service, version, address).use(block)
 
 /** A hams server from YAML configuration (hams_new_from_yaml). */
-fun hamsFromYaml(yaml: String): Hams = Hams.fromYaml(yaml)
+fun hamsFromYaml(yaml: String): Hams = Hams.fromYaml(yaml).closeOnError { it.asKotlin() }
 
 /** A hams server from a YAML file. */
-fun hamsFromFile(file: Path): Hams = Hams.fromFile(file)
+fun hamsFromFile(file: Path): Hams = Hams.fromFile(file).closeOnError { it.asKotlin() }
+
+private inline fun Hams.closeOnError(block: (Hams) -> Hams): Hams = try {
+    block(this)
+} catch (e: RuntimeException) {
+    close()
+    throw e
+}
 
 /** The bound port once started. */
 val Hams.port: Int
