@@ -2,7 +2,7 @@
 //! that unregisters its probe when dropped).
 
 use crate::clock::now_ns;
-use crate::config::{parse_address, Config, ProbeKind};
+use crate::config::{parse_address, validate_label, Config, ProbeKind};
 use crate::error::{Error, Result};
 use crate::health::probe::ProbeState;
 use crate::health::probe_registry::ProbeRegistry;
@@ -157,7 +157,11 @@ impl Hams {
     /// of `hams_build_info`. Each part: non-empty, printable, at most 128
     /// bytes. Only while stopped, so a running server's answers never change.
     pub fn set_runtime(&self, runtime: &str, library: &str, library_version: &str) -> Result<()> {
-        let info = RuntimeInfo::new(runtime, library, library_version)?;
+        // Echoed in JSON and label values: checked like the service's name.
+        validate_label("runtime", runtime)?;
+        validate_label("library", library)?;
+        validate_label("library_version", library_version)?;
+        let info = RuntimeInfo::new(runtime, library, library_version);
         let c = lock(&self.control);
         if c.running.is_some() {
             return Err(Error::state("the runtime must be set before hams_start (or after hams_stop)"));

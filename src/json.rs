@@ -1,8 +1,6 @@
 //! The little JSON hams writes (health documents, the version and shutdown
 //! answers), straight into caller-provided buffers.
 
-use crate::runtime_info::RuntimeInfo;
-
 /// Appends `s` as a JSON string literal.
 pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
@@ -41,19 +39,19 @@ pub(crate) fn json_escape_tail(out: &mut Vec<u8>, from: usize) {
 }
 
 /// Writes the version document: `{"service":..,"version":..,"hams_version":..}`.
-pub(crate) fn render_version(service: &str, version: &str, runtime: Option<&RuntimeInfo>, body: &mut Vec<u8>) {
+/// `extra`: string fields between the service's version and hams' (the
+/// language runtime's, when a binding named it).
+pub(crate) fn render_version(service: &str, version: &str, extra: &[(&str, &str)], body: &mut Vec<u8>) {
     body.clear();
     body.extend_from_slice(b"{\"service\":");
     json_str(body, service);
     body.extend_from_slice(b",\"version\":");
     json_str(body, version);
-    if let Some(rt) = runtime {
-        body.extend_from_slice(b",\"runtime\":");
-        json_str(body, &rt.runtime);
-        body.extend_from_slice(b",\"library\":");
-        json_str(body, &rt.library);
-        body.extend_from_slice(b",\"library_version\":");
-        json_str(body, &rt.library_version);
+    for (name, value) in extra {
+        body.push(b',');
+        json_str(body, name);
+        body.push(b':');
+        json_str(body, value);
     }
     body.extend_from_slice(b",\"hams_version\":");
     json_str(body, crate::VERSION);
@@ -74,7 +72,7 @@ mod tests {
     #[test]
     fn version_document() {
         let mut body = b"stale".to_vec();
-        render_version("svc \"x\"", "1.2", None, &mut body);
+        render_version("svc \"x\"", "1.2", &[], &mut body);
         let want = format!(r#"{{"service":"svc \"x\"","version":"1.2","hams_version":"{}"}}"#, crate::VERSION);
         assert_eq!(String::from_utf8(body).unwrap(), want);
     }
@@ -82,8 +80,8 @@ mod tests {
     #[test]
     fn version_document_with_runtime() {
         let mut body = Vec::new();
-        let rt = RuntimeInfo::new("CPython 3.11.7", "hams-python", "0.2.0").unwrap();
-        render_version("svc", "1.2", Some(&rt), &mut body);
+        let rt = [("runtime", "CPython 3.11.7"), ("library", "hams-python"), ("library_version", "0.2.0")];
+        render_version("svc", "1.2", &rt, &mut body);
         let want = format!(
             r#"{{"service":"svc","version":"1.2","runtime":"CPython 3.11.7","library":"hams-python","library_version":"0.2.0","hams_version":"{}"}}"#,
             crate::VERSION

@@ -9,11 +9,15 @@
 #     hams.pc, runs against the staged library, and answers over HTTP:
 #     /hams/alive 200, /hams/ready 503 during warm-up, then 200;
 #  3. it also links statically (libhams.a and hams.pc's Libs.private);
-#  4. make uninstall DESTDIR=<tmp> leaves nothing behind.
+#  4. a C++17 program including <hams.hpp> (installed beside hams.h) builds
+#     with `c++ -std=c++17 prog.cpp $(pkg-config --cflags --libs hams)`, runs
+#     and names itself in /hams/version (skipped without a C++ compiler);
+#  5. make uninstall DESTDIR=<tmp> leaves nothing behind.
 #
 # Usage: tests/install-test.sh --srcdir DIR --version X.Y.Z --major X
 #            --bindir DIR --libdir DIR --includedir DIR --mandir DIR
-# Environment: MAKE, CC, PKG_CONFIG, CURL, READELF (the ones configure found).
+# Environment: MAKE, CC, PKG_CONFIG, CURL, READELF (the ones configure found),
+#              CXX (default c++).
 # Prints one line per failure and "install: N passed, N failed".
 set -u
 export LC_ALL=C
@@ -37,6 +41,7 @@ for v in srcdir version major bindir libdir includedir mandir; do
 done
 MAKE=${MAKE:-make}
 CC=${CC:-cc}
+CXX=${CXX:-c++}
 PKG_CONFIG=${PKG_CONFIG:-pkg-config}
 CURL=${CURL:-curl}
 READELF=${READELF:-readelf}
@@ -80,6 +85,7 @@ pass
     echo "$libdir/libhams.a"
     echo "$libdir/pkgconfig/hams.pc"
     echo "$includedir/hams.h"
+    echo "$includedir/hams.hpp"
     for prog in "$srcdir"/cli/*.c; do
         [ -f "$prog" ] || continue
         prog=${prog##*/}
@@ -230,6 +236,55 @@ if "$CC" "$demo_c" $static_flags -o "$tmp/demo-static" 2>"$tmp/cc-static.log"; t
 else
     sed 's/^/    /' "$tmp/cc-static.log"
     fail "static link with pkg-config --static failed"
+fi
+
+# ------------------------------------------------------------------- C++
+if command -v "$CXX" >/dev/null 2>&1; then
+    cat >"$tmp/prog.cpp" <<'CPP'
+// Serves for 3 s with the C++ runtime named, then stops.
+#include <hams.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+int main(int argc, char **argv) {
+    try {
+        hamspp::server h("hams-cpp-install", "1.0");
+        h.set_address(argc > 2 ? argv[2] : "127.0.0.1:0");
+        h.set_runtime();
+        h.start();
+        std::printf("hams demo: serving on http://127.0.0.1:%d/hams/ready\n", h.port());
+        std::fflush(stdout);
+        std::this_thread::sleep_for(std::chrono::seconds(3));
+        h.stop();
+    } catch (const hamspp::error &e) {
+        std::fprintf(stderr, "hams: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
+CPP
+    echo "$CXX -std=c++17 prog.cpp \$(pkg-config --cflags --libs hams)"
+    # shellcheck disable=SC2086
+    if "$CXX" -std=c++17 -Wall -Wextra -Werror "$tmp/prog.cpp" $flags -o "$tmp/prog-cpp" 2>"$tmp/cxx.log"; then
+        pass
+        if LD_LIBRARY_PATH=$stage$libdir start_demo "$tmp/prog-cpp" "$tmp/prog-cpp.out"; then
+            body=$("$CURL" -s --max-time 3 "http://127.0.0.1:$port/hams/version" || true)
+            check "C++ program: /hams/version is '$body', expected library hams-cpp" \
+                grep -q '"library":"hams-cpp"' <<<"$body"
+            wait_exit "$demo_pid"
+            rc=$?
+            check "C++ program exited with $rc, expected 0" test "$rc" = 0
+        else
+            fail "the C++ program built with pkg-config did not start: $(cat "$tmp/prog-cpp.out.err")"
+        fi
+    else
+        sed 's/^/    /' "$tmp/cxx.log"
+        fail "$CXX -std=c++17 prog.cpp \$(pkg-config --cflags --libs hams) failed"
+    fi
+else
+    echo "install: no C++ compiler ($CXX): the <hams.hpp> program is not built"
 fi
 
 # -------------------------------------------------------------- uninstall

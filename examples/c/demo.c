@@ -25,8 +25,11 @@
  *   warmup  READY|STARTUP, manual probe, healthy after --warmup-ms
  *   disk    READY, callback probe every 200 ms (timeout 1000 ms): can we
  *           stat "."? (fails with "disk full (tck)" after `fail-disk`)
- * Metric:
- *   demo_loops_total  counter, +1 per main-loop iteration (/hams/metrics)
+ * Metrics:
+ *   demo_loops_total     counter, +1 per main-loop iteration (/hams/metrics)
+ *   tck_requests_total   counter vec {path,code}: /a 200 twice, /b 500 once
+ *   tck_latency_seconds  histogram, default buckets, one observation (0.3)
+ * Runtime info: "C11", "libhams", hams' version (in /hams/version).
  *
  * Commands on stdin, one per line: stop-kicking, start-kicking, fail-disk,
  * heal-disk, invalid-call (prints "hams demo: error: <hams' message>").
@@ -276,6 +279,27 @@ static void read_commands(demo_t *d, input_t *in) {
     }
 }
 
+/* The conformance kit's vector counter and default-bucket histogram, with
+ * the known values tests/tck/README.md asks for. */
+static void tck_metrics(hams_t *h) {
+    static const char *const names[] = {"path", "code", NULL};
+    static const char *const a[] = {"/a", "200", NULL};
+    static const char *const b[] = {"/b", "500", NULL};
+    hams_vec_t *requests = hams_counter_vec_new(
+        h, "tck_requests_total", "Requests by path and code (tck).", names);
+    if (requests == NULL) die_hams("hams_counter_vec_new(tck_requests_total)");
+    hams_metric_t *ra = hams_vec_with(requests, a);
+    hams_metric_t *rb = hams_vec_with(requests, b);
+    if (ra == NULL || rb == NULL || hams_counter_add(ra, 1.0) != HAMS_OK ||
+        hams_counter_add(ra, 1.0) != HAMS_OK ||
+        hams_counter_add(rb, 1.0) != HAMS_OK)
+        die_hams("tck_requests_total");
+    hams_metric_t *latency = hams_histogram_new(
+        h, "tck_latency_seconds", "Latency (tck), default buckets.", NULL, 0);
+    if (latency == NULL || hams_histogram_observe(latency, 0.3) != HAMS_OK)
+        die_hams("tck_latency_seconds");
+}
+
 int main(int argc, char **argv) {
     const char *address = getenv("HAMS_DEMO_ADDRESS");
     if (address == NULL || *address == '\0') address = "0.0.0.0:8079";
@@ -373,6 +397,10 @@ int main(int argc, char **argv) {
     if (loops == NULL) die_hams("hams_counter_new(demo_loops_total)");
     if (hams_on_shutdown(h, on_shutdown, NULL) != HAMS_OK)
         die_hams("hams_on_shutdown");
+    tck_metrics(h);
+    /* A C program is native: naming the runtime is optional; the demo does. */
+    if (hams_set_runtime(h, "C11", "libhams", hams_version()) != HAMS_OK)
+        die_hams("hams_set_runtime");
 
     if (hams_start(h) != HAMS_OK) die_hams("hams_start");
     int port = hams_port(h);

@@ -32,6 +32,14 @@ int main(int argc, char **argv) {
             std::chrono::milliseconds(200), std::chrono::milliseconds(1000));
         auto loops = h.counter("demo_loops_total", "Main-loop iterations of the demo.");
         h.on_shutdown([] { std::printf("hams demo: shutdown callback ran\n"); std::fflush(stdout); });
+        // The kit's vector counter and default-bucket histogram, known values.
+        auto requests = h.counter_vec("tck_requests_total", "Requests by path and code (tck).", {"path", "code"});
+        requests.with({"/a", "200"}).inc();
+        requests.with({"/a", "200"}).inc();
+        requests.with({"/b", "500"}).inc();
+        auto latency = h.histogram("tck_latency_seconds", "Latency (tck), default buckets.");
+        latency.observe(0.3);
+        h.set_runtime(); // "C++17", "hams-cpp", the library's version
         h.start();
         std::printf("hams demo: serving on http://127.0.0.1:%d/hams/ready\n", h.port());
         std::fflush(stdout);

@@ -21,7 +21,9 @@ import java.nio.charset.StandardCharsets;
  *
  * Probes: {@code warmup} (manual, ready+startup, healthy after --warmup-ms),
  * {@code loop} (kick, alive, margin 1000 ms, kicked every 100 ms), {@code disk}
- * (a check every 200 ms, timeout 1000 ms). Counter {@code demo_loops_total}.
+ * (a check every 200 ms, timeout 1000 ms). Counter {@code demo_loops_total},
+ * vector {@code tck_requests_total}, default-bucket histogram
+ * {@code tck_latency_seconds}; the runtime is named by the binding (hams-java).
  * Commands on stdin: stop-kicking, start-kicking, fail-disk, heal-disk,
  * invalid-call.
  *
@@ -120,6 +122,12 @@ public final class Demo {
                 () -> diskFull ? Check.Result.unhealthy("disk full (tck)") : Check.Result.healthy(), 200, 1000);
         Metric.Counter loops = hams.counter("demo_loops_total", "Main-loop iterations of the hams demo.");
         hams.onShutdown(() -> say("shutdown callback ran"));
+        // A vector and a histogram with the default buckets (the kit's vectors and buckets).
+        MetricVec.CounterVec requests = hams.counterVec("tck_requests_total", "Requests of the kit.", "path", "code");
+        requests.labels("/a", "200").inc();
+        requests.labels("/a", "200").inc();
+        requests.labels("/b", "500").inc();
+        hams.histogram("tck_latency_seconds", "Latency of the kit.").observe(0.3);
 
         final Hams h = hams;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -4,7 +4,9 @@
 //   bindings/kotlin/run.sh io.hams.demo.kotlin.DemoKt [--address HOST:PORT] [--warmup-ms N] [--drain-ms N]
 // Probes: warmup (manual, ready+startup, healthy after --warmup-ms), loop
 // (kick, alive, margin 1000 ms, kicked every 100 ms), disk (a check every
-// 200 ms, timeout 1000 ms). Counter demo_loops_total. Commands on stdin:
+// 200 ms, timeout 1000 ms). Counter demo_loops_total, vector tck_requests_total,
+// default-bucket histogram tck_latency_seconds; runtime named by hamsFromYaml
+// (hams-kotlin). Commands on stdin:
 // stop-kicking, start-kicking, fail-disk, heal-disk, invalid-call.
 // As in the Java demo, the JVM owns SIGTERM: a shutdown hook runs hams'
 // shutdown sequence and halts with status 0.
@@ -16,6 +18,9 @@ import io.hams.kotlin.Checks
 import io.hams.kotlin.awaitShutdown
 import io.hams.kotlin.closed
 import io.hams.kotlin.counter
+import io.hams.kotlin.counterVec
+import io.hams.kotlin.get
+import io.hams.kotlin.histogram
 import io.hams.kotlin.hamsFromYaml
 import io.hams.kotlin.healthCheck
 import io.hams.kotlin.kickProbe
@@ -117,6 +122,12 @@ fun main(args: Array<String>) {
     hams.healthCheck("disk", intervalMs = 200, timeoutMs = 1000) { if (diskFull) "disk full (tck)" else null }
     val loops = hams.counter("demo_loops_total", "Main-loop iterations of the hams demo.")
     hams.onShutdown { say("shutdown callback ran") }
+    // A vector and a histogram with the default buckets (the kit's vectors and buckets).
+    val requests = hams.counterVec("tck_requests_total", "Requests of the kit.", listOf("path", "code"))
+    requests["/a", "200"] += 1.0
+    requests["/a", "200"] += 1.0
+    requests["/b", "500"] += 1.0
+    hams.histogram("tck_latency_seconds", "Latency of the kit.").observe(0.3)
 
     Runtime.getRuntime().addShutdownHook(
         Thread({

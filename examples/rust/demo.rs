@@ -35,6 +35,16 @@ fn main() -> Result<(), hams::Error> {
     })?;
     let loops = h.counter("demo_loops_total", "Main-loop iterations of the demo.", &[])?;
     h.on_shutdown(|| println!("hams demo: shutdown callback ran"))?;
+    // The kit's vector counter and default-bucket histogram, known values.
+    let requests = h.counter_vec("tck_requests_total", "Requests by path and code (tck).", &["path", "code"])?;
+    requests.with(&["/a", "200"])?.add(1.0)?;
+    requests.with(&["/a", "200"])?.add(1.0)?;
+    requests.with(&["/b", "500"])?.add(1.0)?;
+    let latency = h.histogram("tck_latency_seconds", "Latency (tck), default buckets.", &hams::DEFAULT_BUCKETS, &[])?;
+    latency.observe(0.3)?;
+    // Built in (crate hams) or over the system library (crate hams-system):
+    // the demo names the crate it was built with.
+    h.set_runtime("Rust", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))?;
     h.start()?;
     println!("hams demo: serving on http://127.0.0.1:{}/hams/ready", h.port()?);
 

