@@ -40,7 +40,9 @@ compile() { # compile OUTDIR CLASSPATH SOURCE...
 
 # shellcheck disable=SC2046
 compile "$HAMS_JAVA_OUT/classes" "" $(find src -name '*.java' | sort)
-hams_java_jar "$HAMS_JAVA_OUT/hams.jar" "$HAMS_JAVA_OUT/classes"
+# The module's version is the binding's (Hams.VERSION).
+VERSION=$(sed -n 's/.*String VERSION = "\(.*\)";/\1/p' src/io/hams/Hams.java)
+hams_java_jar "$HAMS_JAVA_OUT/hams.jar" "$HAMS_JAVA_OUT/classes" "$VERSION"
 
 if [ -f "$HAMS_JUNIT" ]; then
     mkdir -p "$HAMS_JAVA_OUT/test"

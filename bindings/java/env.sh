@@ -44,13 +44,14 @@ HAMS_JAVA_OUT=${HAMS_JAVA_OUT:-$HAMS_JAVA_DIR/out}
 # JUnit 5's console launcher (Debian: apt-get install junit5), for the tests.
 HAMS_JUNIT=${HAMS_JUNIT:-/usr/share/java/junit-platform-console-standalone.jar}
 
-# hams_java_jar JAR DIR: a jar of DIR's classes. A jar is a zip file, so any
-# jar tool does (the runtime's, Debian's JDK 17 one), else python3's zipfile.
+# hams_java_jar JAR DIR [VERSION]: a jar of DIR's classes, VERSION the module's
+# version. A jar is a zip file, so any jar tool does (the runtime's, Debian's
+# JDK 17 one), else python3's zipfile (the module then has no version).
 hams_java_jar() {
     rm -f "$1"
     JAR=${JAR:-$( [ -x "$JAVA_RT/bin/jar" ] && echo "$JAVA_RT/bin/jar" || command -v jar || true)}
     if [ -n "$JAR" ]; then
-        "$JAR" --create --file "$1" -C "$2" .
+        "$JAR" --create --file "$1" ${3:+--module-version "$3"} -C "$2" .
     else
         python3 - "$1" "$2" <<'PY'
 import os, sys, zipfile

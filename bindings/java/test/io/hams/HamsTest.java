@@ -139,6 +139,16 @@ public final class HamsTest {
             check(Hams.libraryPath() != null, "library path");
         });
 
+        test("the binding is the named module io.hams, with native access", () -> {
+            Module m = Hams.class.getModule();
+            check(m.isNamed(), "named module (hams.jar on the module path)");
+            eq("io.hams", m.getName(), "module name");
+            check(m.getDescriptor().exports().stream().anyMatch(e -> e.source().equals("io.hams")), "exports io.hams");
+            check(m.isNativeAccessEnabled(), "--enable-native-access=io.hams");
+            // A jar tool records the version (jar --module-version); a plain zip has none.
+            m.getDescriptor().rawVersion().ifPresent(v -> eq(Hams.VERSION, v, "the jar's module version"));
+        });
+
         test("start, port, version endpoint, stop and restart", () -> {
             try (Hams h = server()) {
                 HamsException e = throwsHams(h::port);
