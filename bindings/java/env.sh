@@ -39,5 +39,29 @@ JAVA_RT=$(hams_java_home) || {
     exit 1
 }
 JAVA=${JAVA:-$JAVA_RT/bin/java}
-HAMS_JAVA_DIR=$(cd "$(dirname "$0")" && pwd)
+HAMS_JAVA_DIR=${HAMS_JAVA_DIR:-$(cd "$(dirname "$0")" && pwd)}
 HAMS_JAVA_OUT=${HAMS_JAVA_OUT:-$HAMS_JAVA_DIR/out}
+# JUnit 5's console launcher (Debian: apt-get install junit5), for the tests.
+HAMS_JUNIT=${HAMS_JUNIT:-/usr/share/java/junit-platform-console-standalone.jar}
+
+# hams_java_jar JAR DIR [VERSION]: a jar of DIR's classes, VERSION the module's
+# version. A jar is a zip file, so any jar tool does (the runtime's, Debian's
+# JDK 17 one), else python3's zipfile (the module then has no version).
+hams_java_jar() {
+    rm -f "$1"
+    JAR=${JAR:-$( [ -x "$JAVA_RT/bin/jar" ] && echo "$JAVA_RT/bin/jar" || command -v jar || true)}
+    if [ -n "$JAR" ]; then
+        "$JAR" --create --file "$1" ${3:+--module-version "$3"} -C "$2" .
+    else
+        python3 - "$1" "$2" <<'PY'
+import os, sys, zipfile
+jar, root = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(jar, "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\nCreated-By: hams\r\n\r\n")
+    for d, _, files in sorted(os.walk(root)):
+        for f in sorted(files):
+            p = os.path.join(d, f)
+            z.write(p, os.path.relpath(p, root))
+PY
+    fi
+}

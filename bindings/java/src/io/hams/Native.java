@@ -73,6 +73,7 @@ final class Native {
     static final MethodHandle LAST_ERROR = fn("hams_last_error", f(ADDRESS));
     static final MethodHandle NEW = fn("hams_new", f(ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle SET_ADDRESS = fn("hams_set_address", f(JAVA_INT, ADDRESS, ADDRESS));
+    static final MethodHandle SET_RUNTIME = fn("hams_set_runtime", f(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle START = fn("hams_start", f(JAVA_INT, ADDRESS));
     static final MethodHandle PORT = fn("hams_port", f(JAVA_INT, ADDRESS));
     static final MethodHandle STOP = fn("hams_stop", f(JAVA_INT, ADDRESS));

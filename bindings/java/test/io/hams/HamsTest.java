@@ -18,34 +18,24 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
- * Tests of the Java binding over real servers on 127.0.0.1:0, without a test
- * framework: {@code bindings/java/run.sh io.hams.HamsTest}. Prints one line
- * per test and then "java: N passed, N failed"; exits 1 on a failure.
+ * Tests of the Java binding over real servers on 127.0.0.1:0, on JUnit 5:
+ * {@code bindings/java/run.sh}. Each {@code test(name, body)} is one dynamic
+ * test of {@link #tests()}, run in the order written (the metric vector tests
+ * of {@link MetricVecTest} last).
  */
 public final class HamsTest {
     interface Body {
         void run() throws Exception;
     }
 
-    private static int passed;
-    private static int failed;
-    private static final List<String> failures = new ArrayList<>();
+    private static final List<DynamicTest> tests = new ArrayList<>();
 
     static void test(String name, Body body) {
-        try {
-            body.run();
-            passed++;
-            System.out.println("ok - " + name);
-        } catch (Throwable t) {
-            failed++;
-            failures.add(name);
-            System.out.println("not ok - " + name + ": " + t);
-            for (StackTraceElement e : t.getStackTrace()) {
-                if (e.getClassName().startsWith("io.hams")) System.out.println("    at " + e);
-            }
-        }
+        tests.add(DynamicTest.dynamicTest(name, body::run));
     }
 
     // ------------------------------------------------------------ assertions
@@ -139,12 +129,24 @@ public final class HamsTest {
 
     // ----------------------------------------------------------------- tests
 
-    public static void main(String[] args) throws Exception {
+    @TestFactory
+    List<DynamicTest> tests() {
         System.setProperty("http.keepAlive", "false");
+        tests.clear();
 
         test("library loads and reports its version", () -> {
             check(Hams.libraryVersion().matches("\\d+\\.\\d+\\.\\d+.*"), "version " + Hams.libraryVersion());
             check(Hams.libraryPath() != null, "library path");
+        });
+
+        test("the binding is the named module io.hams, with native access", () -> {
+            Module m = Hams.class.getModule();
+            check(m.isNamed(), "named module (hams.jar on the module path)");
+            eq("io.hams", m.getName(), "module name");
+            check(m.getDescriptor().exports().stream().anyMatch(e -> e.source().equals("io.hams")), "exports io.hams");
+            check(m.isNativeAccessEnabled(), "--enable-native-access=io.hams");
+            // A jar tool records the version (jar --module-version); a plain zip has none.
+            m.getDescriptor().rawVersion().ifPresent(v -> eq(Hams.VERSION, v, "the jar's module version"));
         });
 
         test("start, port, version endpoint, stop and restart", () -> {
@@ -166,6 +168,27 @@ public final class HamsTest {
                 throwsHams(h::port);
                 h.start();
                 eq(200, get(h, "/hams/ready").status, "ready after restart");
+            }
+        });
+
+        test("runtime info: this JVM and hams-java in /hams/version and hams_build_info, setRuntime", () -> {
+            try (Hams h = server()) {
+                h.start();
+                String v = get(h, "/hams/version").body;
+                contains(v, "\"runtime\":\"" + Hams.javaRuntime() + "\"");
+                contains(v, "\"library\":\"hams-java\"");
+                contains(v, "\"library_version\":\"" + Hams.VERSION + "\"");
+                eq(Hams.libraryVersion().replaceAll("[^0-9.].*", ""), Hams.VERSION, "the binding is of libhams' release");
+                check(Hams.javaRuntime().startsWith("Java " + Runtime.version().feature()), Hams.javaRuntime());
+                contains(get(h, "/hams/metrics").body, "library=\"hams-java\"");
+                eq(HamsException.ERR_STATE, throwsHams(() -> h.setRuntime("X 1", "x", "1")).code(), "once started");
+                h.stop();
+                eq(HamsException.ERR_INVALID, throwsHams(() -> h.setRuntime("", "x", "1")).code(), "empty runtime");
+                eq(HamsException.ERR_INVALID, throwsHams(() -> h.setRuntime("X\n1", "x", "1")).code(), "control");
+                h.setRuntime("Kotlin 2.4.20 (Java 25)", "hams-kotlin", "0.1.0").start();
+                v = get(h, "/hams/version").body;
+                contains(v, "\"runtime\":\"Kotlin 2.4.20 (Java 25)\"");
+                contains(v, "\"library\":\"hams-kotlin\"");
             }
         });
 
@@ -491,12 +514,6 @@ public final class HamsTest {
         });
 
         MetricVecTest.run();
-
-        System.out.println("java: " + passed + " passed, " + failed + " failed");
-        if (failed > 0) {
-            System.out.println("failed: " + failures);
-            System.exit(1);
-        }
-        System.exit(0);
+        return List.copyOf(tests);
     }
 }
