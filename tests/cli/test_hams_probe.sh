@@ -17,7 +17,12 @@ check() { # name expected-exit command...
     else failed=$((failed + 1)); echo "FAIL $name: exit $got, expected $want; stderr: $(head -c 300 "$tmp/err")"; fi
 }
 
-sleep 3600 </dev/null | "$demo" --address 127.0.0.1:0 --warmup-ms 1500 --drain-ms 0 >"$tmp/demo" 2>&1 &
+# The demo's standard input stays open (it stops at end of input) through a
+# FIFO whose writer is a process of ours, killed at exit like the demo.
+mkfifo "$tmp/stdin"
+sleep 3600 >"$tmp/stdin" 2>/dev/null </dev/null &
+pids+=($!)
+"$demo" --address 127.0.0.1:0 --warmup-ms 1500 --drain-ms 0 <"$tmp/stdin" >"$tmp/demo" 2>&1 &
 pids+=($!)
 port=""
 for _ in $(seq 1 50); do

@@ -20,6 +20,17 @@ REPO = os.path.dirname(os.path.dirname(PACKAGE_DIR))
 if not os.environ.get("HAMS_PYTHON_INSTALLED") and PACKAGE_DIR not in sys.path:
     sys.path.insert(0, PACKAGE_DIR)
 
+
+
+def child_env() -> Dict[str, str]:
+    """The environment for a child Python process that must import the same
+    package as these tests (the tree's, or the installed one)."""
+    env = dict(os.environ)
+    if not os.environ.get("HAMS_PYTHON_INSTALLED"):
+        env["PYTHONPATH"] = PACKAGE_DIR + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
 # libhams: $HAMS_LIBRARY, else the one `cargo build --release` made here,
 # else the platform's normal lookup (an installed libhams).
 _built = os.path.join(REPO, "target", "release", "libhams.so")

@@ -15,7 +15,7 @@ import time
 import unittest
 from typing import List, Optional
 
-from _support import PACKAGE_DIR, REPO, TestCase, eventually, http_get
+from _support import child_env, REPO, TestCase, eventually, http_get
 
 DEMO = os.path.join(REPO, "examples", "python", "demo.py")
 
@@ -27,8 +27,7 @@ class DemoTest(TestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = PACKAGE_DIR + os.pathsep + env.get("PYTHONPATH", "")
+        env = child_env()
         cls.started = time.monotonic()
         cls.proc = subprocess.Popen(
             [sys.executable, DEMO, "--address", "127.0.0.1:0", "--warmup-ms", "500", "--drain-ms", "300"],

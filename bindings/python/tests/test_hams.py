@@ -23,7 +23,7 @@ import time
 import unittest
 from typing import List
 
-from _support import PACKAGE_DIR, TestCase, eventually, http_get
+from _support import child_env, TestCase, eventually, http_get
 
 import hams
 
@@ -763,8 +763,7 @@ except KeyboardInterrupt:
 
 class SignalTest(TestCase):
     def run_child(self, code: str, sig: int) -> List[str]:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = PACKAGE_DIR + os.pathsep + env.get("PYTHONPATH", "")
+        env = child_env()
         p = subprocess.Popen(
             [sys.executable, "-c", code],
             stdout=subprocess.PIPE,
