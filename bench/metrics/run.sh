@@ -163,6 +163,19 @@ for f in "$root/bindings/node/hams.js" "$root/examples/node/hams.js"; do
     [ -f "$f" ] && { node_binding="$f"; break; }
 done
 [ -n "$py_binding" ] || log "no Python binding found (bindings/python, examples/python): hams-py rows left out"
+# What Python users get: the package with its compiled fast path, built
+# against this library (pkg-config hams); ctypes when it does not build.
+if [ -f "$py_binding/setup.py" ]; then
+    mkdir -p "$work/pkgconfig"
+    printf 'Name: hams\nDescription: hams (bench)\nVersion: 0\nLibs: -L%s -lhams\nCflags: -I%s\n' \
+        "$work/lib" "$root/include" >"$work/pkgconfig/hams.pc"
+    if (cd "$py_binding" && PKG_CONFIG_PATH="$work/pkgconfig" python3 setup.py -q build \
+        --build-base "$work/python-build" --build-lib "$work/python-fast") >"$work/python-fast.log" 2>&1 &&
+        ls "$work"/python-fast/hams/_fast*.so >/dev/null 2>&1; then
+        py_binding="$work/python-fast"
+    fi
+fi
+[ -n "$py_binding" ] && log "Python binding: $py_binding ($(PYTHONPATH="$py_binding" python3 -c 'import hams; print(hams.implementation())' 2>/dev/null || echo unknown))"
 have_hams_node=0
 [ -n "$node_binding" ] && [ "$have_node" = 1 ] && [ "$have_koffi" = 1 ] && have_hams_node=1
 [ "$have_hams_node" = 1 ] || log "Node binding, node or koffi missing: hams-node rows left out"
