@@ -82,6 +82,31 @@ class _MetricMethods:
 
         def _h(self) -> int: ...
 
+    def _scalar(
+        self,
+        kind: str,
+        metric: type,
+        vec: type,
+        name: str,
+        help: str,
+        labels: LabelsArg,
+        labelnames: Optional[Iterable[str]],
+    ) -> Any:
+        """A counter or gauge (`kind`): one series with fixed labels, or a
+        vector with ``labelnames``; the C functions are named after `kind`."""
+        n, hp = _cstr(name, "name"), _cstr(help, "help")
+        if labelnames is not None:
+            names = _labelnames(labelnames, labels)
+            ptr = getattr(_C, kind + "_vec_new")(self._h(), n, hp, _strings_array(names, "label name"))
+            return vec(self, _check_ptr(ptr, f"hams_{kind}_vec_new"), name, names)
+        arr = _labels_array(labels)
+        h = self._h()
+        if arr is None:
+            ptr = getattr(_C, kind + "_new")(h, n, hp)
+        else:
+            ptr = getattr(_C, kind + "_new_labeled")(h, n, hp, ctypes.cast(arr, _vp))
+        return metric(self, _check_ptr(ptr, f"hams_{kind}_new"), name)
+
     @overload
     def counter(self, name: str, help: str = "", *, labels: LabelsArg = None, labelnames: None = None) -> Counter: ...
 
@@ -96,18 +121,7 @@ class _MetricMethods:
         """A counter (``name`` ends in ``_total``), with a fixed label set
         (``labels={"code": "200"}``) if given; with ``labelnames`` a
         :class:`CounterVec` whose ``labels(...)`` gives the series."""
-        n, hp = _cstr(name, "name"), _cstr(help, "help")
-        if labelnames is not None:
-            names = _labelnames(labelnames, labels)
-            ptr = _C.counter_vec_new(self._h(), n, hp, _strings_array(names, "label name"))
-            return CounterVec(self, _check_ptr(ptr, "hams_counter_vec_new"), name, names)  # type: ignore[arg-type]
-        arr = _labels_array(labels)
-        h = self._h()
-        if arr is None:
-            ptr = _C.counter_new(h, n, hp)
-        else:
-            ptr = _C.counter_new_labeled(h, n, hp, ctypes.cast(arr, _vp))
-        return Counter(self, _check_ptr(ptr, "hams_counter_new"), name)  # type: ignore[arg-type]
+        return self._scalar("counter", Counter, CounterVec, name, help, labels, labelnames)  # type: ignore[return-value]
 
     @overload
     def gauge(self, name: str, help: str = "", *, labels: LabelsArg = None, labelnames: None = None) -> Gauge: ...
@@ -119,18 +133,7 @@ class _MetricMethods:
         self, name: str, help: str = "", *, labels: LabelsArg = None, labelnames: Optional[Iterable[str]] = None
     ) -> Union[Gauge, GaugeVec]:
         """A gauge, with a fixed label set if given; with ``labelnames`` a :class:`GaugeVec`."""
-        n, hp = _cstr(name, "name"), _cstr(help, "help")
-        if labelnames is not None:
-            names = _labelnames(labelnames, labels)
-            ptr = _C.gauge_vec_new(self._h(), n, hp, _strings_array(names, "label name"))
-            return GaugeVec(self, _check_ptr(ptr, "hams_gauge_vec_new"), name, names)  # type: ignore[arg-type]
-        arr = _labels_array(labels)
-        h = self._h()
-        if arr is None:
-            ptr = _C.gauge_new(h, n, hp)
-        else:
-            ptr = _C.gauge_new_labeled(h, n, hp, ctypes.cast(arr, _vp))
-        return Gauge(self, _check_ptr(ptr, "hams_gauge_new"), name)  # type: ignore[arg-type]
+        return self._scalar("gauge", Gauge, GaugeVec, name, help, labels, labelnames)  # type: ignore[return-value]
 
     @overload
     def histogram(
