@@ -7,6 +7,7 @@ pub(crate) mod probe;
 pub(crate) mod probe_registry;
 pub(crate) mod render;
 pub(crate) mod scheduler;
+pub(crate) mod shared;
 
 use crate::error::{Error, Result};
 use std::ops::BitOr;

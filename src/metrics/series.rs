@@ -5,9 +5,15 @@ use std::sync::Arc;
 
 /// An f64 in an atomic, updated with compare-and-swap.
 #[derive(Default)]
+#[repr(transparent)]
 pub(crate) struct AtomicF64(AtomicU64);
 
 impl AtomicF64 {
+    /// A word of shared memory seen as an f64.
+    pub(crate) fn from_cell(cell: &AtomicU64) -> &AtomicF64 {
+        // SAFETY: AtomicF64 is a transparent wrapper of AtomicU64.
+        unsafe { &*(cell as *const AtomicU64).cast::<AtomicF64>() }
+    }
     pub(crate) fn get(&self) -> f64 {
         f64::from_bits(self.0.load(Ordering::Relaxed))
     }
@@ -36,6 +42,27 @@ pub(crate) enum Values {
         sum: AtomicF64,
     },
     Native(super::native::NativeHistogram),
+    /// A counter's, gauge's or classic histogram's values in the workers'
+    /// shared memory (see `shared.rs`).
+    Shared(super::shared::SharedValues),
+}
+
+/// What a series' values are, wherever they live.
+pub(crate) enum View<'a> {
+    Scalar(&'a AtomicF64),
+    Histogram { bounds: &'a [f64], counts: &'a [AtomicU64], sum: &'a AtomicF64 },
+    Native(&'a super::native::NativeHistogram),
+}
+
+impl Values {
+    pub(crate) fn view(&self) -> View<'_> {
+        match self {
+            Values::Scalar(v) => View::Scalar(v),
+            Values::Histogram { bounds, counts, sum } => View::Histogram { bounds, counts, sum },
+            Values::Native(n) => View::Native(n),
+            Values::Shared(s) => s.view(),
+        }
+    }
 }
 
 /// What a new series' values look like (a family's, for a vec).
