@@ -60,9 +60,7 @@ pub mod fuzzing;
 /// ```
 #[doc(inline)]
 pub use config::Config;
-pub use config::{
-    parse_address, ProbeDecl, ProbeKind, ShutdownConfig, WorkersConfig, DEFAULT_ADDRESS, DEFAULT_PREFIX,
-};
+pub use config::{parse_address, ProbeDecl, ProbeKind, ShutdownConfig, WorkersConfig, DEFAULT_ADDRESS, DEFAULT_PREFIX};
 pub use error::{Error, ErrorKind, Result};
 pub use handle::{attach, Hams, Probe};
 pub use health::{Check, Checks, MAX_NAME_LEN, MAX_REASON_LEN};
@@ -86,9 +84,9 @@ pub use metrics::collector::MetricsFn;
 /// ```
 pub use metrics::Metric;
 pub use metrics::{buckets_exponential, buckets_linear, Aggregation, Kind as MetricKind, MetricVec, DEFAULT_BUCKETS};
+pub use server::Limits;
 /// The environment variable naming a workers' tree to `attach`.
 pub use shm::region::ENV as WORKERS_ENV;
-pub use server::Limits;
 
 /// The library's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

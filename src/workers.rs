@@ -121,7 +121,11 @@ impl Watch {
             }
         }
         self.show_probes(&live);
-        self.probes.set_workers(live.len() as u32, self.min_ready);
+        // A process may hold two slots (an inherited handle and an attached one).
+        let mut pids: Vec<u32> = live.iter().map(|m| m.pid).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        self.probes.set_workers(pids.len() as u32, self.min_ready);
     }
 
     fn drop_probes(&mut self, gone: impl Fn(u32) -> bool) {

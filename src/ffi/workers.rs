@@ -1,7 +1,7 @@
 //! Workers mode: one endpoint for a process tree (see hams_workers(3)).
 
-use super::handles::{hams_metric_t, hams_t, hams_vec_t, handle, new_hams};
 use super::guard;
+use super::handles::{hams_metric_t, hams_t, hams_vec_t, handle, new_hams};
 use crate::error::{Error, Result};
 use crate::metrics::Aggregation;
 use std::ffi::c_int;

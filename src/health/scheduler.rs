@@ -9,13 +9,13 @@
 use super::probe::ProbeState;
 use crate::clock::{ms_to_ns, now_ns};
 use crate::error::{Error, Result};
+use crate::process::current_pid;
 use crate::sync::lock;
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use crate::process::current_pid;
 use std::time::Duration;
 
 /// A callback probe's function: `Ok(())` when healthy, `Err(reason)` when not.

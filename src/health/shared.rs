@@ -7,7 +7,7 @@
 //! the parent never shows half of one reason and half of another; what it
 //! reads is checked like anything else from another process.
 
-use super::probe::{kick_verdict, overdue, Verdict};
+use super::verdict::{kick_verdict, overdue, Verdict};
 use crate::shm::records::{probe_cell as cell, ProbeKind, REASON_BYTES};
 use crate::shm::{Cells, Region};
 use std::sync::atomic::{AtomicU64, Ordering};

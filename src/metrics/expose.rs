@@ -208,7 +208,8 @@ fn proto_family(out: &mut Vec<u8>, f: &Family, series: &[Arc<Series>], native: &
                         })
                         .collect();
                     // The +Inf bucket is the count (left out, as client_golang does).
-                    let count = cumulative.saturating_add(counts.get(bounds.len()).map_or(0, |c| c.load(Ordering::Relaxed)));
+                    let count =
+                        cumulative.saturating_add(counts.get(bounds.len()).map_or(0, |c| c.load(Ordering::Relaxed)));
                     m.histogram(labels, count, sum.get(), buckets);
                 }
                 View::Native(_) => {

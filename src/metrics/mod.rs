@@ -4,6 +4,7 @@
 
 pub(crate) mod buckets;
 pub(crate) mod builtin;
+pub(crate) mod cells;
 pub(crate) mod collector;
 pub(crate) mod expose;
 pub(crate) mod gzip;

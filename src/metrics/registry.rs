@@ -3,7 +3,7 @@
 //! on any thread holds no lock that updates or new series wait on for long.
 
 use super::names::{exposed, reserved_claims, validate_help, validate_label_names, validate_name};
-use super::series::{Series, Shape};
+use super::series::{Series, Shape, Values};
 use super::series_set::SeriesSet;
 use super::shared::SharedStore;
 use super::{Aggregation, Kind};
@@ -60,7 +60,13 @@ impl Family {
         let labels: Vec<(String, String)> =
             self.label_names.iter().zip(values).map(|(k, v)| (k.clone(), v.to_string())).collect();
         let values = match &self.shared {
-            Some(store) => store.values(&self.name, &self.help, self.kind, &labels, shape)?,
+            Some(store) => {
+                let bounds = match shape {
+                    Shape::Histogram(b) => Some(b.clone()),
+                    _ => None,
+                };
+                Values::Shared(store.values(&self.name, &self.help, self.kind, &labels, bounds)?)
+            }
             None => shape.values(),
         };
         let series = Arc::new(Series::new(labels, values));
@@ -160,7 +166,14 @@ impl MetricRegistry {
         self.shared.set(Arc::new(store)).map_err(|_| Error::state("already in workers mode"))
     }
 
-    fn new_family(&self, name: &str, help: &str, kind: Kind, label_names: Box<[String]>, vec: bool) -> Result<Arc<Family>> {
+    fn new_family(
+        &self,
+        name: &str,
+        help: &str,
+        kind: Kind,
+        label_names: Box<[String]>,
+        vec: bool,
+    ) -> Result<Arc<Family>> {
         let shared = self.shared.get().cloned();
         if shared.is_some() {
             SharedStore::check_kind(name, kind)?;
@@ -277,7 +290,6 @@ impl MetricRegistry {
         write(&self.families).remove(family);
     }
 }
-
 
 /// Buffers a renderer keeps between scrapes for the snapshot of families
 /// and of one family's series.

@@ -2,7 +2,7 @@
 //! values in the tree's shared memory, so that the parent reads them and
 //! an update is still one atomic operation on a word.
 
-use super::series::{AtomicF64, Shape, Values, View};
+use super::cells::{AtomicF64, View};
 use super::{Aggregation, Kind};
 use crate::error::{Error, Result};
 use crate::shm::records::{encode_series, SeriesKind, FLAGS, REMOVED};
@@ -21,7 +21,9 @@ impl SharedValues {
         let c = self.cells.get();
         match &self.bounds {
             None => View::Scalar(AtomicF64::from_cell(&c[1])),
-            Some(b) => View::Histogram { bounds: b, counts: &c[1..b.len() + 2], sum: AtomicF64::from_cell(&c[b.len() + 2]) },
+            Some(b) => {
+                View::Histogram { bounds: b, counts: &c[1..b.len() + 2], sum: AtomicF64::from_cell(&c[b.len() + 2]) }
+            }
         }
     }
 }
@@ -64,18 +66,18 @@ impl SharedStore {
         help: &str,
         kind: Kind,
         labels: &[(String, String)],
-        shape: &Shape,
-    ) -> Result<Values> {
+        bounds: Option<Arc<[f64]>>,
+    ) -> Result<SharedValues> {
         SharedStore::check_kind(name, kind)?;
-        let (k, bounds) = match (kind, shape) {
-            (Kind::Counter, _) => (SeriesKind::Counter, None),
-            (Kind::Gauge, _) => (SeriesKind::Gauge, None),
-            (_, Shape::Histogram(b)) => (SeriesKind::Histogram, Some(b.clone())),
+        let k = match (kind, &bounds) {
+            (Kind::Counter, _) => SeriesKind::Counter,
+            (Kind::Gauge, _) => SeriesKind::Gauge,
+            (_, Some(_)) => SeriesKind::Histogram,
             _ => return Err(Error::invalid(format!("metric {name}: this kind is not shared across workers"))),
         };
         let rec = encode_series(k, name, help, labels, bounds.as_deref().unwrap_or(&[]))?;
         let cells = self.writer.append(&rec)?;
-        Ok(Values::Shared(SharedValues { cells, bounds }))
+        Ok(SharedValues { cells, bounds })
     }
 
     /// Tells the tree how gauge family `name` aggregates.

@@ -182,7 +182,9 @@ impl Aggregate {
     fn add_retired(&mut self, retired: &Retired) {
         for r in &retired.series {
             let labels: Vec<(&str, &str)> = r.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            self.add_values(&r.name, &r.help, r.kind, &labels, &r.bounds, None, r.values.clone(), &|_| Aggregation::Sum);
+            self.add_values(&r.name, &r.help, r.kind, &labels, &r.bounds, None, r.values.clone(), &|_| {
+                Aggregation::Sum
+            });
         }
     }
 
@@ -190,9 +192,9 @@ impl Aggregate {
     pub(crate) fn apply(self, mirror: &MetricRegistry, shown: &mut HashMap<String, Arc<Family>>) {
         let mut seen = HashSet::new();
         for (name, f) in &self.families {
-            let same = shown.get(name).is_some_and(|m| {
-                m.kind == f.kind && m.label_names.iter().eq(f.label_names.iter()) && m.help == f.help
-            });
+            let same = shown
+                .get(name)
+                .is_some_and(|m| m.kind == f.kind && m.label_names.iter().eq(f.label_names.iter()) && m.help == f.help);
             if !same {
                 if let Some(old) = shown.remove(name) {
                     mirror.unregister_family(&old);
@@ -211,7 +213,8 @@ impl Aggregate {
             }
             let Some(family) = shown.get(name) else { continue };
             seen.insert(name.clone());
-            let shape = if f.kind == Kind::Histogram { Shape::Histogram(f.bounds.as_slice().into()) } else { Shape::Scalar };
+            let shape =
+                if f.kind == Kind::Histogram { Shape::Histogram(f.bounds.as_slice().into()) } else { Shape::Scalar };
             let mut keep = HashSet::new();
             for (values, v) in &f.series {
                 let refs: Vec<&str> = values.iter().map(String::as_str).collect();

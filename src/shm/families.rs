@@ -17,7 +17,6 @@ fn key(name: &str) -> u64 {
     (h & !0xff) | 0x100
 }
 
-
 /// Records that family `name` aggregates as `how` (1..=255), unless the
 /// tree already agreed on another.
 pub(crate) fn declare(region: &Region, name: &str, how: u8) -> Result<()> {

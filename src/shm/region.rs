@@ -115,14 +115,7 @@ fn layout(len: usize) -> (usize, u32) {
 fn map(fd: &OwnedFd, len: usize) -> Result<*mut u8> {
     // SAFETY: a new shared mapping of a descriptor we own; checked below.
     let p = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED,
-            fd.as_raw_fd(),
-            0,
-        )
+        libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd.as_raw_fd(), 0)
     };
     if p == libc::MAP_FAILED {
         return Err(os_err("cannot map the workers' region"));
@@ -178,9 +171,10 @@ impl Region {
         let fd: u32 = fd.parse().map_err(|_| bad())?;
         let token = u64::from_str_radix(token, 16).map_err(|_| bad())?;
         let path = format!("/proc/{pid}/fd/{fd}");
-        let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).map_err(|e| {
-            Error::io(format!("cannot open the workers' region of process {pid} (has it exited?)"), e)
-        })?;
+        let file =
+            std::fs::OpenOptions::new().read(true).write(true).open(&path).map_err(|e| {
+                Error::io(format!("cannot open the workers' region of process {pid} (has it exited?)"), e)
+            })?;
         let fd = OwnedFd::from(file);
         let len = file_len(&fd)?;
         let base = map(&fd, len)?;

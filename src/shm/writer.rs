@@ -107,7 +107,9 @@ impl Writer {
         }
         let mut st = lock(&self.state);
         let slot = self.own_slot(&mut st)?;
-        let fits = |c: u32| self.region.chunk_meta(c).is_some_and(|m| m.used.load(Ordering::Relaxed) as usize + len <= CHUNK_SIZE);
+        let fits = |c: u32| {
+            self.region.chunk_meta(c).is_some_and(|m| m.used.load(Ordering::Relaxed) as usize + len <= CHUNK_SIZE)
+        };
         let chunk = match st.tail.filter(|&c| fits(c)) {
             Some(c) => c,
             None => {
