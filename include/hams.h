@@ -124,6 +124,13 @@ typedef struct hams hams_t;
 typedef void (*hams_shutdown_fn)(void *user);
 
 /**
+ * A status listener: `name` is a check ("alive", "ready", "startup") or a
+ * probe; `reason` is "" when healthy. Both strings are valid only during
+ * the call.
+ */
+typedef void (*hams_change_fn)(void *user, const char *name, bool healthy, const char *reason);
+
+/**
  * Receives one log record: `level` 1 error .. 5 trace, `target` the module
  * (e.g. "hams::server"), `message` the text. Called from any hams thread.
  */
@@ -277,6 +284,26 @@ int hams_handles_signals(const hams_t *h);
  * previous handlers are chained to. Signals are acted on while started.
  */
 int hams_handle_signals(hams_t *h, bool on);
+
+/**
+ * Calls `fn(user, name, healthy, reason)` for each check and each probe
+ * whose state changes, in the order of the changes, on a hams thread
+ * (never the serving thread); first once with the current state of each.
+ * Changes caused by time alone (a kick probe's margin passing, a callback
+ * timing out) are delivered within 100 ms. A listener that is slow gets
+ * the changes made meanwhile as the latest state per name, and a warning
+ * in the log; it never delays the HTTP endpoints or the shutdown sequence.
+ * A listener may call other hams functions. If it frees `h`, hams_free()
+ * returns without waiting for it and it is not called again. Listeners
+ * stay until hams_free().
+ */
+int hams_on_change(hams_t *h, hams_change_fn callback, void *user);
+
+/**
+ * Whether `check` (one of HAMS_ALIVE, HAMS_READY, HAMS_STARTUP) passes
+ * now: 1 passes, 0 fails, a negative HAMS_ERR_* code on error.
+ */
+int hams_check_state(hams_t *h, unsigned int check);
 
 /**
  * Routes hams' log records up to `max_level` (0 off, 1 error, 2 warn,
@@ -437,6 +464,16 @@ hams_probe_t *hams_probe_new_callback(hams_t *h,
                                       void *user,
                                       uint64_t interval_ms,
                                       uint64_t timeout_ms);
+
+/**
+ * Manual and callback probes: the probe's state turns only after
+ * `failures` failed results in a row (to unhealthy) or `successes` good
+ * ones (to healthy); defaults 1 and 1, each at least 1 (HAMS_ERR_INVALID
+ * otherwise, and for kick probes). While failures stay below the
+ * threshold the probe stays healthy; when it turns, its reason is the last
+ * failure's.
+ */
+int hams_probe_set_thresholds(hams_probe_t *p, uint32_t failures, uint32_t successes);
 
 /**
  * Sets a manual probe's health. `reason` (may be NULL) is shown while it is

@@ -64,6 +64,7 @@ pub struct Hams {
     /// Workers mode, in the parent: the watcher (see `workers.rs`).
     workers: Mutex<Option<crate::workers::Parent>>,
     workers_config: crate::config::WorkersConfig,
+    listeners: crate::health::listen::Listeners,
 }
 
 /// Joins the workers' tree named by `$HAMS_WORKERS` (set by a parent in
@@ -133,6 +134,7 @@ impl Hams {
             worker: false,
             workers: Mutex::new(None),
             workers_config: config.workers.clone(),
+            listeners: Default::default(),
         };
         if config.workers.enabled {
             hams.set_workers(true)?;
@@ -475,6 +477,22 @@ impl Hams {
         self.collector.set(f);
     }
 
+    /// Calls `f(name, healthy, reason)` for each check ("alive", "ready",
+    /// "startup") and each probe whose state changes, in the order of the
+    /// changes, on a hams thread (never the serving one); first once with
+    /// the current state of each. Changes that time alone causes (a kick
+    /// probe's margin passing, a callback timing out) are seen within
+    /// 100 ms. While `f` runs nothing is delayed but later calls of `f`,
+    /// which then get the latest state of each name (coalesced).
+    pub fn on_change(&self, f: impl FnMut(&str, bool, &str) + Send + 'static) -> Result<()> {
+        self.listeners.add(&self.probes, Box::new(f))
+    }
+
+    /// Whether `check` passes now (what `GET <prefix>/<check>` answers).
+    pub fn check_state(&self, check: Check) -> bool {
+        crate::health::decide::passes(&self.probes, check, now_ns())
+    }
+
     /// The check as `GET <prefix>/<check>?verbose` would answer it:
     /// whether it passed, and the verbose text.
     pub fn report(&self, check: Check) -> (bool, String) {
@@ -497,8 +515,10 @@ impl Drop for Hams {
             std::mem::forget(c.notifier.take());
             drop(c);
             std::mem::forget(lock(&self.workers).take());
+            self.listeners.forget_inherited();
             return;
         }
+        self.listeners.stop();
         // Waits for a metrics callback in progress: it is not called after this.
         self.collector.set(None);
         let (running, notifier) = {
@@ -551,6 +571,14 @@ impl Probe {
     /// Sets a manual probe's health; `reason` is shown when unhealthy.
     pub fn set(&self, healthy: bool, reason: Option<&str>) -> Result<()> {
         self.state.set(healthy, reason)
+    }
+
+    /// Manual and callback probes: the state turns only after `failures`
+    /// failed results in a row (to unhealthy) or `successes` good ones (to
+    /// healthy); both at least 1, the default. The reason shown is the
+    /// last failure's.
+    pub fn set_thresholds(&self, failures: u32, successes: u32) -> Result<()> {
+        self.state.set_thresholds(failures, successes)
     }
 
     /// Kicks a kick probe: healthy for its margin from now.

@@ -3,7 +3,7 @@
 //! Every `extern "C"` function checks its arguments (NULL, UTF-8, handle
 //! validity), runs inside a panic guard, and maps the core's `Error` to a
 //! return code plus this thread's `hams_last_error()` message. The function
-//! files (hams, probe, metrics, vec, buckets, lifecycle, log, workers) take handle types from
+//! files (hams, probe, metrics, vec, buckets, lifecycle, listen, log, workers) take handle types from
 //! `handles` and helpers from here, never from each other.
 //!
 //! cbindgen writes hams.h's functions in module order, this file's first.
@@ -17,6 +17,7 @@ mod guard;
 mod hams;
 mod handles;
 mod lifecycle;
+mod listen;
 mod log;
 mod metrics;
 // After metrics: hams.h declares the bucket helpers after the histograms.
@@ -33,6 +34,7 @@ pub use self::hams::*;
 // Not the struct `hams`: `ffi::hams` names the module of its functions.
 pub use self::handles::{hams_metric, hams_metric_t, hams_probe, hams_probe_t, hams_t, hams_vec, hams_vec_t};
 pub use self::lifecycle::*;
+pub use self::listen::*;
 pub use self::log::*;
 pub use self::metrics::*;
 pub use self::probe::*;

@@ -95,6 +95,17 @@ fn reason_text(buf: &[c_char]) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// Manual and callback probes: the probe's state turns only after
+/// `failures` failed results in a row (to unhealthy) or `successes` good
+/// ones (to healthy); defaults 1 and 1, each at least 1 (HAMS_ERR_INVALID
+/// otherwise, and for kick probes). While failures stay below the
+/// threshold the probe stays healthy; when it turns, its reason is the last
+/// failure's.
+#[no_mangle]
+pub unsafe extern "C" fn hams_probe_set_thresholds(p: *mut hams_probe_t, failures: u32, successes: u32) -> c_int {
+    guard(|| handle(p)?.probe.set_thresholds(failures, successes))
+}
+
 /// Sets a manual probe's health. `reason` (may be NULL) is shown while it is
 /// unhealthy; control characters are replaced and it is cut to 256 bytes.
 #[no_mangle]

@@ -1,8 +1,10 @@
 //! The checks (alive, ready, startup), the probes they are made of, the one
 //! decision of what a check answers, and its rendering.
 
+pub(crate) mod changes;
 pub(crate) mod decide;
 pub(crate) mod exclude;
+pub(crate) mod listen;
 pub(crate) mod probe;
 pub(crate) mod probe_registry;
 pub(crate) mod render;
@@ -37,7 +39,7 @@ impl Check {
         Check::ALL.into_iter().find(|c| c.name() == name)
     }
 
-    fn bit(self) -> u32 {
+    pub(crate) fn bit(self) -> u32 {
         match self {
             Check::Alive => 1,
             Check::Ready => 2,

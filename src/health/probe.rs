@@ -4,7 +4,7 @@
 use super::shared::{Published, Remote};
 pub(crate) use super::verdict::Verdict;
 use super::verdict::{kick_verdict, overdue};
-use super::{sanitize_reason_into, Checks};
+use super::{changes, sanitize_reason_into, Checks};
 use crate::clock::ms_to_ns;
 use crate::error::{Error, Result};
 use crate::shm::records::ProbeKind;
@@ -12,11 +12,48 @@ use crate::sync::lock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-/// The last known result of a manual or callback probe.
+/// The state of a manual or callback probe, from its results.
 struct LastResult {
     healthy: bool,
     /// Already sanitised: no control characters, at most `MAX_REASON_LEN` bytes.
     reason: String,
+    /// Results in a row that disagree with `healthy`; the state turns when
+    /// they reach the threshold of their direction.
+    streak: u32,
+    /// The last failure's reason while failures are below the threshold.
+    pending: String,
+    failures: u32,
+    successes: u32,
+}
+
+impl LastResult {
+    fn new(healthy: bool, reason: &str) -> LastResult {
+        LastResult { healthy, reason: reason.to_string(), streak: 0, pending: String::new(), failures: 1, successes: 1 }
+    }
+
+    /// Takes one result; true if the probe's state turned.
+    fn record(&mut self, healthy: bool, reason: &str) -> bool {
+        if healthy == self.healthy {
+            self.streak = 0;
+            sanitize_reason_into(reason, &mut self.reason);
+            return false;
+        }
+        self.streak += 1;
+        if !healthy {
+            sanitize_reason_into(reason, &mut self.pending);
+        }
+        if self.streak < if healthy { self.successes } else { self.failures } {
+            return false;
+        }
+        self.healthy = healthy;
+        self.streak = 0;
+        if healthy {
+            sanitize_reason_into(reason, &mut self.reason);
+        } else {
+            std::mem::swap(&mut self.reason, &mut self.pending);
+        }
+        true
+    }
 }
 
 enum Kind {
@@ -43,7 +80,7 @@ const NOT_CHECKED: &str = "not checked yet";
 
 impl ProbeState {
     pub(crate) fn manual(name: &str, checks: Checks, healthy: bool) -> ProbeState {
-        let last = LastResult { healthy, reason: String::new() };
+        let last = LastResult::new(healthy, "");
         ProbeState { name: name.into(), checks, kind: Kind::Manual(Mutex::new(last)), published: OnceLock::new() }
     }
 
@@ -53,7 +90,7 @@ impl ProbeState {
     }
 
     pub(crate) fn callback(name: &str, checks: Checks, timeout_ms: u64) -> ProbeState {
-        let last = LastResult { healthy: false, reason: NOT_CHECKED.to_string() };
+        let last = LastResult::new(false, NOT_CHECKED);
         let kind =
             Kind::Callback { timeout_ns: ms_to_ns(timeout_ms), started_ns: AtomicU64::new(0), last: Mutex::new(last) };
         ProbeState { name: name.into(), checks, kind, published: OnceLock::new() }
@@ -136,10 +173,11 @@ impl ProbeState {
             return Err(Error::invalid(format!("probe '{}' is not a manual probe", self.name)));
         };
         let mut o = lock(last);
-        sanitize_reason_into(reason.unwrap_or(""), &mut o.reason);
-        o.healthy = healthy;
+        if o.record(healthy, reason.unwrap_or("")) {
+            changes::notify();
+        }
         if let Some(p) = self.published.get() {
-            p.result(healthy, &o.reason);
+            p.result(o.healthy, &o.reason);
         }
         Ok(())
     }
@@ -149,7 +187,11 @@ impl ProbeState {
         let Kind::Kick { last_kick_ns, .. } = &self.kind else {
             return Err(Error::invalid(format!("probe '{}' is not a kick probe", self.name)));
         };
-        last_kick_ns.store(now_ns, Ordering::Release);
+        let before = last_kick_ns.swap(now_ns, Ordering::AcqRel);
+        if !kick_verdict(now_ns, before, self.margin_ns()).is_ok() {
+            // It was failing: this kick turns it healthy.
+            changes::notify();
+        }
         if let Some(p) = self.published.get() {
             p.last_ns(now_ns);
         }
@@ -163,6 +205,8 @@ impl ProbeState {
             if let Some(p) = self.published.get() {
                 p.last_ns(now_ns);
             }
+            // Listeners learn when its timeout would pass.
+            changes::notify();
         }
     }
 
@@ -174,20 +218,14 @@ impl ProbeState {
         let overran = started != 0 && now_ns.saturating_sub(started) > *timeout_ns;
         {
             let mut o = lock(last);
-            match result {
-                _ if overran => {
-                    o.healthy = false;
-                    let msg = format!("check timed out after {} ms", timeout_ns / 1_000_000);
-                    sanitize_reason_into(&msg, &mut o.reason);
-                }
-                Ok(()) => {
-                    o.healthy = true;
-                    o.reason.clear();
-                }
-                Err(reason) => {
-                    o.healthy = false;
-                    sanitize_reason_into(&reason, &mut o.reason);
-                }
+            let turned = match result {
+                _ if overran => o.record(false, &format!("check timed out after {} ms", timeout_ns / 1_000_000)),
+                Ok(()) => o.record(true, ""),
+                Err(reason) => o.record(false, &reason),
+            };
+            // A run that overran was seen failing while in flight.
+            if turned || overran {
+                changes::notify();
             }
             if let Some(p) = self.published.get() {
                 p.result(o.healthy, &o.reason);
@@ -196,6 +234,57 @@ impl ProbeState {
         started_ns.store(0, Ordering::Release);
         if let Some(p) = self.published.get() {
             p.last_ns(0);
+        }
+    }
+}
+
+impl ProbeState {
+    fn margin_ns(&self) -> u64 {
+        match &self.kind {
+            Kind::Kick { margin_ns, .. } => *margin_ns,
+            _ => 0,
+        }
+    }
+
+    /// Manual and callback probes: how many results in a row turn the
+    /// probe unhealthy (`failures`) and healthy again (`successes`); both
+    /// at least 1 (the default).
+    pub(crate) fn set_thresholds(&self, failures: u32, successes: u32) -> Result<()> {
+        if failures == 0 || successes == 0 {
+            return Err(Error::invalid(format!(
+                "probe '{}': thresholds must be at least 1 (failures {failures}, successes {successes})",
+                self.name
+            )));
+        }
+        let (Kind::Manual(last) | Kind::Callback { last, .. }) = &self.kind else {
+            return Err(Error::invalid(format!(
+                "probe '{}': thresholds apply to manual and callback probes, not kick probes",
+                self.name
+            )));
+        };
+        let mut o = lock(last);
+        o.failures = failures;
+        o.successes = successes;
+        o.streak = 0;
+        Ok(())
+    }
+
+    /// When this probe's state may next change with time alone (a kick
+    /// probe's margin, a callback run's timeout), if ever.
+    pub(crate) fn next_change_ns(&self, now_ns: u64) -> Option<u64> {
+        match &self.kind {
+            Kind::Kick { margin_ns, last_kick_ns } => {
+                let at = last_kick_ns.load(Ordering::Acquire).saturating_add(*margin_ns);
+                (at > now_ns).then_some(at)
+            }
+            Kind::Callback { timeout_ns, started_ns, .. } => {
+                let started = started_ns.load(Ordering::Acquire);
+                let at = started.saturating_add(*timeout_ns).saturating_add(1);
+                (started != 0 && at > now_ns).then_some(at)
+            }
+            Kind::Manual(_) => None,
+            // Written by another process: looked at periodically.
+            Kind::Remote(_) => Some(now_ns + 50_000_000),
         }
     }
 }

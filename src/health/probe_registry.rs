@@ -2,6 +2,7 @@
 //! the checks read: whether startup has passed, and whether shutdown started.
 //! What a check answers is decided in `decide`, not here.
 
+use super::changes;
 use super::probe::ProbeState;
 use super::shared::Published;
 use super::validate_name;
@@ -60,12 +61,15 @@ impl ProbeRegistry {
             probe.publish(Published(p.writer.append(&rec)?));
         }
         probes.push(probe);
+        drop(probes);
+        changes::notify();
         Ok(())
     }
 
     /// A worker's probe, shown by the parent (its name is `<name>@<pid>`).
     pub(crate) fn add_remote(&self, probe: Arc<ProbeState>) {
         write(&self.probes).push(probe);
+        changes::notify();
     }
 
     pub(crate) fn remove(&self, probe: &Arc<ProbeState>) -> bool {
@@ -75,6 +79,8 @@ impl ProbeRegistry {
         let removed = probes.len() != before;
         if removed {
             probe.unpublish();
+            drop(probes);
+            changes::notify();
         }
         removed
     }
@@ -88,7 +94,10 @@ impl ProbeRegistry {
     /// Workers mode, in the parent: how many workers are attached, and how
     /// many readiness needs.
     pub(crate) fn set_workers(&self, attached: u32, min_ready: u32) {
-        self.workers.store(u64::from(attached) << 32 | u64::from(min_ready), Ordering::Release);
+        let new = u64::from(attached) << 32 | u64::from(min_ready);
+        if self.workers.swap(new, Ordering::AcqRel) != new {
+            changes::notify();
+        }
     }
 
     pub(crate) fn workers(&self) -> Option<(u32, u32)> {
@@ -116,6 +125,7 @@ impl ProbeRegistry {
 
     pub(crate) fn set_shutting_down(&self) {
         self.shutting_down.store(true, Ordering::Release);
+        changes::notify();
     }
 
     pub(crate) fn is_shutting_down(&self) -> bool {
