@@ -85,6 +85,8 @@ SUPPORTS = {
     "vectors": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node", "java", "kotlin"},
     "buckets": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node", "java", "kotlin"},
     "runtime": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node", "java", "kotlin"},
+    # issue 16: a status listener that prints "hams demo: change <name> <healthy|unhealthy>".
+    "listener": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node", "java", "kotlin"},
 }
 # The library a binding names in /hams/version (the C and Rust demos name
 # their own: any non-empty name).
@@ -199,6 +201,23 @@ class Demo:
                     return None
                 self.cond.wait(min(left, 0.1))
 
+    def mark(self):
+        with self.cond:
+            return len(self.lines)
+
+    def wait_index(self, pattern, start, timeout):
+        """The index of the first line from `start` on that matches, or None."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for i in range(start, len(self.lines)):
+                    if re.search(pattern, self.lines[i]):
+                        return i
+                left = deadline - time.monotonic()
+                if left <= 0 or self.eof:
+                    return None
+                self.cond.wait(min(left, 0.1))
+
     def send(self, command):
         self.proc.stdin.write(command + "\n")
         self.proc.stdin.flush()
@@ -255,6 +274,20 @@ def scenario(lang, command):
         d.send("heal-disk")
         ok3, _ = d.until("/hams/ready", 200, 5)
         yield "callback", ok1 and ok2 and ok3, f"{l1} / {l2}"
+
+        if lang not in SUPPORTS["listener"]:
+            yield "listener", NA, "not declared in SUPPORTS"
+        else:
+            found = []
+            for command, state in (("fail-disk", "unhealthy"), ("heal-disk", "healthy")):
+                mark = d.mark()
+                d.send(command)
+                disk = d.wait_index(rf"^hams demo: change disk {state}$", mark, 5)
+                ready = d.wait_index(rf"^hams demo: change ready {state}$", mark, 5)
+                found.append((command, disk, ready))
+            ok = all(disk is not None and ready is not None and disk < ready for _, disk, ready in found)
+            yield "listener", ok, f"(command, line of disk's change, line of ready's change): {found}"
+            d.until("/hams/ready", 200, 5)
 
         st, body = d.get("/hams/metrics")
         m = re.search(r"^demo_loops_total(?:\{[^}]*\})? ([0-9.e+]+)$", body, re.M)
