@@ -44,7 +44,7 @@ pub struct WorkersConfig {
     /// On: the workers join with `hams::attach()` (default off).
     pub enabled: bool,
     /// Readiness fails (entry `workers`) while fewer workers are attached (default 0).
-    pub min_ready: usize,
+    pub min_ready: u32,
     /// Size of the memory the workers share, in KiB.
     pub capacity_kib: u64,
 }

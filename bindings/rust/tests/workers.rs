@@ -93,12 +93,14 @@ fn a_spawned_worker_attaches_and_shows_in_the_parent() {
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     assert!(lines.any(|l| l.is_ok_and(|l| l == "ready")), "the worker did not get ready");
 
+    // Metrics are shared memory: exact at once.
     assert_eq!(sample(port, "sys_level"), Some(2.0));
     assert_eq!(sample(port, "sys_depth{queue=\"mail\"}"), Some(5.0));
     assert_eq!(sample(port, "sys_jobs_total{queue=\"mail\"}"), Some(3.0));
-    assert_eq!(sample(port, "hams_workers"), Some(1.0));
+    // The parent sees the new worker and its probe within a second.
+    assert!(eventually(|| sample(port, "hams_workers") == Some(1.0)));
     let probe = format!("[+]child@{pid} ok");
-    assert!(get(port, "/hams/ready?verbose").1.contains(&probe));
+    assert!(eventually(|| get(port, "/hams/ready?verbose").1.contains(&probe)), "no {probe}");
     assert_eq!(get(port, &format!("/hams/ready/child@{pid}")).0, 200);
 
     drop(child.stdin.take());

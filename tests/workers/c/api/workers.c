@@ -97,12 +97,14 @@ TEST(forked_children_share_counts_and_show_probes) {
     CHECK(child_wait_ready(&c[0]));
     CHECK(child_wait_ready(&c[1]));
 
+    /* Shared cells: exact at once. */
     CHECK(metric(port, "jobs_total") == 11);
-    CHECK(metric(port, "hams_workers") == 2);
+    /* The parent sees a new worker's probes within a second, as it sees exits. */
+    CHECK(metric_becomes(port, "hams_workers", 2, 1000));
     char name[64], series[96];
     for (int i = 0; i < 2; i++) {
         snprintf(name, sizeof(name), "child@%d", (int)c[i].pid);
-        if (!ready_lists(port, name)) FAILF("/hams/ready?verbose does not list %s", name);
+        if (!ready_list_becomes(port, name, true, 1000)) FAILF("/hams/ready?verbose does not list %s", name);
         snprintf(series, sizeof(series), "child_pid{pid=\"%d\"}", (int)c[i].pid);
         if (metric(port, series) != (double)c[i].pid) FAILF("no %s %d", series, (int)c[i].pid);
         snprintf(name, sizeof(name), "/hams/ready/child@%d", (int)c[i].pid);
@@ -182,13 +184,19 @@ TEST(attached_children_aggregate_gauges) {
     CHECK(metric(port, "level_min") == 3);
     CHECK(metric(port, "queue_depth{queue=\"mail\"}") == 4);
     CHECK(metric(port, "requests_total{queue=\"mail\"}") == 6);
+    CHECK(metric_becomes(port, "hams_workers", 2, 1000));
     char name[64];
     for (int i = 0; i < 2; i++) {
         snprintf(name, sizeof(name), "loop@%d", (int)c[i].pid);
-        int status;
-        char *body = get_body(port, "/hams/alive?verbose", &status);
-        if (!contains(body, name)) FAILF("/hams/alive?verbose lacks %s: %s", name, body ? body : "");
-        free(body);
+        bool listed = false;
+        double end = now_ms() + 1000;
+        do {
+            int status;
+            char *body = get_body(port, "/hams/alive?verbose", &status);
+            listed = contains(body, name);
+            free(body);
+        } while (!listed && now_ms() < end && (sleep_ms(20), true));
+        if (!listed) FAILF("/hams/alive?verbose lacks %s", name);
     }
     for (int i = 0; i < 2; i++) {
         child_go(&c[i]);
@@ -227,9 +235,13 @@ TEST(min_ready_from_configuration) {
     child_t c;
     REQUIRE(child_start(&c, waits, NULL));
     CHECK(child_wait_ready(&c));
-    body = get_body(port, "/hams/ready?verbose", &status);
+    double until = now_ms() + 1000;
+    do {
+        free(get_body(port, "/hams/ready", &status));
+        if (status == 200) break;
+        sleep_ms(20);
+    } while (now_ms() < until);
     CHECK_INT(status, 200);
-    free(body);
     child_go(&c);
     CHECK_INT(child_end(&c, NULL), 0);
     double end = now_ms() + 2000;
