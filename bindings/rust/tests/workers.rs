@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 /// Set in the worker's environment: run `worker_entry` for real.
 const WORKER: &str = "HAMS_SYSTEM_TEST_WORKER";
+/// What the worker prints once its metrics and probe are made.
+const READY: &str = "worker ready";
 
 fn get(port: u16, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
@@ -59,7 +61,8 @@ fn worker_entry() {
     let jobs = h.counter_vec("sys_jobs_total", "Jobs.", &["queue"]).expect("counter vec");
     jobs.with(&["mail"]).expect("series").add(3.0).expect("add");
     let _probe = h.probe_manual("child", Checks::READY, true).expect("probe");
-    println!("ready");
+    // On the line libtest began with "test worker_entry ... ".
+    println!("{READY}");
     std::io::stdout().flush().expect("flush");
     let mut rest = String::new();
     let _ = std::io::stdin().read_to_string(&mut rest);
@@ -78,7 +81,8 @@ fn a_spawned_worker_attaches_and_shows_in_the_parent() {
     h.set_workers(true).expect("workers");
     assert!(std::env::var_os("HAMS_WORKERS").is_some());
     h.start().expect("start");
-    assert_eq!(h.set_workers(true).map_err(|e| e.kind()), Err(ErrorKind::State));
+    // Once on, workers mode stays on (on again is harmless).
+    assert_eq!(h.set_workers(false).map_err(|e| e.kind()), Err(ErrorKind::State));
     let port = h.port().expect("port");
 
     let exe = std::env::current_exe().expect("test binary");
@@ -90,8 +94,14 @@ fn a_spawned_worker_attaches_and_shows_in_the_parent() {
         .spawn()
         .expect("spawn the worker");
     let pid = child.id();
+    // A worker that never gets ready must not hang the suite.
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(30));
+        // SAFETY: a signal to the worker's pid (at worst one already reaped).
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    });
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    assert!(lines.any(|l| l.is_ok_and(|l| l == "ready")), "the worker did not get ready");
+    assert!(lines.any(|l| l.is_ok_and(|l| l.contains(READY))), "the worker did not get ready");
 
     // Metrics are shared memory: exact at once.
     assert_eq!(sample(port, "sys_level"), Some(2.0));
