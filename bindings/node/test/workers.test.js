@@ -57,18 +57,3 @@ test('workers: true sets HAMS_WORKERS; setWorkers too late throws', () => {
     late.close();
   }
 });
-
-test('an attached handle does not serve', () => {
-  // This process is its own worker here: HAMS_WORKERS names the tree of `h`.
-  const h = new Hams('node-self', '1', { address: '127.0.0.1:0', workers: true });
-  h.start();
-  const w = Hams.attach();
-  try {
-    assert.throws(() => w.start(), (e) => e.codeName === 'HAMS_ERR_STATE');
-    assert.throws(() => w.shutdown(), (e) => e.codeName === 'HAMS_ERR_STATE');
-    w.counter('attached_total', 'Counted by the worker.').inc(2);
-  } finally {
-    w.close();
-    h.close();
-  }
-});

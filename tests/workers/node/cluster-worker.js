@@ -9,6 +9,15 @@ const { attach } = require(nodeDir);
 const express = require(path.join(nodeDir, 'node_modules', 'express'));
 
 const h = attach();
+// A worker's handle does not serve: the primary does.
+for (const call of [() => h.start(), () => h.shutdown()]) {
+  try {
+    call();
+    throw new Error('a worker handle served');
+  } catch (e) {
+    if (e.codeName !== 'HAMS_ERR_STATE') throw e;
+  }
+}
 const requests = h.counter({ name: 'app_requests_total', help: 'Requests answered.', labelNames: ['path', 'code'] });
 const up = h.gauge({ name: 'app_workers_up', help: 'Workers serving.' }).setAggregation('sum');
 const pid = h.gauge({ name: 'app_worker_pid', help: 'The worker process id (one series per worker).' });
