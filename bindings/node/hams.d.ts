@@ -204,7 +204,7 @@ export class Hams {
    * In a worker process (e.g. a cluster worker): joins the primary's server
    * named by $HAMS_WORKERS. Its probes and metrics show in the primary's
    * endpoints; start, stop, shutdown and wait throw. Throws HamsError outside
-   * workers mode.
+   * workers mode (code HAMS_ERR_STATE, the message naming HAMS_WORKERS).
    */
   static attach(): Hams;
   static readonly AGG_PER_WORKER: 0;

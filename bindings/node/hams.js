@@ -135,6 +135,7 @@ const C = {
   // Workers mode (libhams 0.2): the package still loads without it.
   setWorkers: optional(() => lib.func('int hams_set_workers(hams_t *h, bool enabled)')),
   attach: optional(() => lib.func('hams_t *hams_attach(void)')),
+  lastErrorCode: optional(() => lib.func('int hams_last_error_code(void)')),
   gaugeSetAggregation: optional(() => lib.func('int hams_gauge_set_aggregation(hams_metric_t *g, int how)')),
   vecSetAggregation: optional(() => lib.func('int hams_vec_set_aggregation(hams_vec_t *v, int how)')),
 };
@@ -611,7 +612,8 @@ class Hams extends EventEmitter {
    */
   static attach() {
     const ptr = needs(C.attach, 'hams_attach')();
-    if (ptr === null) throw lastError('hams_attach');
+    // The code tells "not in workers mode" (HAMS_ERR_STATE) from a failure to join.
+    if (ptr === null) throw lastError('hams_attach', C.lastErrorCode === null ? null : C.lastErrorCode());
     return new Hams(Hams._adopt, ptr);
   }
 

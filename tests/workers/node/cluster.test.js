@@ -85,10 +85,10 @@ test('attach() outside workers mode throws with the C message', () => {
   const env = { ...process.env };
   delete env.HAMS_WORKERS;
   const script = `try { require(${JSON.stringify(nodeDir)}).attach(); console.log('attached'); }
-    catch (e) { console.log(e.name + ': ' + e.message); }`;
+    catch (e) { console.log(e.name + ' ' + e.codeName + ': ' + e.message); }`;
   const r = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^HamsError: .*HAMS_WORKERS/);
+  assert.match(r.stdout, /^HamsError HAMS_ERR_STATE: .*HAMS_WORKERS/);
 });
 
 test('setWorkers after a metric is registered throws HAMS_ERR_STATE', () => {
