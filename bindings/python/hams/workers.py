@@ -11,6 +11,8 @@ before the fork, so nothing here runs per update."""
 
 from __future__ import annotations
 
+import ctypes
+import os
 from typing import TYPE_CHECKING, Any, Callable, Union
 
 from ._native import _C
@@ -61,6 +63,25 @@ def _set_aggregation(ptr: int, how: Aggregation, c_name: str) -> None:
 def set_workers(handle: int, enabled: bool) -> None:
     """hams_set_workers on a raw handle (see :meth:`Hams.set_workers`)."""
     _check(_need(_C.set_workers, "hams_set_workers")(handle, bool(enabled)), "hams_set_workers")
+    _mirror_environment()
+
+
+def _mirror_environment() -> None:
+    # libhams sets HAMS_WORKERS with setenv(3); os.environ is a copy made at
+    # start-up, and children started with env=dict(os.environ) (or
+    # os.environ.copy()) would miss it.
+    value = _getenv(ENV.encode())
+    if value:
+        os.environ[ENV] = value.decode("utf-8", "surrogateescape")
+    else:
+        os.environ.pop(ENV, None)
+
+
+#: The environment variable naming the parent's tree to its workers.
+ENV = "HAMS_WORKERS"
+_getenv = ctypes.CDLL(None).getenv
+_getenv.restype = ctypes.c_char_p
+_getenv.argtypes = [ctypes.c_char_p]
 
 
 def attach() -> "Hams":
