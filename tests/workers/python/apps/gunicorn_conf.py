@@ -11,3 +11,4 @@ workers = 4
 worker_class = "sync"
 graceful_timeout = 10
 loglevel = "info"
+control_socket_disable = True  # gunicorn 24+: no socket in $HOME (older ones ignore the name)
