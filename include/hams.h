@@ -33,6 +33,26 @@
 #define HAMS_STARTUP 4
 
 /**
+ * Gauges: one series per process of the tree, with a label `pid` (the default).
+ */
+#define HAMS_AGG_PER_WORKER 0
+
+/**
+ * Gauges: the sum over the live processes of the tree.
+ */
+#define HAMS_AGG_SUM 1
+
+/**
+ * Gauges: the largest value of the live processes.
+ */
+#define HAMS_AGG_MAX 2
+
+/**
+ * Gauges: the smallest value of the live processes.
+ */
+#define HAMS_AGG_MIN 3
+
+/**
  * What every int-returning function returns: HAMS_OK (0) on success, a
  * negative code on failure, with hams_last_error() saying why.
  */
@@ -501,6 +521,42 @@ int hams_vec_remove(hams_vec_t *v, const char *const *label_values);
  * Unregisters the family and frees `v` with its series' handles.
  */
 int hams_vec_free(hams_vec_t *v);
+
+/**
+ * Workers mode (`enabled` true): this process becomes the parent of a tree
+ * of worker processes and serves their metrics and probes with its own.
+ * Before hams_start() and before any metric is registered on `h`
+ * (HAMS_ERR_STATE otherwise). Makes the shared memory region and sets the
+ * environment variable HAMS_WORKERS in this process for its children to
+ * find it: call it before starting threads that read the environment.
+ * Turning it off once on is HAMS_ERR_STATE; off while off is a no-op.
+ */
+int hams_set_workers(hams_t *h, bool enabled);
+
+/**
+ * In a worker process: joins the tree named by the environment variable
+ * HAMS_WORKERS (set by an ancestor's hams_set_workers()). The handle
+ * registers probes and metrics as usual and the tree's parent serves them;
+ * hams_start(), hams_shutdown(), hams_wait() and the other serving calls
+ * return HAMS_ERR_STATE on it. NULL on error (no tree: HAMS_ERR_STATE).
+ * Free it with hams_free().
+ */
+hams_t *hams_attach(void);
+
+/**
+ * How the tree's parent shows the gauge `g`'s family: HAMS_AGG_PER_WORKER
+ * (default), HAMS_AGG_SUM, HAMS_AGG_MAX or HAMS_AGG_MIN. Set it before the
+ * first update. A process of the tree that sets another aggregation than
+ * one already set for the family gets HAMS_ERR_INVALID; so does a metric
+ * that is not a gauge. Without workers mode it is accepted and changes
+ * nothing.
+ */
+int hams_gauge_set_aggregation(hams_metric_t *g, int how);
+
+/**
+ * Like hams_gauge_set_aggregation(), for a gauge vec's family.
+ */
+int hams_vec_set_aggregation(hams_vec_t *v, int how);
 
 #ifdef __cplusplus
 }  // extern "C"

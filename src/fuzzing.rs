@@ -102,3 +102,57 @@ pub fn config(text: &str) {
         let _ = Hams::with_config(c);
     }
 }
+
+/// Reads `data` as a chunk of the workers' region written by two processes
+/// the parent does not trust, sums it as a scrape would, renders every
+/// exposition format, and checks that the text one is valid. Panics only
+/// on a broken invariant.
+pub fn workers_chunk(data: &[u8]) {
+    use crate::metrics::expose::{Format, Writer};
+    use crate::metrics::registry::Snapshot;
+    use crate::metrics::tree::Aggregate;
+    use crate::metrics::{Aggregation, MetricRegistry};
+    use crate::shm::records::{parse, Record};
+    let cell = |off: usize| data.get(off..off + 8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_ne_bytes);
+    let how = |name: &str| Aggregation::from_code((name.len() % 5) as u8);
+    let mut agg = Aggregate::default();
+    for pid in [101, 202] {
+        parse(data, |r| {
+            if let Record::Series(s) = r {
+                agg.add(pid, &s, &cell, &how);
+            }
+        });
+    }
+    let mirror = MetricRegistry::default();
+    agg.apply(&mirror, &mut std::collections::HashMap::new());
+    for format in [Format::Text, Format::OpenMetrics, Format::Protobuf] {
+        let mut out = Vec::new();
+        let mut w = Writer::new(&mut out, format);
+        w.families(&mirror, &mut Snapshot::default());
+        w.finish();
+        if format == Format::Text {
+            let text = std::str::from_utf8(&out).expect("the exposition is UTF-8");
+            if let Err(e) = crate::metrics::validate::check(text, &|_| false) {
+                panic!("invalid exposition from a worker's chunk: {e}\n{text}");
+            }
+        }
+    }
+}
+
+/// A chunk as a worker writes it, for seeding the fuzzer: a counter vec
+/// series, a per-worker gauge, a histogram and a probe.
+pub fn workers_seed() -> Vec<u8> {
+    use crate::shm::records::{encode_probe, encode_series, ProbeKind, SeriesKind};
+    let l = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+    let mut out = Vec::new();
+    let recs = [
+        encode_series(SeriesKind::Counter, "req_total", "Requests.", &l("path", "/a\"b"), &[]),
+        encode_series(SeriesKind::Gauge, "temp", "T.", &[], &[]),
+        encode_series(SeriesKind::Histogram, "lat_seconds", "L.", &l("op", "get"), &[0.1, 1.0]),
+        encode_probe(ProbeKind::Kick, 3, 1_000_000, "loop", 1),
+    ];
+    for r in recs.into_iter().flatten() {
+        out.extend_from_slice(&r.bytes);
+    }
+    out
+}

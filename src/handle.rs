@@ -56,6 +56,31 @@ pub struct Hams {
     control: Mutex<Control>,
     /// Probes declared in the configuration, until the application takes them.
     declared: Mutex<Vec<Probe>>,
+    /// The process that made this `Hams`: in a forked child it is an
+    /// inherited copy, which must not serve or touch the parent's threads.
+    pid: u32,
+    /// Made by `attach`: a worker of a tree, which never serves.
+    worker: bool,
+    /// Workers mode, in the parent: the watcher (see `workers.rs`).
+    workers: Mutex<Option<crate::workers::Parent>>,
+    workers_config: crate::config::WorkersConfig,
+}
+
+/// Joins the workers' tree named by `$HAMS_WORKERS` (set by a parent in
+/// workers mode): the `Hams` returned registers probes and metrics as
+/// usual, and the parent serves them; it does not serve itself.
+///
+/// ```no_run
+/// let worker = hams::attach()?;
+/// let requests = worker.counter_vec("requests_total", "Requests.", &["code"])?;
+/// requests.with(&["200"])?.add(1.0)?; // the parent's /hams/metrics counts it
+/// # Ok::<(), hams::Error>(())
+/// ```
+pub fn attach() -> Result<Hams> {
+    let mut hams = Hams::with_config(Config::new("hams-worker", crate::VERSION))?;
+    crate::workers::join(&hams.metrics, &hams.probes)?;
+    hams.worker = true;
+    Ok(hams)
 }
 
 struct Control {
@@ -104,7 +129,14 @@ impl Hams {
             scheduler: Arc::default(),
             control: Mutex::new(Control { address, limits: config.limits, running: None, notifier: None }),
             declared: Mutex::new(Vec::new()),
+            pid: crate::process::current_pid(),
+            worker: false,
+            workers: Mutex::new(None),
+            workers_config: config.workers.clone(),
         };
+        if config.workers.enabled {
+            hams.set_workers(true)?;
+        }
         for decl in &config.probes {
             let probe = match decl.kind {
                 ProbeKind::Kick { margin_ms } => hams.probe_kick(&decl.name, decl.checks, margin_ms)?,
@@ -131,6 +163,54 @@ impl Hams {
         let mut declared = lock(&self.declared);
         let pos = declared.iter().position(|p| p.name() == name)?;
         Some(declared.remove(pos))
+    }
+
+    /// Workers mode (before `start` and before any metric is registered):
+    /// this process becomes the parent of a tree of worker processes, whose
+    /// metrics and probes it serves with its own (see `attach`). Sets
+    /// `$HAMS_WORKERS` in this process' environment for its children.
+    pub fn set_workers(&self, enabled: bool) -> Result<()> {
+        self.serving()?;
+        let mut w = lock(&self.workers);
+        match (enabled, w.is_some()) {
+            (true, true) | (false, false) => return Ok(()),
+            (false, true) => return Err(Error::state("workers mode cannot be turned off once on")),
+            (true, false) => {}
+        }
+        if lock(&self.control).running.is_some() {
+            return Err(Error::state("set workers mode before hams_start"));
+        }
+        let c = &self.workers_config;
+        let (parent, tree) = crate::workers::enable(c.capacity_kib, c.min_ready, &self.metrics, &self.probes)?;
+        self.site.scrape().set_tree(tree);
+        *w = Some(parent);
+        Ok(())
+    }
+
+    /// Whether this is a worker's handle (made by `attach`).
+    pub fn is_worker(&self) -> bool {
+        self.worker
+    }
+
+    /// Whether this `Hams` was made by another process: a copy inherited
+    /// across `fork`.
+    pub fn is_inherited(&self) -> bool {
+        self.pid != crate::process::current_pid()
+    }
+
+    /// Serving calls are refused on a worker's handle and on an inherited one.
+    pub(crate) fn serving(&self) -> Result<()> {
+        if self.is_inherited() {
+            return Err(Error::state(format!(
+                "this hams_t was inherited across fork() from process {}: a child does not serve; \
+                 its metrics and probes still work (see hams_attach and workers mode)",
+                self.pid
+            )));
+        }
+        if self.worker {
+            return Err(Error::state("this is a worker's handle (hams_attach): the parent of the tree serves"));
+        }
+        Ok(())
     }
 
     pub(crate) fn site(&self) -> &Site {
@@ -184,6 +264,7 @@ impl Hams {
     /// Binds the address and serves on a background thread. A port that
     /// cannot be bound is an error here.
     pub fn start(&self) -> Result<()> {
+        self.serving()?;
         let mut c = lock(&self.control);
         if c.running.is_some() {
             return Err(Error::state("already started"));
@@ -201,11 +282,13 @@ impl Hams {
 
     /// The bound port while started.
     pub fn port(&self) -> Result<u16> {
+        self.serving()?;
         lock(&self.control).running.as_ref().map(Running::port).ok_or_else(|| Error::state("not started"))
     }
 
     /// Stops serving and joins the server thread; `start` may be called again.
     pub fn stop(&self) -> Result<()> {
+        self.serving()?;
         let (running, notifier) = {
             let mut c = lock(&self.control);
             let running = c.running.take().ok_or_else(|| Error::state("not started"))?;
@@ -220,6 +303,7 @@ impl Hams {
     /// Only one instance in a process may handle them; the handlers that were
     /// there before are chained to, and restored when this one lets go.
     pub fn handle_signals(&self, on: bool) -> Result<()> {
+        self.serving()?;
         let owned = self.signals.load(Ordering::Acquire);
         match (on, owned) {
             (true, false) => {
@@ -245,17 +329,24 @@ impl Hams {
 
     /// Adds a callback run once, after the drain, when shutdown is requested.
     pub fn on_shutdown(&self, f: impl FnOnce() + Send + 'static) -> Result<()> {
+        self.serving()?;
         self.shutdown.on_shutdown(Box::new(f))
     }
 
     /// Starts the graceful shutdown sequence; false if it had already started.
     pub fn shutdown(&self) -> bool {
+        if self.serving().is_err() {
+            return false;
+        }
         self.shutdown.request(Origin::Application)
     }
 
     /// Blocks until the shutdown sequence is done (drain elapsed, callbacks
     /// run): true; or until `timeout` passes: false. `None` waits forever.
     pub fn wait(&self, timeout: Option<Duration>) -> bool {
+        if self.serving().is_err() {
+            return false;
+        }
         self.shutdown.wait(timeout)
     }
 
@@ -397,6 +488,17 @@ impl Hams {
 
 impl Drop for Hams {
     fn drop(&mut self) {
+        if self.is_inherited() {
+            // A forked child's copy: the threads, the listening socket, the
+            // event loop and the watcher are the parent's. Joining or closing
+            // them here would fail or disturb the parent: they are left alone.
+            let mut c = lock(&self.control);
+            std::mem::forget(c.running.take());
+            std::mem::forget(c.notifier.take());
+            drop(c);
+            std::mem::forget(lock(&self.workers).take());
+            return;
+        }
         // Waits for a metrics callback in progress: it is not called after this.
         self.collector.set(None);
         let (running, notifier) = {
@@ -411,6 +513,7 @@ impl Drop for Hams {
         self.shutdown.cancel_and_join();
         lock(&self.declared).clear();
         self.scheduler.remove_all();
+        lock(&self.workers).take();
     }
 }
 

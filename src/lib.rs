@@ -25,9 +25,12 @@ mod json;
 mod lifecycle;
 pub mod logging;
 mod metrics;
+mod process;
 mod runtime_info;
 mod server;
+mod shm;
 mod sync;
+mod workers;
 
 // The C API's doc comments are written for hams.h (cbindgen copies them):
 // C notation such as "[::1]:8079" is text there, not a Rust link.
@@ -57,9 +60,9 @@ pub mod fuzzing;
 /// ```
 #[doc(inline)]
 pub use config::Config;
-pub use config::{parse_address, ProbeDecl, ProbeKind, ShutdownConfig, DEFAULT_ADDRESS, DEFAULT_PREFIX};
+pub use config::{parse_address, ProbeDecl, ProbeKind, ShutdownConfig, WorkersConfig, DEFAULT_ADDRESS, DEFAULT_PREFIX};
 pub use error::{Error, ErrorKind, Result};
-pub use handle::{Hams, Probe};
+pub use handle::{attach, Hams, Probe};
 pub use health::{Check, Checks, MAX_NAME_LEN, MAX_REASON_LEN};
 pub use lifecycle::shutdown::{Origin, Phase};
 pub use metrics::collector::MetricsFn;
@@ -80,8 +83,10 @@ pub use metrics::collector::MetricsFn;
 /// # Ok::<(), hams::Error>(())
 /// ```
 pub use metrics::Metric;
-pub use metrics::{buckets_exponential, buckets_linear, Kind as MetricKind, MetricVec, DEFAULT_BUCKETS};
+pub use metrics::{buckets_exponential, buckets_linear, Aggregation, Kind as MetricKind, MetricVec, DEFAULT_BUCKETS};
 pub use server::Limits;
+/// The environment variable naming a workers' tree to `attach`.
+pub use shm::region::ENV as WORKERS_ENV;
 
 /// The library's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -56,3 +56,24 @@ fn config_corpus_loads() {
         hams::fuzzing::config(&text);
     }
 }
+
+/// The workers' region reader over its seed corpus, and over every
+/// single-byte change and every truncation of a real chunk: nothing a
+/// worker writes makes the parent panic or serve invalid exposition.
+#[test]
+fn workers_corpus_is_read_safely() {
+    let corpus = files("fuzz/corpus/workers");
+    assert!(!corpus.is_empty());
+    for (_, data) in &corpus {
+        hams::fuzzing::workers_chunk(data);
+    }
+    let seed = hams::fuzzing::workers_seed();
+    for i in 0..seed.len() {
+        hams::fuzzing::workers_chunk(&seed[..i]);
+        for v in [0u8, 1, 0x80, 0xff] {
+            let mut d = seed.clone();
+            d[i] = v;
+            hams::fuzzing::workers_chunk(&d);
+        }
+    }
+}

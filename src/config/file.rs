@@ -23,6 +23,16 @@ struct File {
     probes: Vec<ProbeSection>,
     #[serde(default)]
     metrics: MetricsSection,
+    #[serde(default)]
+    workers: WorkersSection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WorkersSection {
+    enabled: Option<bool>,
+    min_ready: Option<u32>,
+    capacity_kib: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -206,6 +216,13 @@ pub(crate) fn parse(text: &str, source: &str, env: &dyn Fn(&str) -> Option<Strin
     c.shutdown.token = sh.token.map(|t| t.0);
     if let Some(ms) = sh.endpoint_wait_ms {
         c.shutdown.endpoint_wait = Duration::from_millis(ms.0);
+    }
+    let w = file.workers;
+    c.workers.enabled = w.enabled.unwrap_or(false);
+    c.workers.min_ready = w.min_ready.unwrap_or(0);
+    if let Some(kib) = w.capacity_kib {
+        super::validate_capacity(kib).map_err(|e| config_error(format!("{source}: {}", e.message())))?;
+        c.workers.capacity_kib = kib;
     }
     if let Some(ms) = file.metrics.callback_timeout_ms {
         c.metrics_callback_timeout = Duration::from_millis(ms.0);

@@ -28,6 +28,25 @@ pub struct Config {
     pub probes: Vec<ProbeDecl>,
     /// How long a scrape waits for the metrics callback (default 2 s).
     pub metrics_callback_timeout: Duration,
+    pub workers: WorkersConfig,
+}
+
+/// Workers mode: one endpoint for a process and its worker processes (see
+/// `Hams::set_workers`, `hams::attach`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkersConfig {
+    /// Whether the `Hams` starts in workers mode (default false).
+    pub enabled: bool,
+    /// Readiness fails while fewer workers are attached (default 0).
+    pub min_ready: u32,
+    /// The size of the shared memory region, in KiB (default 16384).
+    pub capacity_kib: u64,
+}
+
+impl Default for WorkersConfig {
+    fn default() -> WorkersConfig {
+        WorkersConfig { enabled: false, min_ready: 0, capacity_kib: crate::shm::region::DEFAULT_CAPACITY_KIB }
+    }
 }
 
 /// How the graceful shutdown sequence behaves.
@@ -86,6 +105,7 @@ impl Config {
             shutdown: ShutdownConfig::default(),
             probes: Vec::new(),
             metrics_callback_timeout: Duration::from_secs(2),
+            workers: WorkersConfig::default(),
         }
     }
 
@@ -98,6 +118,7 @@ impl Config {
         if self.metrics_callback_timeout.is_zero() {
             return Err(Error::invalid("metrics callback timeout must be greater than zero"));
         }
+        validate_capacity(self.workers.capacity_kib)?;
         if let Some(token) = &self.shutdown.token {
             validate_token(token)?;
         }
@@ -112,6 +133,17 @@ impl Config {
         }
         parse_address(&self.address)
     }
+}
+
+/// The workers' region: big enough for a chunk per process, small enough to map.
+pub(crate) fn validate_capacity(kib: u64) -> Result<()> {
+    use crate::shm::region::{MAX_CAPACITY_KIB, MIN_CAPACITY_KIB};
+    if !(MIN_CAPACITY_KIB..=MAX_CAPACITY_KIB).contains(&kib) {
+        return Err(Error::invalid(format!(
+            "workers.capacity_kib is {kib}; it must be between {MIN_CAPACITY_KIB} and {MAX_CAPACITY_KIB}"
+        )));
+    }
+    Ok(())
 }
 
 /// Service names and versions are echoed in JSON and logs: printable, short.

@@ -51,7 +51,9 @@ pub unsafe extern "C" fn hams_on_shutdown(h: *mut hams_t, callback: hams_shutdow
 #[no_mangle]
 pub unsafe extern "C" fn hams_shutdown(h: *mut hams_t) -> c_int {
     guard(|| {
-        handle(h)?.core.shutdown();
+        let h = handle(h)?;
+        h.core.serving()?;
+        h.core.shutdown();
         Ok(())
     })
 }
@@ -64,6 +66,7 @@ pub unsafe extern "C" fn hams_shutdown(h: *mut hams_t) -> c_int {
 pub unsafe extern "C" fn hams_wait(h: *mut hams_t, timeout_ms: i64) -> c_int {
     guard(|| {
         let h = handle(h)?;
+        h.core.serving()?;
         let timeout = match timeout_ms {
             -1 => None,
             t if t >= 0 => Some(Duration::from_millis(t as u64)),

@@ -3,7 +3,7 @@
 //! Every `extern "C"` function checks its arguments (NULL, UTF-8, handle
 //! validity), runs inside a panic guard, and maps the core's `Error` to a
 //! return code plus this thread's `hams_last_error()` message. The function
-//! files (hams, probe, metrics, vec, buckets, lifecycle, log) take handle types from
+//! files (hams, probe, metrics, vec, buckets, lifecycle, log, workers) take handle types from
 //! `handles` and helpers from here, never from each other.
 //!
 //! cbindgen writes hams.h's functions in module order, this file's first.
@@ -25,6 +25,7 @@ mod probe;
 #[cfg(test)]
 mod tests;
 mod vec;
+mod workers;
 
 pub use self::buckets::*;
 pub use self::error::*;
@@ -36,6 +37,7 @@ pub use self::log::*;
 pub use self::metrics::*;
 pub use self::probe::*;
 pub use self::vec::*;
+pub use self::workers::*;
 
 use self::args::{buckets_arg, labels_arg, str_arg, UserPtr};
 use self::error::null;

@@ -19,6 +19,11 @@ const SHUTDOWN_REASON: &str = "shutting down";
 pub(crate) const STARTUP_GATE: &str = "startup";
 const STARTUP_GATE_REASON: &str = "startup check has not passed yet";
 
+/// The built-in state that holds readiness down while fewer workers than
+/// `workers.min_ready` are attached (workers mode).
+pub(crate) const WORKERS: &str = "workers";
+const WORKERS_REASON: &str = "fewer workers attached than workers.min_ready";
+
 /// Where an entry comes from: metrics report probes only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Source {
@@ -60,6 +65,10 @@ pub(crate) fn decide(
         if reg.is_shutting_down() && !excludes.hit(SHUTDOWN) {
             passed = false;
             visit(Entry::builtin(SHUTDOWN, SHUTDOWN_REASON));
+        }
+        if reg.workers().is_some_and(|(n, min)| n < min) && !excludes.hit(WORKERS) {
+            passed = false;
+            visit(Entry::builtin(WORKERS, WORKERS_REASON));
         }
         // Before the probe lock is taken: deciding startup takes it too.
         if !excludes.hit(STARTUP_GATE) && !reg.startup_latched() && !passes(reg, Check::Startup, now_ns) {

@@ -7,6 +7,8 @@ pub(crate) mod probe;
 pub(crate) mod probe_registry;
 pub(crate) mod render;
 pub(crate) mod scheduler;
+pub(crate) mod shared;
+pub(crate) mod verdict;
 
 use crate::error::{Error, Result};
 use std::ops::BitOr;

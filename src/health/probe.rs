@@ -1,12 +1,16 @@
 //! One probe's state, written by the application (or a callback run) and
 //! read by the serving thread without ever waiting on application code.
 
+use super::shared::{Published, Remote};
+pub(crate) use super::verdict::Verdict;
+use super::verdict::{kick_verdict, overdue};
 use super::{sanitize_reason_into, Checks};
 use crate::clock::ms_to_ns;
 use crate::error::{Error, Result};
+use crate::shm::records::ProbeKind;
 use crate::sync::lock;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// The last known result of a manual or callback probe.
 struct LastResult {
@@ -23,40 +27,16 @@ enum Kind {
     /// Run by the probe scheduler; `started_ns` is non-zero while a run is in flight,
     /// so a hung callback is seen as timed out by whoever reads the probe.
     Callback { timeout_ns: u64, started_ns: AtomicU64, last: Mutex<LastResult> },
+    /// A worker's probe, shown by the parent of a workers' tree.
+    Remote(Remote),
 }
 
 pub(crate) struct ProbeState {
     name: Box<str>,
     checks: Checks,
     kind: Kind,
-}
-
-/// What a probe says right now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict<'a> {
-    Ok,
-    Failed(&'a str),
-    NotKicked { idle_ms: u64, margin_ms: u64 },
-    TimedOut { timeout_ms: u64 },
-}
-
-impl Verdict<'_> {
-    pub(crate) fn is_ok(&self) -> bool {
-        matches!(self, Verdict::Ok)
-    }
-
-    /// Writes the reason of a failing verdict (nothing for `Ok`).
-    pub(crate) fn write_reason(&self, out: &mut Vec<u8>) {
-        use std::io::Write;
-        let _ = match *self {
-            Verdict::Ok => Ok(()),
-            Verdict::Failed(reason) => out.write_all(reason.as_bytes()),
-            Verdict::NotKicked { idle_ms, margin_ms } => {
-                write!(out, "not kicked for {idle_ms} ms (margin {margin_ms} ms)")
-            }
-            Verdict::TimedOut { timeout_ms } => write!(out, "check timed out after {timeout_ms} ms"),
-        };
-    }
+    /// Workers mode, in a worker: the cells this probe's state is copied to.
+    published: OnceLock<Published>,
 }
 
 const NOT_CHECKED: &str = "not checked yet";
@@ -64,19 +44,60 @@ const NOT_CHECKED: &str = "not checked yet";
 impl ProbeState {
     pub(crate) fn manual(name: &str, checks: Checks, healthy: bool) -> ProbeState {
         let last = LastResult { healthy, reason: String::new() };
-        ProbeState { name: name.into(), checks, kind: Kind::Manual(Mutex::new(last)) }
+        ProbeState { name: name.into(), checks, kind: Kind::Manual(Mutex::new(last)), published: OnceLock::new() }
     }
 
     pub(crate) fn new_kick(name: &str, checks: Checks, margin_ms: u64, now_ns: u64) -> ProbeState {
         let kind = Kind::Kick { margin_ns: ms_to_ns(margin_ms), last_kick_ns: AtomicU64::new(now_ns) };
-        ProbeState { name: name.into(), checks, kind }
+        ProbeState { name: name.into(), checks, kind, published: OnceLock::new() }
     }
 
     pub(crate) fn callback(name: &str, checks: Checks, timeout_ms: u64) -> ProbeState {
         let last = LastResult { healthy: false, reason: NOT_CHECKED.to_string() };
         let kind =
             Kind::Callback { timeout_ns: ms_to_ns(timeout_ms), started_ns: AtomicU64::new(0), last: Mutex::new(last) };
-        ProbeState { name: name.into(), checks, kind }
+        ProbeState { name: name.into(), checks, kind, published: OnceLock::new() }
+    }
+
+    /// A worker's probe as the parent shows it.
+    pub(crate) fn remote(name: String, checks: Checks, remote: Remote) -> ProbeState {
+        ProbeState { name: name.into(), checks, kind: Kind::Remote(remote), published: OnceLock::new() }
+    }
+
+    /// Whether this is a worker's probe that the worker unregistered.
+    pub(crate) fn is_removed_remote(&self) -> bool {
+        matches!(&self.kind, Kind::Remote(r) if r.is_removed())
+    }
+
+    /// What a worker writes about this probe: its kind, margin or timeout
+    /// (ns), and its first state (healthy?, reason, last kick).
+    pub(crate) fn publishing(&self) -> (ProbeKind, u64, bool) {
+        match &self.kind {
+            Kind::Manual(last) => (ProbeKind::Manual, 0, lock(last).healthy),
+            Kind::Kick { margin_ns, .. } => (ProbeKind::Kick, *margin_ns, true),
+            Kind::Callback { timeout_ns, .. } => (ProbeKind::Callback, *timeout_ns, false),
+            Kind::Remote(_) => (ProbeKind::Manual, 0, false),
+        }
+    }
+
+    /// Starts copying this probe's state to `cells` (a worker's probe).
+    pub(crate) fn publish(&self, published: Published) {
+        match &self.kind {
+            Kind::Manual(last) | Kind::Callback { last, .. } => {
+                let o = lock(last);
+                published.result(o.healthy, &o.reason);
+            }
+            Kind::Kick { last_kick_ns, .. } => published.last_ns(last_kick_ns.load(Ordering::Acquire)),
+            Kind::Remote(_) => return,
+        }
+        let _ = self.published.set(published);
+    }
+
+    /// A worker's probe was unregistered.
+    pub(crate) fn unpublish(&self) {
+        if let Some(p) = self.published.get() {
+            p.removed();
+        }
     }
 
     pub(crate) fn name(&self) -> &str {
@@ -93,21 +114,15 @@ impl ProbeState {
         match &self.kind {
             Kind::Manual(last) => last_verdict(&lock(last), f),
             Kind::Kick { margin_ns, last_kick_ns } => {
-                let idle = now_ns.saturating_sub(last_kick_ns.load(Ordering::Acquire));
-                if idle < *margin_ns {
-                    f(Verdict::Ok)
-                } else {
-                    f(Verdict::NotKicked { idle_ms: idle / 1_000_000, margin_ms: margin_ns / 1_000_000 })
-                }
+                f(kick_verdict(now_ns, last_kick_ns.load(Ordering::Acquire), *margin_ns))
             }
             Kind::Callback { timeout_ns, started_ns, last } => {
-                let started = started_ns.load(Ordering::Acquire);
-                if started != 0 && now_ns.saturating_sub(started) > *timeout_ns {
-                    f(Verdict::TimedOut { timeout_ms: timeout_ns / 1_000_000 })
-                } else {
-                    last_verdict(&lock(last), f)
+                match overdue(now_ns, started_ns.load(Ordering::Acquire), *timeout_ns) {
+                    Some(v) => f(v),
+                    None => last_verdict(&lock(last), f),
                 }
             }
+            Kind::Remote(r) => r.with_verdict(now_ns, f),
         }
     }
 
@@ -123,6 +138,9 @@ impl ProbeState {
         let mut o = lock(last);
         sanitize_reason_into(reason.unwrap_or(""), &mut o.reason);
         o.healthy = healthy;
+        if let Some(p) = self.published.get() {
+            p.result(healthy, &o.reason);
+        }
         Ok(())
     }
 
@@ -132,6 +150,9 @@ impl ProbeState {
             return Err(Error::invalid(format!("probe '{}' is not a kick probe", self.name)));
         };
         last_kick_ns.store(now_ns, Ordering::Release);
+        if let Some(p) = self.published.get() {
+            p.last_ns(now_ns);
+        }
         Ok(())
     }
 
@@ -139,6 +160,9 @@ impl ProbeState {
     pub(crate) fn begin_run(&self, now_ns: u64) {
         if let Kind::Callback { started_ns, .. } = &self.kind {
             started_ns.store(now_ns, Ordering::Release);
+            if let Some(p) = self.published.get() {
+                p.last_ns(now_ns);
+            }
         }
     }
 
@@ -165,8 +189,14 @@ impl ProbeState {
                     sanitize_reason_into(&reason, &mut o.reason);
                 }
             }
+            if let Some(p) = self.published.get() {
+                p.result(o.healthy, &o.reason);
+            }
         }
         started_ns.store(0, Ordering::Release);
+        if let Some(p) = self.published.get() {
+            p.last_ns(0);
+        }
     }
 }
 

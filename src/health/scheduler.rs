@@ -9,10 +9,11 @@
 use super::probe::ProbeState;
 use crate::clock::{ms_to_ns, now_ns};
 use crate::error::{Error, Result};
+use crate::process::current_pid;
 use crate::sync::lock;
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -53,6 +54,9 @@ pub(crate) struct ProbeScheduler {
     shared: Arc<Shared>,
     /// Held while the scheduler thread is started or joined.
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The process the thread runs in: after `fork` the child has a copy of
+    /// the handle and the jobs, but no thread.
+    pid: AtomicU32,
 }
 
 thread_local! {
@@ -65,6 +69,7 @@ impl ProbeScheduler {
     /// after each run ends.
     pub(crate) fn add(&self, probe: Arc<ProbeState>, func: ProbeFn, interval_ms: u64) -> Result<()> {
         let mut thread = lock(&self.thread);
+        self.forget_if_inherited(&mut thread);
         let callable = Arc::new(Callable { func: Mutex::new(Some(func)), removed: AtomicBool::new(false) });
         let job = Job { probe, callable, interval_ns: ms_to_ns(interval_ms), next_due_ns: 0, running: false };
         lock(&self.shared.state).jobs.push(job);
@@ -74,7 +79,10 @@ impl ProbeScheduler {
             // The thread names predate the type names; they are documented, so kept.
             let spawned = std::thread::Builder::new().name("hams-checker".into()).spawn(move || schedule(&shared));
             match spawned {
-                Ok(handle) => *thread = Some(handle),
+                Ok(handle) => {
+                    *thread = Some(handle);
+                    self.pid.store(current_pid(), Ordering::Release);
+                }
                 Err(e) => {
                     lock(&self.shared.state).jobs.pop();
                     return Err(Error::io("cannot start the probe scheduler thread", e));
@@ -90,6 +98,7 @@ impl ProbeScheduler {
     /// ends with the last job.
     pub(crate) fn remove(&self, probe: &Arc<ProbeState>) {
         let mut thread = lock(&self.thread);
+        self.forget_if_inherited(&mut thread);
         let (callable, empty) = {
             let mut st = lock(&self.shared.state);
             let pos = st.jobs.iter().position(|j| Arc::ptr_eq(&j.probe, probe));
@@ -112,6 +121,16 @@ impl ProbeScheduler {
             if RUNNING.with(|r| r.get()) != Arc::as_ptr(probe) {
                 lock(&callable.func).take();
             }
+        }
+    }
+
+    /// In a forked child: the thread and its jobs are the parent's. The
+    /// handle is forgotten (joining a thread that is not in this process
+    /// would fail) and the jobs dropped (their callbacks are the parent's).
+    fn forget_if_inherited(&self, thread: &mut Option<JoinHandle<()>>) {
+        if thread.is_some() && self.pid.load(Ordering::Acquire) != current_pid() {
+            std::mem::forget(thread.take());
+            lock(&self.shared.state).jobs.clear();
         }
     }
 

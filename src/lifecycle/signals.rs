@@ -21,6 +21,9 @@ static PIPE_WRITE: AtomicI32 = AtomicI32::new(-1);
 /// The previous handlers, as (sa_sigaction, sa_flags), for chaining.
 static PREV_HANDLER: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
 static PREV_FLAGS: [AtomicI32; 2] = [AtomicI32::new(0), AtomicI32::new(0)];
+/// The process that installed the handlers: a forked child inherits them,
+/// and its signals are its own, not a request to stop the parent.
+static OWNER_PID: AtomicI32 = AtomicI32::new(0);
 
 /// The full previous dispositions, restored on release; `Some` while owned.
 static OWNED: Mutex<Option<[libc::sigaction; 2]>> = Mutex::new(None);
@@ -31,13 +34,23 @@ extern "C" fn on_signal(signo: libc::c_int, info: *mut libc::siginfo_t, ctx: *mu
     unsafe {
         let errno = *libc::__errno_location();
         let fd = PIPE_WRITE.load(Ordering::Relaxed);
-        if fd >= 0 {
+        let owner = libc::getpid() == OWNER_PID.load(Ordering::Relaxed);
+        if fd >= 0 && owner {
             let b = signo as u8;
             libc::write(fd, (&b as *const u8).cast(), 1);
         }
         if let Some(i) = SIGNALS.iter().position(|&s| s == signo) {
             let prev = PREV_HANDLER[i].load(Ordering::Relaxed);
             let flags = PREV_FLAGS[i].load(Ordering::Relaxed);
+            if !owner && prev == libc::SIG_DFL {
+                // A forked child that kept hams' handler: the signal does
+                // what it would have done without hams (sigaction and raise
+                // are async-signal-safe).
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = libc::SIG_DFL;
+                libc::sigaction(signo, &sa, std::ptr::null_mut());
+                libc::raise(signo);
+            }
             // A one-shot handler (SA_RESETHAND, as Node's) re-raises the
             // signal expecting the default disposition; with ours in place
             // that would loop, and honouring it would kill the process the
@@ -83,6 +96,7 @@ pub(crate) fn acquire() -> Result<RawFd> {
     drain(fd, |_| {}); // nothing left over from an earlier owner
                        // SAFETY: plain sigaction(2) calls with zero-initialised structs.
     unsafe {
+        OWNER_PID.store(libc::getpid(), Ordering::Relaxed);
         let mut prev: [libc::sigaction; 2] = std::mem::zeroed();
         for (i, &sig) in SIGNALS.iter().enumerate() {
             let mut sa: libc::sigaction = std::mem::zeroed();

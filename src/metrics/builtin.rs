@@ -49,6 +49,11 @@ pub(crate) fn render(
         });
     }
 
+    if let Some((attached, _)) = reg.workers() {
+        w.header("hams_workers", "Worker processes attached to this tree (workers mode).", Type::Gauge);
+        w.sample("hams_workers", "", std::iter::empty(), None, f64::from(attached));
+    }
+
     server(w);
 
     w.header(

@@ -5,7 +5,7 @@
 use super::native::NativeSnapshot;
 use super::proto::{self, MetricType};
 use super::registry::{Family, MetricRegistry, Snapshot};
-use super::series::{Series, Values};
+use super::series::{Series, View};
 use super::Kind;
 use std::io::Write;
 use std::sync::atomic::Ordering;
@@ -150,12 +150,12 @@ impl<'a> Writer<'a> {
         self.header(&f.name, &f.help, f.kind.into());
         for s in series {
             let labels = || s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-            match &s.values {
-                Values::Scalar(v) => self.sample(&f.name, "", labels(), None, v.get()),
-                Values::Histogram { bounds, counts, sum } => {
+            match s.values.view() {
+                View::Scalar(v) => self.sample(&f.name, "", labels(), None, v.get()),
+                View::Histogram { bounds, counts, sum } => {
                     let mut cumulative = 0u64;
                     for (i, c) in counts.iter().enumerate() {
-                        cumulative += c.load(Ordering::Relaxed);
+                        cumulative = cumulative.saturating_add(c.load(Ordering::Relaxed));
                         let le = bounds.get(i).copied().unwrap_or(f64::INFINITY);
                         self.sample(&f.name, "_bucket", labels(), Some(le), cumulative as f64);
                     }
@@ -163,7 +163,7 @@ impl<'a> Writer<'a> {
                     // _count equals the +Inf bucket by construction.
                     self.sample(&f.name, "_count", labels(), None, cumulative as f64);
                 }
-                Values::Native(n) => {
+                View::Native(n) => {
                     // As client_golang's text for a histogram without classic
                     // buckets: the +Inf bucket (both formats require one), sum, count.
                     let count = n.count() as f64;
@@ -194,24 +194,25 @@ fn proto_family(out: &mut Vec<u8>, f: &Family, series: &[Arc<Series>], native: &
     proto::write_family(out, &f.name, &f.help, Type::from(f.kind).into(), |m| {
         for s in series {
             let labels = s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-            match &s.values {
-                Values::Scalar(v) if f.kind == Kind::Counter => m.counter(labels, v.get()),
-                Values::Scalar(v) => m.gauge(labels, v.get()),
-                Values::Histogram { bounds, counts, sum } => {
+            match s.values.view() {
+                View::Scalar(v) if f.kind == Kind::Counter => m.counter(labels, v.get()),
+                View::Scalar(v) => m.gauge(labels, v.get()),
+                View::Histogram { bounds, counts, sum } => {
                     let mut cumulative = 0u64;
                     let buckets: Vec<(f64, u64)> = bounds
                         .iter()
                         .zip(counts.iter())
                         .map(|(&le, c)| {
-                            cumulative += c.load(Ordering::Relaxed);
+                            cumulative = cumulative.saturating_add(c.load(Ordering::Relaxed));
                             (le, cumulative)
                         })
                         .collect();
                     // The +Inf bucket is the count (left out, as client_golang does).
-                    let count = cumulative + counts.get(bounds.len()).map_or(0, |c| c.load(Ordering::Relaxed));
+                    let count =
+                        cumulative.saturating_add(counts.get(bounds.len()).map_or(0, |c| c.load(Ordering::Relaxed)));
                     m.histogram(labels, count, sum.get(), buckets);
                 }
-                Values::Native(_) => {
+                View::Native(_) => {
                     s.native_snapshot(native);
                     m.native_histogram(labels, native);
                 }

@@ -1,8 +1,8 @@
 //! `Metric`: one series to update, lock-free, from any thread.
 
 use super::registry::{Family, MetricRegistry};
-use super::series::{AtomicF64, Series, Shape, Values};
-use super::Kind;
+use super::series::{AtomicF64, Series, Shape, View};
+use super::{Aggregation, Kind};
 use crate::error::{Error, Result};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
@@ -73,8 +73,8 @@ impl Metric {
 
     /// Counters' and gauges' value (the kind was checked).
     fn scalar(&self) -> Option<&AtomicF64> {
-        match &self.series.values {
-            Values::Scalar(v) => Some(v),
+        match self.series.values.view() {
+            View::Scalar(v) => Some(v),
             _ => None,
         }
     }
@@ -89,6 +89,13 @@ impl Metric {
             )));
         }
         Ok(())
+    }
+
+    /// Gauges: how the parent of a workers' tree shows this family (see
+    /// `Aggregation`); set before the first update. Without workers mode it
+    /// is recorded and changes nothing.
+    pub fn set_aggregation(&self, how: Aggregation) -> Result<()> {
+        self.family.set_aggregation(how)
     }
 
     /// Counters: adds `v` (finite, not negative).
@@ -135,35 +142,35 @@ impl Metric {
         if !v.is_finite() {
             return Err(Error::invalid(format!("histogram {}: cannot observe {v}", self.name())));
         }
-        match &self.series.values {
-            Values::Histogram { bounds, counts, sum } => {
+        match self.series.values.view() {
+            View::Histogram { bounds, counts, sum } => {
                 let i = bounds.partition_point(|&b| b < v);
                 if let Some(c) = counts.get(i) {
                     c.fetch_add(1, Ordering::Relaxed);
                 }
                 sum.add(v);
             }
-            Values::Native(n) => n.observe(v),
-            Values::Scalar(_) => {}
+            View::Native(n) => n.observe(v),
+            View::Scalar(_) => {}
         }
         Ok(())
     }
 
     /// The current value (counters and gauges) or sum (histograms).
     pub fn value(&self) -> f64 {
-        match &self.series.values {
-            Values::Scalar(v) => v.get(),
-            Values::Histogram { sum, .. } => sum.get(),
-            Values::Native(n) => n.sum(),
+        match self.series.values.view() {
+            View::Scalar(v) => v.get(),
+            View::Histogram { sum, .. } => sum.get(),
+            View::Native(n) => n.sum(),
         }
     }
 
     /// Histograms: the number of observations (0 for other kinds).
     pub fn count(&self) -> u64 {
-        match &self.series.values {
-            Values::Histogram { counts, .. } => counts.iter().map(|c| c.load(Ordering::Relaxed)).sum(),
-            Values::Native(n) => n.count(),
-            Values::Scalar(_) => 0,
+        match self.series.values.view() {
+            View::Histogram { counts, .. } => counts.iter().map(|c| c.load(Ordering::Relaxed)).sum(),
+            View::Native(n) => n.count(),
+            View::Scalar(_) => 0,
         }
     }
 

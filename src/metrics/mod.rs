@@ -4,6 +4,7 @@
 
 pub(crate) mod buckets;
 pub(crate) mod builtin;
+pub(crate) mod cells;
 pub(crate) mod collector;
 pub(crate) mod expose;
 pub(crate) mod gzip;
@@ -17,7 +18,9 @@ pub(crate) mod registry;
 pub(crate) mod scrape;
 pub(crate) mod series;
 pub(crate) mod series_set;
+pub(crate) mod shared;
 pub(crate) mod text_proto;
+pub(crate) mod tree;
 pub(crate) mod validate;
 pub(crate) mod vec;
 
@@ -37,6 +40,41 @@ pub enum Kind {
     /// A native histogram: sparse exponential buckets, in the protobuf
     /// format; the text formats show its count and sum.
     NativeHistogram,
+}
+
+/// How the parent of a workers' tree shows a gauge family. Counters and
+/// histograms are always summed over every worker that ever joined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregation {
+    /// One series per process, with a `pid` label (the default).
+    PerWorker,
+    /// The sum over the live processes.
+    Sum,
+    /// The largest value of the live processes.
+    Max,
+    /// The smallest value of the live processes.
+    Min,
+}
+
+impl Aggregation {
+    /// Its code in the region's family table (0 is "not declared").
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Aggregation::PerWorker => 1,
+            Aggregation::Sum => 2,
+            Aggregation::Max => 3,
+            Aggregation::Min => 4,
+        }
+    }
+
+    pub(crate) fn from_code(code: u8) -> Aggregation {
+        match code {
+            2 => Aggregation::Sum,
+            3 => Aggregation::Max,
+            4 => Aggregation::Min,
+            _ => Aggregation::PerWorker,
+        }
+    }
 }
 
 impl Kind {

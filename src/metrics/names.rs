@@ -13,6 +13,7 @@ pub(crate) const RESERVED: &[&str] = &[
     "hams_probe_healthy",
     "hams_http_requests_total",
     "hams_metrics_callback_failures_total",
+    "hams_workers",
     "process_cpu_seconds_total",
     "process_resident_memory_bytes",
     "process_virtual_memory_bytes",

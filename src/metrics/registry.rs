@@ -3,13 +3,14 @@
 //! on any thread holds no lock that updates or new series wait on for long.
 
 use super::names::{exposed, reserved_claims, validate_help, validate_label_names, validate_name};
-use super::series::{Series, Shape};
+use super::series::{Series, Shape, Values};
 use super::series_set::SeriesSet;
-use super::Kind;
+use super::shared::SharedStore;
+use super::{Aggregation, Kind};
 use crate::error::{Error, Result};
 use crate::sync::{read, write};
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 pub(crate) struct Family {
     pub name: String,
@@ -20,6 +21,8 @@ pub(crate) struct Family {
     /// registered, empty or not, until the vec goes.
     pub(crate) vec: bool,
     series: RwLock<SeriesSet>,
+    /// Workers mode: where the series' values live.
+    shared: Option<Arc<SharedStore>>,
 }
 
 impl Family {
@@ -54,8 +57,19 @@ impl Family {
         if let Some(s) = set.get(values) {
             return Ok(s.clone());
         }
-        let labels = self.label_names.iter().zip(values).map(|(k, v)| (k.clone(), v.to_string())).collect();
-        let series = Arc::new(Series::new(labels, shape.values()));
+        let labels: Vec<(String, String)> =
+            self.label_names.iter().zip(values).map(|(k, v)| (k.clone(), v.to_string())).collect();
+        let values = match &self.shared {
+            Some(store) => {
+                let bounds = match shape {
+                    Shape::Histogram(b) => Some(b.clone()),
+                    _ => None,
+                };
+                Values::Shared(store.values(&self.name, &self.help, self.kind, &labels, bounds)?)
+            }
+            None => shape.values(),
+        };
+        let series = Arc::new(Series::new(labels, values));
         set.insert(series.clone());
         Ok(series)
     }
@@ -69,6 +83,21 @@ impl Family {
 
     pub(crate) fn remove(&self, values: &[&str]) -> Option<Arc<Series>> {
         write(&self.series).remove(values)
+    }
+
+    /// Gauges: how the tree's parent shows the family (see `Aggregation`).
+    pub(crate) fn set_aggregation(&self, how: Aggregation) -> Result<()> {
+        if self.kind != Kind::Gauge {
+            return Err(Error::invalid(format!(
+                "metric {} is a {}: only gauges have an aggregation (the others are summed)",
+                self.name,
+                self.kind.name()
+            )));
+        }
+        if let Some(store) = &self.shared {
+            store.declare(&self.name, how)?;
+        }
+        Ok(())
     }
 }
 
@@ -122,9 +151,44 @@ impl Families {
 #[derive(Default)]
 pub(crate) struct MetricRegistry {
     families: RwLock<Families>,
+    /// Workers mode: every series' values are in the tree's shared memory.
+    shared: OnceLock<Arc<SharedStore>>,
 }
 
 impl MetricRegistry {
+    /// Puts the series of this registry in shared memory from now on:
+    /// allowed only while it has none.
+    pub(crate) fn share(&self, store: SharedStore) -> Result<()> {
+        let families = write(&self.families);
+        if !families.order.is_empty() {
+            return Err(Error::state("workers mode must be set before any metric is registered"));
+        }
+        self.shared.set(Arc::new(store)).map_err(|_| Error::state("already in workers mode"))
+    }
+
+    fn new_family(
+        &self,
+        name: &str,
+        help: &str,
+        kind: Kind,
+        label_names: Box<[String]>,
+        vec: bool,
+    ) -> Result<Arc<Family>> {
+        let shared = self.shared.get().cloned();
+        if shared.is_some() {
+            SharedStore::check_kind(name, kind)?;
+        }
+        Ok(Arc::new(Family {
+            name: name.to_string(),
+            help: help.to_string(),
+            kind,
+            label_names,
+            vec,
+            series: RwLock::new(SeriesSet::default()),
+            shared,
+        }))
+    }
+
     /// Appends the families, in order, to `out`, holding the lock only
     /// while their `Arc`s are copied (then see `Family::series_snapshot`).
     pub(crate) fn snapshot(&self, out: &mut Vec<Arc<Family>>) {
@@ -184,7 +248,7 @@ impl MetricRegistry {
                 f.clone()
             }
             None => {
-                let family = new_family(name, help, kind, label_names, false);
+                let family = self.new_family(name, help, kind, label_names, false)?;
                 families.add(family.clone());
                 family
             }
@@ -206,7 +270,7 @@ impl MetricRegistry {
                 f.kind.name()
             )));
         }
-        let family = new_family(name, help, kind, label_names, true);
+        let family = self.new_family(name, help, kind, label_names, true)?;
         families.add(family.clone());
         Ok(family)
     }
@@ -225,17 +289,6 @@ impl MetricRegistry {
     pub(crate) fn unregister_family(&self, family: &Arc<Family>) {
         write(&self.families).remove(family);
     }
-}
-
-fn new_family(name: &str, help: &str, kind: Kind, label_names: Box<[String]>, vec: bool) -> Arc<Family> {
-    Arc::new(Family {
-        name: name.to_string(),
-        help: help.to_string(),
-        kind,
-        label_names,
-        vec,
-        series: RwLock::new(SeriesSet::default()),
-    })
 }
 
 /// Buffers a renderer keeps between scrapes for the snapshot of families

@@ -6,12 +6,13 @@ use super::collector::{Collector, Failure};
 use super::expose::{Format, Writer};
 use super::negotiate::Exposition;
 use super::registry::Snapshot;
+use super::tree::TreeMetrics;
 use super::MetricRegistry;
 use super::{text_proto, validate};
 use crate::health::probe_registry::ProbeRegistry;
 use crate::runtime_info::SharedRuntime;
 use crate::sync::lock;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub(crate) struct Scrape {
     probes: Arc<ProbeRegistry>,
@@ -21,6 +22,9 @@ pub(crate) struct Scrape {
     runtime: SharedRuntime,
     /// Reused between scrapes, so that a render allocates only when it grows.
     snapshot: Mutex<Snapshot>,
+    /// Workers mode: the tree's metrics are shown instead of `metrics`
+    /// (whose series are part of the tree).
+    tree: OnceLock<Arc<TreeMetrics>>,
 }
 
 impl Scrape {
@@ -30,7 +34,12 @@ impl Scrape {
         collector: Arc<Collector>,
         runtime: SharedRuntime,
     ) -> Scrape {
-        Scrape { probes, metrics, collector, runtime, snapshot: Mutex::default() }
+        Scrape { probes, metrics, collector, runtime, snapshot: Mutex::default(), tree: OnceLock::new() }
+    }
+
+    /// Serves the tree's metrics from now on.
+    pub(crate) fn set_tree(&self, tree: Arc<TreeMetrics>) {
+        let _ = self.tree.set(tree);
     }
 
     pub(crate) fn collector(&self) -> &Arc<Collector> {
@@ -55,7 +64,13 @@ impl Scrape {
         };
         let mut w = Writer::new(body, format);
         self.runtime.with(|rt| builtin::render(&mut w, now_ns, &self.probes, &self.collector, rt, server));
-        w.families(&self.metrics, &mut lock(&self.snapshot));
+        match self.tree.get() {
+            Some(tree) => {
+                tree.refresh();
+                w.families(tree.mirror(), &mut lock(&self.snapshot));
+            }
+            None => w.families(&self.metrics, &mut lock(&self.snapshot)),
+        }
         if with_callback {
             self.collector.with_output(|text| match format {
                 Format::Text => {

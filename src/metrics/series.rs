@@ -1,30 +1,8 @@
 //! One labelled series and its values, updated lock-free from any thread.
 
-use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use super::cells::{AtomicF64, View};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize};
 use std::sync::Arc;
-
-/// An f64 in an atomic, updated with compare-and-swap.
-#[derive(Default)]
-pub(crate) struct AtomicF64(AtomicU64);
-
-impl AtomicF64 {
-    pub(crate) fn get(&self) -> f64 {
-        f64::from_bits(self.0.load(Ordering::Relaxed))
-    }
-    pub(crate) fn set(&self, v: f64) {
-        self.0.store(v.to_bits(), Ordering::Relaxed);
-    }
-    pub(crate) fn add(&self, v: f64) {
-        let mut cur = self.0.load(Ordering::Relaxed);
-        loop {
-            let new = (f64::from_bits(cur) + v).to_bits();
-            match self.0.compare_exchange_weak(cur, new, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return,
-                Err(actual) => cur = actual,
-            }
-        }
-    }
-}
 
 /// The values of one labelled series.
 pub(crate) enum Values {
@@ -36,6 +14,20 @@ pub(crate) enum Values {
         sum: AtomicF64,
     },
     Native(super::native::NativeHistogram),
+    /// A counter's, gauge's or classic histogram's values in the workers'
+    /// shared memory (see `shared.rs`).
+    Shared(super::shared::SharedValues),
+}
+
+impl Values {
+    pub(crate) fn view(&self) -> View<'_> {
+        match self {
+            Values::Scalar(v) => View::Scalar(v),
+            Values::Histogram { bounds, counts, sum } => View::Histogram { bounds, counts, sum },
+            Values::Native(n) => View::Native(n),
+            Values::Shared(s) => s.view(),
+        }
+    }
 }
 
 /// What a new series' values look like (a family's, for a vec).

@@ -147,6 +147,12 @@ impl MetricVec {
         })
     }
 
+    /// Gauge vecs: how the parent of a workers' tree shows the family (see
+    /// `Aggregation`); set before the first update.
+    pub fn set_aggregation(&self, how: super::Aggregation) -> Result<()> {
+        self.family.set_aggregation(how)
+    }
+
     /// The number of series.
     pub fn len(&self) -> usize {
         self.family.series_count()

@@ -52,6 +52,10 @@ impl Site {
         Site { identity, probes, shutdown, endpoint, signals, scrape, http }
     }
 
+    pub(crate) fn scrape(&self) -> &Scrape {
+        &self.scrape
+    }
+
     pub(crate) fn name(&self) -> &str {
         &self.identity.name
     }
