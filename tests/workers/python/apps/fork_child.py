@@ -80,8 +80,18 @@ with os.fdopen(r1) as f:
     child = json.loads(f.readline())
 result = {"child": child}
 if workers:
-    result["ready_verbose_while_child"] = get(port, "/hams/ready?verbose")[1]
-    result["metrics_while_child"] = get(port, "/hams/metrics")[1]
+    # The parent's watcher finds a new worker on its next look (every 200 ms
+    # or so); the contract gives it no deadline, the test 3 s.
+    deadline = time.monotonic() + 3
+    while True:
+        verbose = get(port, "/hams/ready?verbose")[1]
+        text = get(port, "/hams/metrics")[1]
+        seen = f"child@{child['pid']}" in verbose and value(text, "child_total") == 3.0
+        if seen or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    result["ready_verbose_while_child"] = verbose
+    result["metrics_while_child"] = text
 os.write(w2, b"g")
 os.close(w2)
 _, status = os.waitpid(pid, 0)
