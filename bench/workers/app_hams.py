@@ -12,4 +12,4 @@ from bench_app import make_app
 h = hams.gunicorn.worker()
 SERIES = h.counter("bench_series_total", "One series per label value", labelnames=["series"])
 HITS = h.counter("bench_hits_total", "Requests to /hit")
-app = make_app(SERIES, HITS, f"hams ({hams.implementation()})", int(os.environ.get("BENCH_SERIES", "1000")))
+app = make_app(SERIES, HITS, hams.implementation(), int(os.environ.get("BENCH_SERIES", "1000")))

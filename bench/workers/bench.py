@@ -197,7 +197,7 @@ def table(res: Dict[str, Dict[str, object]], args: argparse.Namespace) -> str:
     rows = [
         "### Workers mode under gunicorn: hams against prometheus_client multiprocess",
         "",
-        f"gunicorn sync, {args.workers} workers; hams: {h['impl']}; ratio: prometheus_client / hams",
+        f"gunicorn sync, {args.workers} workers; hams' Python package: {h['impl']}; ratio: prometheus_client / hams",
         "",
         "| measure | hams | prometheus_client | ratio |",
         "| --- | ---: | ---: | ---: |",

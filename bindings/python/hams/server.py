@@ -58,6 +58,7 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
     _owned: bool = False
 
     _worker: bool = False
+    _workers_parent: bool = False
     _pid: int = 0
 
     def __init__(
@@ -74,6 +75,7 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
                 _C.free(ptr)
                 raise
         self._adopt(ptr, True)
+        self._workers_parent = workers
         if address is not None:
             try:
                 self.set_address(address)
@@ -181,6 +183,7 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
         ``name@pid``. Only before :meth:`start` and before any probe or
         metric is registered (``Hams(..., workers=True)`` does it at once)."""
         _workers.set_workers(self._h(), enabled)
+        self._workers_parent = self._workers_parent or bool(enabled)
 
     @property
     def worker(self) -> bool:
@@ -250,6 +253,8 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
         try:
             if self._owned:
                 _C.free(h)
+                if self._workers_parent and self._pid == os.getpid():
+                    _workers._mirror_environment()  # libhams unset HAMS_WORKERS
         finally:
             for p in list(self._probes.values()):
                 p._ptr = None

@@ -38,15 +38,14 @@ Aggregation = Union[str, int]
 
 def _aggregation(how: Aggregation) -> int:
     if isinstance(how, str):
-        try:
+        if how in _BY_NAME:
             return _BY_NAME[how]
-        except KeyError:
-            pass
-    elif isinstance(how, int) and not isinstance(how, bool) and how in _BY_NAME.values():
-        return how
-    else:
-        raise TypeError(f"aggregation must be a str or a hams.AGG_* constant, not {type(how).__name__}")
-    raise HamsError(f"unknown aggregation {how!r} (one of: {', '.join(_BY_NAME)})", ERR_INVALID)
+        raise HamsError(f"unknown aggregation {how!r} (one of: {', '.join(_BY_NAME)})", ERR_INVALID)
+    if isinstance(how, int) and not isinstance(how, bool):
+        if -(2**31) <= how < 2**31:
+            return how  # libhams refuses what it does not know
+        raise HamsError(f"unknown aggregation {how}", ERR_INVALID)
+    raise TypeError(f"aggregation must be a str or a hams.AGG_* constant, not {type(how).__name__}")
 
 
 def _need(fn: Any, what: str) -> Callable[..., Any]:
