@@ -102,8 +102,9 @@ if [ "${1:-build}" = check ]; then
 	fi
 	node_dir="$(dirname "$0")/../bindings/node"
 	# koffi (the package's dependency), then its dev dependencies: express
-	# (examples/node/express-app.js), typescript (tsc of the typed example),
-	# ffi-napi and ref-napi (the ffi-napi smoke test).
+	# (examples/node/express-app.js and cluster.js, the workers-node suite),
+	# typescript (tsc of the typed example), ffi-napi and ref-napi (the
+	# ffi-napi smoke test).
 	if command -v npm >/dev/null 2>&1 && { [ ! -d "$node_dir/node_modules/koffi" ] ||
 		[ ! -d "$node_dir/node_modules/express" ] || [ ! -x "$node_dir/node_modules/.bin/tsc" ]; }; then
 		echo "deps: npm installing the Node binding's modules" >&2

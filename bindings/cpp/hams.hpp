@@ -27,6 +27,14 @@
 
 namespace hamspp {
 
+// Workers mode: how the primary shows a gauge of many worker processes.
+enum class aggregation : int {
+    per_worker = HAMS_AGG_PER_WORKER,  // one series per worker, label pid (the default)
+    sum = HAMS_AGG_SUM,
+    max = HAMS_AGG_MAX,
+    min = HAMS_AGG_MIN,
+};
+
 class error : public std::runtime_error {
 public:
     error(int code, const char *message) : std::runtime_error(message), code_(code) {}
@@ -121,6 +129,8 @@ public:
     void set(double v) { detail::check(hams_gauge_set(m_, v)); }
     void add(double v) { detail::check(hams_gauge_add(m_, v)); }
     void observe(double v) { detail::check(hams_histogram_observe(m_, v)); }
+    // Gauges in workers mode, before the first update.
+    void set_aggregation(aggregation how) { detail::check(hams_gauge_set_aggregation(m_, static_cast<int>(how))); }
 
 private:
     void reset() noexcept {
@@ -181,6 +191,10 @@ public:
         auto v = detail::terminated(values.begin(), values.end(), "a label value");
         detail::check(hams_vec_remove(v_, v.data()));
     }
+    // Gauge vecs in workers mode: for every series, before the first update.
+    void set_aggregation(aggregation how) const {
+        detail::check(hams_vec_set_aggregation(v_, static_cast<int>(how)));
+    }
     hams_vec_t *get() const noexcept { return v_; }
     // Gives the family back to its server (which frees it with itself).
     hams_vec_t *release() noexcept { return std::exchange(v_, nullptr); }
@@ -221,6 +235,14 @@ public:
     server(const char *name, const char *version) : h_(detail::check(hams_new(name, version))) {}
     static server from_yaml(const char *text) { return server(detail::check(hams_new_from_yaml(text))); }
     static server from_file(const char *path) { return server(detail::check(hams_new_from_file(path))); }
+    // In a worker process: joins the primary's server named by $HAMS_WORKERS.
+    // Its probes and metrics show in the primary's endpoints; start(),
+    // stop(), shutdown() and wait() throw HAMS_ERR_STATE.
+    static server attach() {
+        hams_t *h = hams_attach();
+        if (h == nullptr) throw error(hams_last_error_code(), hams_last_error());
+        return server(h);
+    }
     server(server &&) noexcept = default;
     server &operator=(server &&) noexcept = default;
     server(const server &) = delete;
@@ -237,6 +259,9 @@ public:
         detail::check(hams_set_runtime(get(), runtime, library, library_version));
     }
     void set_runtime() { set_runtime(detail::cpp_standard(), "hams-cpp", hams_version()); }
+    // Workers mode: the primary of worker processes (forked, or spawned and
+    // joining with attach()); before start() and any probe or metric.
+    void set_workers(bool on) { detail::check(hams_set_workers(get(), on)); }
     void start() { detail::check(hams_start(get())); }
     void stop() { detail::check(hams_stop(get())); }
     int port() const { return detail::check(hams_port(get())); }
@@ -364,5 +389,7 @@ private:
 };
 
 inline const char *version() noexcept { return hams_version(); }
+// In a worker process: server::attach().
+inline server attach() { return server::attach(); }
 
 }  // namespace hamspp

@@ -73,6 +73,8 @@ export class Counter extends Metric {
 
 export class Gauge extends Metric {
   readonly kind: 'gauge';
+  /** Workers mode: how the primary aggregates this gauge over workers; before the first update. */
+  setAggregation(how: Aggregation): this;
   set(value: number): this;
   add(delta: number): this;
 }
@@ -105,6 +107,8 @@ export class CounterVec<N extends string = string> extends MetricVec<Counter, N>
 }
 
 export class GaugeVec<N extends string = string> extends MetricVec<Gauge, N> {
+  /** Workers mode: how the primary aggregates every series over workers; before the first update. */
+  setAggregation(how: Aggregation): this;
   set(labels: LabelValues<N>, value: number): this;
   add(labels: LabelValues<N>, delta: number): this;
 }
@@ -150,7 +154,15 @@ export interface NativeHistogramVecConfig<N extends string> extends NativeHistog
 export interface HamsOptions {
   /** "IP:PORT" (default "0.0.0.0:8079"; port 0 picks a free one). */
   address?: string;
+  /** The primary of worker processes (see Hams.setWorkers). */
+  workers?: boolean;
 }
+
+/**
+ * Workers mode: how the primary shows a gauge of many worker processes:
+ * one series per worker with a label pid (the default), or their sum, max or min.
+ */
+export type Aggregation = 'perWorker' | 'per_worker' | 'sum' | 'max' | 'min' | 0 | 1 | 2 | 3;
 
 export type LogLevelName = 'off' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 /** level: 1 (error) .. 5 (trace). */
@@ -171,6 +183,12 @@ export function exponentialBuckets(start: number, factor: number, count: number)
 export const ALIVE: 1;
 export const READY: 2;
 export const STARTUP: 4;
+export const AGG_PER_WORKER: 0;
+export const AGG_SUM: 1;
+export const AGG_MAX: 2;
+export const AGG_MIN: 3;
+/** In a worker process: Hams.attach(). */
+export function attach(): Hams;
 /** libhams' version, e.g. "0.1.0". */
 export const libraryVersion: string;
 
@@ -182,6 +200,17 @@ export class Hams {
   static fromYaml(text: string): Hams;
   /** A server from a YAML configuration file. */
   static fromFile(path: string): Hams;
+  /**
+   * In a worker process (e.g. a cluster worker): joins the primary's server
+   * named by $HAMS_WORKERS. Its probes and metrics show in the primary's
+   * endpoints; start, stop, shutdown and wait throw. Throws HamsError outside
+   * workers mode (code HAMS_ERR_STATE, the message naming HAMS_WORKERS).
+   */
+  static attach(): Hams;
+  static readonly AGG_PER_WORKER: 0;
+  static readonly AGG_SUM: 1;
+  static readonly AGG_MAX: 2;
+  static readonly AGG_MIN: 3;
   static readonly libraryVersion: string;
   /** Where the library was loaded from (a name, or the HAMS_LIBRARY path). */
   static readonly libraryPath: string;
@@ -196,6 +225,11 @@ export class Hams {
   readonly port: number;
 
   setAddress(hostPort: string): this;
+  /**
+   * Workers mode: this server becomes the primary of worker processes, which
+   * join it with attach(). Before start() and before any probe or metric.
+   */
+  setWorkers(on?: boolean): this;
   /**
    * Names the runtime and library in /hams/version and hams_build_info
    * (default: "Node.js vX.Y.Z", "hams-node", the package's version). Only while stopped.

@@ -132,6 +132,12 @@ const C = {
   setRuntime: optional(() =>
     lib.func('int hams_set_runtime(hams_t *h, const char *runtime, const char *library, const char *library_version)'),
   ),
+  // Workers mode (libhams 0.2): the package still loads without it.
+  setWorkers: optional(() => lib.func('int hams_set_workers(hams_t *h, bool enabled)')),
+  attach: optional(() => lib.func('hams_t *hams_attach(void)')),
+  lastErrorCode: optional(() => lib.func('int hams_last_error_code(void)')),
+  gaugeSetAggregation: optional(() => lib.func('int hams_gauge_set_aggregation(hams_metric_t *g, int how)')),
+  vecSetAggregation: optional(() => lib.func('int hams_vec_set_aggregation(hams_vec_t *v, int how)')),
 };
 
 /** make() (a lib.func of a function an older libhams may lack), or null when it lacks it. */
@@ -226,6 +232,29 @@ function dropOneShotSignalHandlers() {
     const flags = old.readUInt32LE(FLAGS_OFFSET);
     if (handler > 1n && (flags & SA_RESETHAND) !== 0) libc.signal(sig, null /* SIG_DFL */);
   }
+}
+
+/** fn, the C function named `call`, or a HamsError when this libhams lacks it. */
+function needs(fn, call) {
+  if (fn === null) throw new HamsError(`libhams ${C.version()} has no ${call}`, -3, call);
+  return fn;
+}
+
+// ---------------------------------------------------------------------------
+// Workers mode: how the primary shows a gauge of many worker processes
+
+const AGG_PER_WORKER = 0;
+const AGG_SUM = 1;
+const AGG_MAX = 2;
+const AGG_MIN = 3;
+const AGGREGATIONS = { perWorker: AGG_PER_WORKER, per_worker: AGG_PER_WORKER, sum: AGG_SUM, max: AGG_MAX, min: AGG_MIN };
+
+/** 'perWorker' (one series per worker, label pid), 'sum', 'max', 'min', or an AGG_* number. */
+function aggregationCode(how) {
+  if (Number.isInteger(how) && how >= AGG_PER_WORKER && how <= AGG_MIN) return how;
+  const code = typeof how === 'string' ? AGGREGATIONS[how] : undefined;
+  if (code === undefined) throw new HamsError(`unknown aggregation "${how}" (perWorker, sum, max, min)`, -2, null);
+  return code;
 }
 
 // ---------------------------------------------------------------------------
@@ -428,6 +457,17 @@ class Counter extends Metric {
 }
 
 class Gauge extends Metric {
+  /**
+   * Workers mode: how the primary's /hams/metrics shows this gauge of many
+   * worker processes: 'perWorker' (the default: one series per worker, with a
+   * label pid), 'sum', 'max' or 'min'. Before the first update.
+   */
+  setAggregation(how) {
+    const fn = needs(C.gaugeSetAggregation, 'hams_gauge_set_aggregation');
+    check(fn(this._handle(), aggregationCode(how)), 'hams_gauge_set_aggregation');
+    return this;
+  }
+
   set(v) {
     check(C.gaugeSet(this._handle(), v), 'hams_gauge_set');
     return this;
@@ -452,6 +492,8 @@ const { MetricVec, CounterVec, GaugeVec, HistogramVec, freeChild } = require('./
   check,
   lastError,
   cstr,
+  needs,
+  aggregationCode,
   Counter,
   Gauge,
   Histogram,
@@ -531,7 +573,8 @@ function labelNamesArray(labelNames, labels) {
 class Hams extends EventEmitter {
   /**
    * A stopped server for service `name` at `version`; options.address is
-   * "IP:PORT" (default "0.0.0.0:8079"; port 0 picks a free one).
+   * "IP:PORT" (default "0.0.0.0:8079"; port 0 picks a free one);
+   * options.workers true makes it the primary of worker processes (setWorkers).
    */
   constructor(name, version, options = {}) {
     super();
@@ -549,14 +592,29 @@ class Hams extends EventEmitter {
     this._shutdownFns = [];
     this._shutdownRan = false;
     this._poll = null;
-    if (name !== Hams._adopt && options && options.address != null) {
+    if (name !== Hams._adopt && options) {
       try {
-        this.setAddress(options.address);
+        if (options.address != null) this.setAddress(options.address);
+        if (options.workers) this.setWorkers(true);
       } catch (e) {
         this.close();
         throw e;
       }
     }
+  }
+
+  /**
+   * In a worker process (a cluster worker, or any child of a primary in
+   * workers mode): a Hams joined to the primary's through $HAMS_WORKERS. Its
+   * probes show in the primary's checks as name@pid and its metrics in the
+   * primary's /hams/metrics; it serves nothing itself (start, stop, shutdown
+   * and wait throw HAMS_ERR_STATE). Throws when no ancestor is in workers mode.
+   */
+  static attach() {
+    const ptr = needs(C.attach, 'hams_attach')();
+    // The code tells "not in workers mode" (HAMS_ERR_STATE) from a failure to join.
+    if (ptr === null) throw lastError('hams_attach', C.lastErrorCode === null ? null : C.lastErrorCode());
+    return new Hams(Hams._adopt, ptr);
   }
 
   /** A server from YAML configuration text (see hams_config(5)); HAMS_* variables override it. */
@@ -606,6 +664,19 @@ class Hams extends EventEmitter {
     if (C.setRuntime === null) throw new HamsError(`libhams ${C.version()} has no hams_set_runtime`, -3, 'hams_set_runtime');
     const args = [cstr(runtime, 'runtime'), cstr(library, 'library'), cstr(libraryVersion, 'libraryVersion')];
     check(C.setRuntime(this._handle(), ...args), 'hams_set_runtime');
+    return this;
+  }
+
+  /**
+   * Workers mode (true): this server is the primary of worker processes
+   * (Node's cluster workers, forked or spawned children), which join it with
+   * attach(); its /hams/metrics sums their counters and histograms and shows
+   * their gauges (see Gauge.setAggregation), their probes are part of its
+   * checks as name@pid. Before start() and before any probe or metric is made
+   * on it. Sets HAMS_WORKERS in this process's environment for the children.
+   */
+  setWorkers(on = true) {
+    check(needs(C.setWorkers, 'hams_set_workers')(this._handle(), Boolean(on)), 'hams_set_workers');
     return this;
   }
 
@@ -868,6 +939,10 @@ Hams._adopt = Symbol('adopt');
 Hams.ALIVE = ALIVE;
 Hams.READY = READY;
 Hams.STARTUP = STARTUP;
+Hams.AGG_PER_WORKER = AGG_PER_WORKER;
+Hams.AGG_SUM = AGG_SUM;
+Hams.AGG_MAX = AGG_MAX;
+Hams.AGG_MIN = AGG_MIN;
 
 // ---------------------------------------------------------------------------
 // Logging
@@ -995,6 +1070,11 @@ module.exports = {
   ALIVE,
   READY,
   STARTUP,
+  AGG_PER_WORKER,
+  AGG_SUM,
+  AGG_MAX,
+  AGG_MIN,
+  attach: () => Hams.attach(),
   setLogger,
   libraryVersion: C.version(),
 };

@@ -22,6 +22,11 @@ export const {
   ALIVE,
   READY,
   STARTUP,
+  AGG_PER_WORKER,
+  AGG_SUM,
+  AGG_MAX,
+  AGG_MIN,
+  attach,
   setLogger,
   libraryVersion,
 } = cjs;

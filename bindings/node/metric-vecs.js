@@ -14,7 +14,8 @@
  * from hams.js).
  */
 
-module.exports = function defineVecs({ C, HamsError, check, lastError, cstr, Counter, Gauge, Histogram }) {
+module.exports = function defineVecs(deps) {
+  const { C, HamsError, check, lastError, cstr, needs, aggregationCode, Counter, Gauge, Histogram } = deps;
   // The values' key in the cache: NUL cannot occur in a value, so it separates.
   const SEP = '\0';
 
@@ -130,6 +131,13 @@ module.exports = function defineVecs({ C, HamsError, check, lastError, cstr, Cou
   }
 
   class GaugeVec extends MetricVec {
+    /** Workers mode: as Gauge.setAggregation, for every series of the family; before the first update. */
+    setAggregation(how) {
+      const fn = needs(C.vecSetAggregation, 'hams_vec_set_aggregation');
+      check(fn(this._handle(), aggregationCode(how)), 'hams_vec_set_aggregation');
+      return this;
+    }
+
     set(labels, v) {
       this.labels(labels).set(v);
       return this;

@@ -1,7 +1,7 @@
 // A typed hams program: `tsc --noEmit -p examples/node` checks it against the
 // package's hand-written hams.d.ts (tests/bindings/node-package.sh checks it
 // once more against the packed and installed package).
-import { Hams, HamsError, linearBuckets, setLogger, type CounterVec, type Histogram } from 'hams';
+import { AGG_MAX, Hams, HamsError, attach, linearBuckets, setLogger, type CounterVec, type Histogram } from 'hams';
 
 setLogger('console', 'info');
 
@@ -46,3 +46,12 @@ const timer = setInterval(() => {
   loop.kick();
   if (hams.wait(0)) clearInterval(timer);
 }, 1000);
+
+// Workers mode (see examples/node/cluster.js): the primary, or a worker joining it.
+export function clusterHams(primary: boolean): Hams {
+  if (primary) return new Hams('orders', '1.4.2', { address: '127.0.0.1:0', workers: true });
+  const worker = attach();
+  worker.gauge({ name: 'queue_depth', help: 'Queued jobs.' }).setAggregation('sum');
+  worker.gauge({ name: 'pool_size', help: 'Pool sizes.', labelNames: ['pool'] }).setAggregation(AGG_MAX);
+  return worker;
+}

@@ -364,3 +364,7 @@ impl TreeMetrics {
         reader::free(&self.region, slot);
     }
 }
+
+#[cfg(test)]
+#[path = "tree_tests.rs"]
+mod tests;

@@ -7,7 +7,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <atomic>
 #include <cstdio>
@@ -277,6 +280,86 @@ void test_runtime() {
     EXPECT(contains(get(h.port(), "/hams/metrics").body, "library=\"hams-cpp\""));
 }
 
+// The value of the sample line "series value" in the exposition, or -1.
+double sample(const std::string &text, const std::string &series) {
+    auto at = text.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::atof(text.c_str() + at + series.size() + 2);
+}
+
+// A worker process: attach(), a summed gauge, a counter vec, a probe; tells
+// the parent through `up`, then waits until the parent closes `down`. Its
+// exit status counts what went wrong (it must not print).
+int attached_worker(int up, int down) {
+    int bad = 0;
+    try {
+        auto a = hamspp::attach();
+        auto level = a.gauge("cpp_level", "Summed over workers.");
+        level.set_aggregation(hamspp::aggregation::sum);
+        level.set(2);
+        auto jobs = a.counter_vec("cpp_jobs_total", "Jobs.", {"queue"});
+        jobs.labels("mail").inc(3);
+        auto p = a.probe_manual("child", HAMS_READY, true);
+        if (!throws([&] { a.start(); }, HAMS_ERR_STATE)) bad++;
+        if (!throws([&] { level.set_aggregation(hamspp::aggregation::max); })) bad++;
+        char b = 'r';
+        if (write(up, &b, 1) != 1) bad++;
+        while (read(down, &b, 1) > 0) {
+        }
+        p.release();
+    } catch (...) {
+        bad += 100;
+    }
+    return bad;
+}
+
+void test_workers() {
+    // Outside workers mode attach() throws with the C message.
+    unsetenv("HAMS_WORKERS");
+    EXPECT(throws([] { hamspp::attach(); }, HAMS_ERR_STATE, "HAMS_WORKERS"));
+
+    hamspp::server h("cpp-primary", "1");
+    h.set_address("127.0.0.1:0");
+    h.set_workers(true);
+    EXPECT(std::getenv("HAMS_WORKERS") != nullptr);
+    h.start();
+    // Once on, workers mode stays on (on again is harmless).
+    EXPECT(throws([&] { h.set_workers(false); }, HAMS_ERR_STATE));
+
+    int up[2], down[2];
+    if (pipe(up) != 0 || pipe(down) != 0) {
+        EXPECT(!"pipe");
+        return;
+    }
+    std::fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(up[0]);
+        close(down[1]);
+        _exit(attached_worker(up[1], down[0]));
+    }
+    close(up[1]);
+    close(down[0]);
+    char b = 0;
+    EXPECT(read(up[0], &b, 1) == 1 && b == 'r');
+    // Metrics are shared memory: exact at once.
+    auto metrics = get(h.port(), "/hams/metrics").body;
+    EXPECT(sample(metrics, "cpp_level") == 2);
+    EXPECT(sample(metrics, "cpp_jobs_total{queue=\"mail\"}") == 3);
+    // The parent sees the new worker and its probe within a second.
+    EXPECT(eventually([&] { return sample(get(h.port(), "/hams/metrics").body, "hams_workers") == 1; }));
+    auto probe = "[+]child@" + std::to_string(pid) + " ok";
+    EXPECT(eventually([&] { return contains(get(h.port(), "/hams/ready?verbose").body, probe.c_str()); }));
+    close(down[1]);
+    int status = -1;
+    waitpid(pid, &status, 0);
+    close(up[0]);
+    EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    // The worker left: its probe goes (within a second), its count stays.
+    EXPECT(eventually([&] { return !contains(get(h.port(), "/hams/ready?verbose").body, probe.c_str()); }));
+    EXPECT(sample(get(h.port(), "/hams/metrics").body, "cpp_jobs_total{queue=\"mail\"}") == 3);
+}
+
 }  // namespace
 
 int main() {
@@ -289,6 +372,7 @@ int main() {
         test_errors();
         test_configuration_and_shutdown();
         test_runtime();
+        test_workers();
     } catch (const hamspp::error &e) {
         failed++;
         std::printf("FAIL: uncaught hamspp::error: %s (code %d)\n", e.what(), e.code());

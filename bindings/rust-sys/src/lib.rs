@@ -24,6 +24,15 @@ pub const HAMS_READY: c_uint = 2;
 /// The probe takes part in the startup check (`/hams/startup`).
 pub const HAMS_STARTUP: c_uint = 4;
 
+/// Workers mode, gauges: one series per worker process, labelled `pid` (the default).
+pub const HAMS_AGG_PER_WORKER: c_int = 0;
+/// Workers mode, gauges: the sum over the live workers (and the parent).
+pub const HAMS_AGG_SUM: c_int = 1;
+/// Workers mode, gauges: the largest value of the live workers.
+pub const HAMS_AGG_MAX: c_int = 2;
+/// Workers mode, gauges: the smallest value of the live workers.
+pub const HAMS_AGG_MIN: c_int = 3;
+
 /// Success.
 pub const HAMS_OK: c_int = 0;
 /// A required pointer argument was NULL.
@@ -101,6 +110,8 @@ extern "C" {
     pub fn hams_free(h: *mut hams_t);
     pub fn hams_new_from_file(path: *const c_char) -> *mut hams_t;
     pub fn hams_new_from_yaml(text: *const c_char) -> *mut hams_t;
+    pub fn hams_set_workers(h: *mut hams_t, enabled: bool) -> c_int;
+    pub fn hams_attach() -> *mut hams_t;
 
     pub fn hams_on_shutdown(h: *mut hams_t, callback: hams_shutdown_fn, user: *mut c_void) -> c_int;
     pub fn hams_shutdown(h: *mut hams_t) -> c_int;
@@ -149,6 +160,7 @@ extern "C" {
     pub fn hams_gauge_set(m: *mut hams_metric_t, v: f64) -> c_int;
     pub fn hams_gauge_add(m: *mut hams_metric_t, v: f64) -> c_int;
     pub fn hams_histogram_observe(m: *mut hams_metric_t, v: f64) -> c_int;
+    pub fn hams_gauge_set_aggregation(g: *mut hams_metric_t, how: c_int) -> c_int;
     pub fn hams_metric_free(m: *mut hams_metric_t) -> c_int;
     pub fn hams_metrics_append(out: *mut hams_metrics_buffer_t, text: *const c_char) -> c_int;
     pub fn hams_set_metrics_callback(h: *mut hams_t, callback: hams_metrics_fn, user: *mut c_void) -> c_int;
@@ -186,6 +198,7 @@ extern "C" {
     pub fn hams_vec_with(v: *mut hams_vec_t, label_values: *const *const c_char) -> *mut hams_metric_t;
     pub fn hams_vec_remove(v: *mut hams_vec_t, label_values: *const *const c_char) -> c_int;
     pub fn hams_vec_free(v: *mut hams_vec_t) -> c_int;
+    pub fn hams_vec_set_aggregation(v: *mut hams_vec_t, how: c_int) -> c_int;
 
     pub fn hams_probe_new_manual(
         h: *mut hams_t,

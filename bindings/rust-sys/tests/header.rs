@@ -1,7 +1,8 @@
 //! The declarations of src/lib.rs against include/hams.h: the same functions,
 //! each with the same parameter and return types (C types mapped to the Rust
-//! ones below). A function added to, changed in or removed from the header
-//! fails here until src/lib.rs follows.
+//! ones below), and the same constants with the same values. A function or
+//! constant added to, changed in or removed from the header fails here until
+//! src/lib.rs follows.
 
 use std::collections::BTreeMap;
 
@@ -127,6 +128,44 @@ fn declarations_match_the_header() {
     }
     problems.extend(r.keys().filter(|n| !c.contains_key(*n)).map(|n| format!("{n}: declared, not in hams.h")));
     assert!(problems.is_empty(), "hams-sys drifted from include/hams.h:\n{}", problems.join("\n"));
+}
+
+/// `#define HAMS_X 1` and enum members `HAMS_X = -1,`: name -> value.
+fn header_constants(text: &str) -> BTreeMap<String, i64> {
+    let mut consts = BTreeMap::new();
+    for line in text.lines() {
+        let line = line.trim().trim_end_matches(',');
+        let (name, value) = match line.strip_prefix("#define ") {
+            Some(rest) => rest.split_once(' ').unwrap_or((rest, "")),
+            None => line.split_once(" = ").unwrap_or((line, "")),
+        };
+        if let (true, Ok(v)) = (name.starts_with("HAMS_"), value.trim().parse()) {
+            consts.insert(name.to_string(), v);
+        }
+    }
+    consts
+}
+
+/// `pub const HAMS_X: c_int = -1;`: name -> value.
+fn rust_constants(text: &str) -> BTreeMap<String, i64> {
+    let mut consts = BTreeMap::new();
+    for line in text.lines() {
+        let Some(rest) = line.trim().strip_prefix("pub const ") else { continue };
+        let (name, rest) = rest.split_once(':').expect("pub const NAME: TYPE = VALUE;");
+        let value = rest.split_once('=').expect("a value").1.trim().trim_end_matches(';');
+        consts.insert(name.trim().to_string(), value.parse().expect("an integer constant"));
+    }
+    consts
+}
+
+#[test]
+fn constants_match_the_header() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let header = std::fs::read_to_string(format!("{dir}/../../include/hams.h")).expect("include/hams.h");
+    let rust = std::fs::read_to_string(format!("{dir}/src/lib.rs")).expect("src/lib.rs");
+    let (c, r) = (header_constants(&header), rust_constants(&rust));
+    assert!(c.contains_key("HAMS_READY") && c.contains_key("HAMS_ERR_STATE"), "constants not found in hams.h: {c:?}");
+    assert_eq!(c, r, "hams-sys constants drifted from include/hams.h");
 }
 
 #[test]

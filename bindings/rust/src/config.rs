@@ -34,6 +34,25 @@ pub struct Config {
     pub probes: Vec<ProbeDecl>,
     /// How long a scrape waits for the metrics callback (default 2 s).
     pub metrics_callback_timeout: Duration,
+    /// Workers mode (see `Hams::set_workers`).
+    pub workers: WorkersConfig,
+}
+
+/// Workers mode: this server is the parent of worker processes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkersConfig {
+    /// On: the workers join with `hams::attach()` (default off).
+    pub enabled: bool,
+    /// Readiness fails (entry `workers`) while fewer workers are attached (default 0).
+    pub min_ready: u32,
+    /// Size of the memory the workers share, in KiB.
+    pub capacity_kib: u64,
+}
+
+impl Default for WorkersConfig {
+    fn default() -> WorkersConfig {
+        WorkersConfig { enabled: false, min_ready: 0, capacity_kib: 16384 }
+    }
 }
 
 /// Connection limits and timeouts.
@@ -105,6 +124,7 @@ impl Config {
             shutdown: ShutdownConfig::default(),
             probes: Vec::new(),
             metrics_callback_timeout: Duration::from_secs(2),
+            workers: WorkersConfig::default(),
         }
     }
 
@@ -136,6 +156,14 @@ impl Config {
             let _ = writeln!(y, "  token: {}", quote(token));
         }
         let _ = writeln!(y, "metrics:\n  callback_timeout_ms: {}", ms(self.metrics_callback_timeout));
+        if self.workers != WorkersConfig::default() {
+            let w = &self.workers;
+            let _ = writeln!(
+                y,
+                "workers:\n  enabled: {}\n  min_ready: {}\n  capacity_kib: {}",
+                w.enabled, w.min_ready, w.capacity_kib
+            );
+        }
         if !self.probes.is_empty() {
             y.push_str("probes:\n");
         }
@@ -190,5 +218,15 @@ mod tests {
         let y = c.to_yaml();
         assert!(y.contains("  - name: \"loop\"\n    checks: [alive]\n    type: kick\n    margin_ms: 50\n"), "{y}");
         assert!(y.contains("drain_ms: 5000"), "{y}");
+        assert!(!y.contains("workers:"), "{y}");
+    }
+
+    #[test]
+    fn workers_mode_is_written_when_set() {
+        let mut c = Config::new("svc", "1");
+        c.workers.enabled = true;
+        c.workers.min_ready = 2;
+        let y = c.to_yaml();
+        assert!(y.contains("workers:\n  enabled: true\n  min_ready: 2\n  capacity_kib: 16384\n"), "{y}");
     }
 }

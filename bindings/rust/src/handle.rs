@@ -16,7 +16,7 @@ use std::time::Duration;
 
 type ShutdownFn = Box<dyn FnOnce() + Send>;
 /// Declared probes and their checks; `None` when libhams alone knows them.
-type Declared = Option<Vec<(String, Checks)>>;
+pub(crate) type Declared = Option<Vec<(String, Checks)>>;
 
 /// One health server with its probes, made by the system libhams.
 ///
@@ -59,7 +59,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hams {
-    fn adopt(ptr: *mut hams_sys::hams_t, service_name: String, declared: Declared, owned: bool) -> Hams {
+    pub(crate) fn adopt(ptr: *mut hams_sys::hams_t, service_name: String, declared: Declared, owned: bool) -> Hams {
         Hams {
             ptr,
             life: Arc::default(),

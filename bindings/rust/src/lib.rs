@@ -33,15 +33,19 @@ pub mod logging;
 mod metric;
 mod probe;
 mod vec;
+mod workers;
 
 pub use buckets::{buckets_exponential, buckets_linear, DEFAULT_BUCKETS};
 pub use checks::{Check, Checks};
-pub use config::{Config, Limits, ProbeDecl, ProbeKind, ShutdownConfig, DEFAULT_ADDRESS, DEFAULT_PREFIX};
+pub use config::{
+    Config, Limits, ProbeDecl, ProbeKind, ShutdownConfig, WorkersConfig, DEFAULT_ADDRESS, DEFAULT_PREFIX,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use handle::Hams;
 pub use metric::{Metric, MetricKind, MetricsFn};
 pub use probe::Probe;
 pub use vec::MetricVec;
+pub use workers::{attach, Aggregation};
 
 /// The raw C API this crate calls.
 pub use hams_sys as sys;

@@ -76,6 +76,14 @@ impl MetricVec {
         &self.name
     }
 
+    pub(crate) fn handle(&self) -> &VecHandle {
+        &self.handle
+    }
+
+    pub(crate) fn life(&self) -> &Life {
+        &self.life
+    }
+
     pub fn kind(&self) -> MetricKind {
         self.kind
     }
