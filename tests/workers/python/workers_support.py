@@ -145,15 +145,30 @@ class Server:
             return "\n".join(self.lines)
 
     def stop(self) -> None:
+        """Stops the server (SIGINT), then kills it and whatever child of
+        it outlived it (a worker stuck on its way out must not keep the
+        output pipe open, nor run on after the test)."""
+        kids = children(self.proc.pid) if self.proc.poll() is None else []
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
-                self.proc.wait(10)
+                self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        for pid in kids:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"python" not in f.read():
+                        continue  # gone, and its pid taken by another process
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
         if self.proc.stdin:
-            self.proc.stdin.close()
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
         self._reader.join(5)
-        if self.proc.stdout:
+        if self.proc.stdout and not self._reader.is_alive():
             self.proc.stdout.close()
