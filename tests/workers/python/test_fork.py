@@ -61,6 +61,20 @@ class ForkTest(unittest.TestCase):
         self.assertEqual(r["fork_total_after"], 6.0)
         self.assertEqual(r["child_total_after"], 3.0)
 
+    def test_fork_while_a_hams_thread_logs(self) -> None:
+        # The package routes libhams' records into logging; a fork while a
+        # hams thread is in that callback must not leave the child stuck.
+        for mode in ("plain", "workers"):
+            p = subprocess.run(
+                [PYTHON, os.path.join(APPS, "fork_while_logging.py"), mode],
+                env=child_env(), capture_output=True, timeout=60,
+            )
+            self.assertEqual(p.returncode, 0, p.stderr.decode())
+            r = json.loads(p.stdout.decode().strip().splitlines()[-1])
+            self.assertTrue(r["held"], "no log record reached the handler: the test proves nothing")
+            self.assertEqual(r["child_exit"], 0, f"{mode}: the forked child did not exit")
+            self.assertEqual(r["ready_after"], 200)
+
 
 if __name__ == "__main__":
     unittest.main()

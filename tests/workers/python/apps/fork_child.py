@@ -94,8 +94,20 @@ if workers:
     result["metrics_while_child"] = text
 os.write(w2, b"g")
 os.close(w2)
-_, status = os.waitpid(pid, 0)
-result["child_exit"] = os.waitstatus_to_exitcode(status)
+deadline = time.monotonic() + 10
+while True:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        result["child_exit"] = os.waitstatus_to_exitcode(status)
+        break
+    if time.monotonic() > deadline:
+        # Stuck on its way out (seen: in hams_set_logger, at exit, when a
+        # hams thread was inside the log callback at the fork).
+        result["child_exit"] = "still running 10 s after its work was done: killed"
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        break
+    time.sleep(0.02)
 out_file.seek(0)
 err_file.seek(0)
 result["child_stdout"] = out_file.read().decode("utf-8", "replace")
