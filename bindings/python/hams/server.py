@@ -180,8 +180,8 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
         forked or spawned after this call, join this server with
         :func:`hams.attach` or the handle they inherit; ``/hams/metrics``
         aggregates their metrics and the checks show their probes as
-        ``name@pid``. Only before :meth:`start` and before any probe or
-        metric is registered (``Hams(..., workers=True)`` does it at once)."""
+        ``name@pid``. Only before :meth:`start` and before any metric
+        is registered (``Hams(..., workers=True)`` does it at once)."""
         _workers.set_workers(self._h(), enabled)
         self._workers_parent = self._workers_parent or bool(enabled)
 

@@ -2,7 +2,7 @@
 
 The parent (a gunicorn master, the process that starts uvicorn's workers,
 ...) makes its :class:`~hams.Hams` with ``workers=True`` (or calls
-``set_workers(True)`` before registering anything) and starts it; its
+``set_workers(True)`` before registering metrics) and starts it; its
 ``/hams/metrics`` then shows every worker's metrics, and its checks every
 worker's probes as ``name@pid``. A forked worker keeps using the handle it
 inherited; a spawned one (``multiprocessing`` spawn, an exec'd program)
