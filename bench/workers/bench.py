@@ -91,6 +91,7 @@ class Gunicorn:
         return dt, body.decode("utf-8", "replace")
 
     def stop(self) -> None:
+        kids = children(self.proc.pid)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
@@ -98,6 +99,26 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        for pid in kids:  # a worker stuck on its way out must not outlive the bench
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"gunicorn" in f.read():
+                        os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def children(pid: int) -> List[int]:
+    out = []
+    for d in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+            out.append(int(d))
+    return out
 
 
 def environment(kind: str, series: int, work: str) -> Dict[str, str]:

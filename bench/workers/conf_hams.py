@@ -6,3 +6,4 @@ import hams.gunicorn
 
 hams.gunicorn.configure(service="bench-workers", version="1", drain=0.0)
 control_socket_disable = True
+graceful_timeout = 5

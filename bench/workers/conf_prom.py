@@ -3,6 +3,7 @@
 from prometheus_client import multiprocess
 
 control_socket_disable = True
+graceful_timeout = 5
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
