@@ -7,16 +7,44 @@ use crate::sync::{read, write};
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use std::cell::Cell;
 use std::io::Write;
-use std::sync::{OnceLock, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Receives (level, target, message) of each record.
 pub type LogCallback = Box<dyn Fn(Level, &str, &str) + Send + Sync>;
 
 struct HamsLogger {
-    sink: RwLock<Option<LogCallback>>,
+    /// Held only to copy or replace the callback, never while it runs: a
+    /// `fork()` while another thread is inside the callback would otherwise
+    /// leave the child a lock that nobody will release.
+    sink: RwLock<Option<Arc<LogCallback>>>,
 }
 
 static LOGGER: HamsLogger = HamsLogger { sink: RwLock::new(None) };
+/// Callbacks running now: pid << 32 | count. Tagged with the pid so that a
+/// forked child, whose copy may count a run of a thread it does not have,
+/// starts again from zero instead of waiting for it forever.
+static RUNNING: AtomicU64 = AtomicU64::new(0);
+
+fn running_add(delta: i64) {
+    let pid = u64::from(crate::process::current_pid());
+    let _ = RUNNING.fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| {
+        let count = if v >> 32 == pid { v & 0xffff_ffff } else { 0 };
+        Some(pid << 32 | count.saturating_add_signed(delta))
+    });
+}
+
+/// Waits until no callback of this process is running.
+fn wait_for_runs() {
+    let pid = u64::from(crate::process::current_pid());
+    loop {
+        let v = RUNNING.load(Ordering::Acquire);
+        if v >> 32 != pid || v & 0xffff_ffff == 0 {
+            return;
+        }
+        std::thread::yield_now();
+    }
+}
 /// Whether `LOGGER` became the process's logger (false: another one was there).
 static INSTALLED: OnceLock<bool> = OnceLock::new();
 
@@ -36,13 +64,16 @@ impl Log for HamsLogger {
             return;
         }
         let message = record.args().to_string();
-        match &*read(&self.sink) {
+        running_add(1);
+        let sink = read(&self.sink).clone();
+        match sink {
             Some(callback) => callback(record.level(), record.target(), &message),
             None => {
                 let _ =
                     writeln!(std::io::stderr().lock(), "hams: {}: {}", record.level().as_str().to_lowercase(), message);
             }
         }
+        running_add(-1);
         DELIVERING.with(|d| d.set(false));
     }
 
@@ -66,7 +97,10 @@ pub fn set_sink(callback: Option<LogCallback>, max_level: LevelFilter) -> Result
     if !install_default() {
         return Err(Error::state("another logger is installed in this process; hams logs through it"));
     }
-    *write(&LOGGER.sink) = callback;
+    let old = std::mem::replace(&mut *write(&LOGGER.sink), callback.map(Arc::new));
+    // When this returns the old callback runs no more: its `user` may go.
+    wait_for_runs();
+    drop(old);
     log::set_max_level(max_level);
     Ok(())
 }

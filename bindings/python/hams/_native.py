@@ -46,8 +46,15 @@ _METRICS_FN = ctypes.CFUNCTYPE(None, _vp, _vp)
 _CHECK_FN = ctypes.CFUNCTYPE(ctypes.c_bool, _vp, _vp, ctypes.c_size_t)
 
 
-def _proto(name: str, restype: Any, *argtypes: Any) -> Any:
-    f = getattr(_lib, name)
+def _proto(name: str, restype: Any, *argtypes: Any, optional: bool = False) -> Any:
+    """The C function with its prototype; with ``optional``, None when the
+    library is older than the function (the package then says so on use)."""
+    try:
+        f = getattr(_lib, name)
+    except AttributeError:
+        if optional:
+            return None
+        raise
     f.restype = restype
     f.argtypes = list(argtypes)
     return f
@@ -138,6 +145,12 @@ class _C:
     probe_get = _proto("hams_probe_get", _vp, _vp, _cs)
     probe_free = _proto("hams_probe_free", _int, _vp)
     set_runtime = _proto("hams_set_runtime", _int, _vp, _cs, _cs, _cs)
+    last_error_code = _proto("hams_last_error_code", _int)
+    # Workers mode (libhams 0.2): optional, so that the rest works on 0.1.
+    set_workers = _proto("hams_set_workers", _int, _vp, ctypes.c_bool, optional=True)
+    attach = _proto("hams_attach", _vp, optional=True)
+    gauge_set_aggregation = _proto("hams_gauge_set_aggregation", _int, _vp, _int, optional=True)
+    vec_set_aggregation = _proto("hams_vec_set_aggregation", _int, _vp, _int, optional=True)
 
 
 def version() -> str:

@@ -25,6 +25,7 @@ from ._native import _C, _METRICS_FN, _vp
 from .errors import ERR_INVALID, HamsError, _check, _check_ptr
 from .metric_vecs import CounterVec, GaugeVec, HistogramVec, _strings_array
 from .metrics import Counter, Gauge, Histogram, _make_metrics
+from .workers import Aggregation
 
 LabelsArg = Optional[Union[Mapping[str, str], Iterable[Tuple[str, str]]]]
 
@@ -124,16 +125,47 @@ class _MetricMethods:
         return self._scalar("counter", Counter, CounterVec, name, help, labels, labelnames)  # type: ignore[return-value]
 
     @overload
-    def gauge(self, name: str, help: str = "", *, labels: LabelsArg = None, labelnames: None = None) -> Gauge: ...
+    def gauge(
+        self,
+        name: str,
+        help: str = "",
+        *,
+        labels: LabelsArg = None,
+        labelnames: None = None,
+        aggregation: Optional[Aggregation] = None,
+    ) -> Gauge: ...
 
     @overload
-    def gauge(self, name: str, help: str = "", *, labels: LabelsArg = None, labelnames: Iterable[str]) -> GaugeVec: ...
+    def gauge(
+        self,
+        name: str,
+        help: str = "",
+        *,
+        labels: LabelsArg = None,
+        labelnames: Iterable[str],
+        aggregation: Optional[Aggregation] = None,
+    ) -> GaugeVec: ...
 
     def gauge(
-        self, name: str, help: str = "", *, labels: LabelsArg = None, labelnames: Optional[Iterable[str]] = None
+        self,
+        name: str,
+        help: str = "",
+        *,
+        labels: LabelsArg = None,
+        labelnames: Optional[Iterable[str]] = None,
+        aggregation: Optional[Aggregation] = None,
     ) -> Union[Gauge, GaugeVec]:
-        """A gauge, with a fixed label set if given; with ``labelnames`` a :class:`GaugeVec`."""
-        return self._scalar("gauge", Gauge, GaugeVec, name, help, labels, labelnames)  # type: ignore[return-value]
+        """A gauge, with a fixed label set if given; with ``labelnames`` a
+        :class:`GaugeVec`. ``aggregation`` (workers mode): as its
+        ``set_aggregation``, before any update."""
+        g = self._scalar("gauge", Gauge, GaugeVec, name, help, labels, labelnames)
+        if aggregation is not None:
+            try:
+                g.set_aggregation(aggregation)
+            except BaseException:
+                g.close()
+                raise
+        return g  # type: ignore[no-any-return]
 
     @overload
     def histogram(

@@ -19,6 +19,7 @@ from ._fast_select import _fast
 from ._native import _C
 from .errors import ERR_INVALID, ERR_NULL, ERR_STATE, HamsError, _check, _check_ptr
 from .metrics import Counter, Gauge, Histogram, Metric
+from .workers import Aggregation, _set_aggregation
 
 if TYPE_CHECKING:
     from .server import Hams
@@ -200,6 +201,11 @@ class GaugeVec(MetricVec[Gauge]):
     """Gauges by label values: ``labels(...)`` is a :class:`Gauge`."""
 
     _child = Gauge
+
+    def set_aggregation(self, how: Aggregation) -> None:
+        """In workers mode, how the parent shows these gauges of all its
+        workers (see :meth:`Gauge.set_aggregation`); before the first update."""
+        _set_aggregation(self._live_ptr(), how, "vec_set_aggregation")
 
 
 class HistogramVec(MetricVec[Histogram]):

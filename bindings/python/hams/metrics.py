@@ -11,6 +11,7 @@ from ._fast_select import _fast
 from ._native import _C, _METRICS_FN
 from .errors import ERR_STATE, HamsError, _check, _last_error
 from .logging import _logger
+from .workers import Aggregation, _set_aggregation
 
 if TYPE_CHECKING:
     from .metric_vecs import MetricVec
@@ -110,6 +111,13 @@ class Gauge(Metric):
     """A gauge: a value that goes up and down."""
 
     _kind = "gauge"
+
+    def set_aggregation(self, how: "Aggregation") -> None:
+        """In workers mode, how the parent shows this gauge of all its
+        workers: ``"per_worker"`` (``hams.AGG_PER_WORKER``, the default: a
+        ``pid`` label per worker), ``"sum"``, ``"max"`` or ``"min"``. Before
+        its first update."""
+        _set_aggregation(self._live_ptr(), how, "gauge_set_aggregation")
 
     def set(self, value: float) -> None:
         _check(_C.gauge_set(self._live_ptr(), float(value)), "hams_gauge_set")

@@ -22,6 +22,7 @@ from .logging import _logger
 from .asyncio_methods import _AsyncMethods
 from .metric_methods import _MetricMethods
 from .probes import _F, Probe, _ProbeMethods
+from . import workers as _workers
 from .signals import _NO_SWAP, _sigint_aside, _sigint_restore, _signals_free
 
 _live: "weakref.WeakSet[Hams]" = weakref.WeakSet()
@@ -56,11 +57,25 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
     _handle: Optional[int] = None
     _owned: bool = False
 
-    def __init__(self, service_name: str, service_version: str, *, address: Optional[str] = None) -> None:
+    _worker: bool = False
+    _workers_parent: bool = False
+    _pid: int = 0
+
+    def __init__(
+        self, service_name: str, service_version: str, *, address: Optional[str] = None, workers: bool = False
+    ) -> None:
         name = _cstr(service_name, "service_name")
         ver = _cstr(service_version, "service_version")
         ptr = _check_ptr(_C.new(name, ver), "hams_new")
+        if workers:
+            # Before anything is registered on the handle (hams_set_runtime included).
+            try:
+                _workers.set_workers(ptr, True)
+            except BaseException:
+                _C.free(ptr)
+                raise
         self._adopt(ptr, True)
+        self._workers_parent = workers
         if address is not None:
             try:
                 self.set_address(address)
@@ -79,6 +94,7 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
         self._lock = threading.Lock()  # the handle's swap in close()
         self._signal_lock = threading.Lock()  # handle_signals
         self._metrics_lock = threading.Lock()  # metrics_callback
+        self._pid = os.getpid()  # a forked child sees another: the handle is inherited
         if owned:
             _live.add(self)
             _set_runtime(ptr)
@@ -150,6 +166,32 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
         self._adopt(handle, owned)
         return self
 
+    @classmethod
+    def _attached(cls, ptr: int) -> "Hams":
+        self = cls.__new__(cls)
+        self._worker = True
+        self._adopt(ptr, True)
+        return self
+
+    # -- workers mode ------------------------------------------------------
+
+    def set_workers(self, enabled: bool = True) -> None:
+        """Workers mode (see :mod:`hams.workers`): this process's workers,
+        forked or spawned after this call, join this server with
+        :func:`hams.attach` or the handle they inherit; ``/hams/metrics``
+        aggregates their metrics and the checks show their probes as
+        ``name@pid``. Only before :meth:`start` and before any metric
+        is registered (``Hams(..., workers=True)`` does it at once)."""
+        _workers.set_workers(self._h(), enabled)
+        self._workers_parent = self._workers_parent or bool(enabled)
+
+    @property
+    def worker(self) -> bool:
+        """Whether this is a worker's handle: made by :func:`hams.attach`,
+        or inherited across ``fork()`` from the parent. A worker's handle
+        registers probes and metrics; serving calls raise HamsError."""
+        return self._worker or (self._handle is not None and self._pid != os.getpid())
+
     # -- the server --------------------------------------------------------
 
     @property
@@ -211,6 +253,8 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
         try:
             if self._owned:
                 _C.free(h)
+                if self._workers_parent and self._pid == os.getpid():
+                    _workers._mirror_environment()  # libhams unset HAMS_WORKERS
         finally:
             for p in list(self._probes.values()):
                 p._ptr = None
@@ -227,7 +271,7 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
             _live.discard(self)
 
     def __enter__(self) -> "Hams":
-        if not self.running:
+        if not self.worker and not self.running:
             self.start()
         return self
 
@@ -244,6 +288,8 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
     def __repr__(self) -> str:
         if self._handle is None:
             return "<hams.Hams closed>"
+        if self.worker:
+            return "<hams.Hams worker>"
         state = f"port {_C.port(self._handle)}" if self.running else "stopped"
         return f"<hams.Hams {state}{'' if self._owned else ' borrowed'}>"
 
