@@ -61,6 +61,8 @@ fn first_the_current_states_then_each_change_in_order() {
     assert_eq!([(c.0.as_str(), c.1), (d.0.as_str(), d.1)], [("db", true), ("ready", true)]);
     assert!(h.shutdown());
     let s = next(&rx, Duration::from_millis(100));
+    assert_eq!((s.0.as_str(), s.1, s.2.as_str()), ("shutdown", false, "shutting down"), "the drain began");
+    let s = next(&rx, Duration::from_millis(100));
     assert_eq!((s.0.as_str(), s.1), ("ready", false));
     assert!(s.2.starts_with("shutdown: shutting down"), "{}", s.2);
 }
@@ -100,8 +102,9 @@ fn changes_caused_by_time_arrive_within_100_ms() {
     let late = loop_failed.expect("the kick margin passed").duration_since(kicked);
     assert!(late >= Duration::from_millis(300) && late < Duration::from_millis(400), "told after {late:?}");
     let hung = hung_at.lock().unwrap().expect("the second run started");
+    // `hung` is taken inside the run, a moment after hams started it.
     let late = slow_failed.expect("the run timed out").duration_since(hung);
-    assert!(late >= Duration::from_millis(200) && late < Duration::from_millis(300), "told after {late:?}");
+    assert!(late >= Duration::from_millis(190) && late < Duration::from_millis(300), "told after {late:?}");
     kick.kick().unwrap();
     let t = Instant::now();
     loop {
@@ -189,15 +192,22 @@ fn thresholds_hold_the_state_until_enough_results_in_a_row() {
     let rx = listen(&h);
     let mut db = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(3);
-    while Instant::now() < deadline && db.len() < 4 {
+    while Instant::now() < deadline
+        && db.len() < 4
+        && !db.ends_with(&[(false, "e5".to_string()), (true, String::new())])
+    {
         if let Ok(e) = rx.recv_timeout(Duration::from_millis(100)) {
             if e.0 == "db" {
                 db.push((e.1, e.2));
             }
         }
     }
-    let want = [(false, "not checked yet"), (true, ""), (false, "e5"), (true, "")];
-    assert_eq!(db, want.map(|(b, r)| (b, r.to_string())), "one or two failures stay healthy; three turn it");
+    // Its first run may have passed before the listener was added.
+    if db.first() == Some(&(false, "not checked yet".to_string())) {
+        db.remove(0);
+    }
+    let want = [(true, ""), (false, "e5"), (true, "")];
+    assert_eq!(db[..3], want.map(|(b, r)| (b, r.to_string())), "one or two failures stay healthy; three turn it");
 
     let m = h.probe_manual("m", Checks::READY, true).unwrap();
     m.set_thresholds(2, 2).unwrap();

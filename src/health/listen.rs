@@ -9,7 +9,7 @@
 //! name (coalesced), and a listener that took long is named in the log.
 
 use super::changes;
-use super::decide::{decide, Source};
+use super::decide::{decide, Source, SHUTDOWN};
 use super::exclude::Excludes;
 use super::probe_registry::ProbeRegistry;
 use super::Check;
@@ -88,10 +88,17 @@ impl Listeners {
     }
 }
 
-/// Every probe's state, in registration order, then each check's.
+/// Every probe's state, in registration order, then each check's. Once
+/// the shutdown sequence started, the built-in `shutdown` comes first,
+/// unhealthy: a listener learns that the drain began even when the ready
+/// check was failing already (so that, e.g., a gRPC health service turns
+/// every service NOT_SERVING).
 fn states(reg: &ProbeRegistry, out: &mut Vec<State>) {
     out.clear();
     let now = now_ns();
+    if reg.is_shutting_down() {
+        out.push(State { name: SHUTDOWN.to_string(), healthy: false, reason: "shutting down".to_string() });
+    }
     reg.with_probes(|probes| {
         for p in probes {
             p.with_verdict(now, |v| {
@@ -110,7 +117,10 @@ fn states(reg: &ProbeRegistry, out: &mut Vec<State>) {
                 let mut r = Vec::new();
                 e.verdict.write_reason(&mut r);
                 let what = if e.source == Source::Builtin { "" } else { "probe " };
-                reason = format!("{what}{}: {}", e.name, String::from_utf8_lossy(&r));
+                reason = match String::from_utf8_lossy(&r) {
+                    why if why.is_empty() => format!("{what}{}", e.name),
+                    why => format!("{what}{}: {why}", e.name),
+                };
             }
         });
         out.push(State { name: check.name().to_string(), healthy, reason });
