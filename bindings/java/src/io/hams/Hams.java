@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  *
  * Errors throw {@link HamsException} with hams_last_error()'s text. All
  * methods are thread-safe. Callbacks (checks, shutdown callbacks, the
- * metrics callback) run on hams threads; their upcall stubs live in arenas
+ * metrics callback, status listeners) run on hams threads; their upcall stubs live in arenas
  * owned by this object, released after hams_free ({@link #close}). hams' log
  * records go to the {@link System.Logger} named "hams" (set the system
  * property {@code hams.logging=stderr} to leave them on stderr).
@@ -667,7 +667,8 @@ public final class Hams implements AutoCloseable {
     /**
      * Stops and frees the server with its probes and metrics (their objects
      * become invalid), waiting for callback checks in progress; then releases
-     * the callbacks' upcall stubs. Idempotent. Not from inside a callback.
+     * the callbacks' upcall stubs. Idempotent. Not from inside a check, shutdown
+     * or metrics callback (a status listener may).
      */
     @Override
     public void close() {

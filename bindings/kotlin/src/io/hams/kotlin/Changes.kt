@@ -43,6 +43,7 @@ fun Hams.onEachChange(listener: (Change) -> Unit): Hams =
  */
 fun Hams.changes(): Changes = Changes(this).also { onChange(it::offer) }
 
+/** The stream of [Hams.changes]: iterate it, or [poll] it; [close] ends it. */
 class Changes internal constructor(private val hams: Hams) : Sequence<Change>, AutoCloseable {
     private val lock = ReentrantLock()
     private val arrived = lock.newCondition()
