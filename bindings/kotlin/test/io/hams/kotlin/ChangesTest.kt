@@ -69,9 +69,10 @@ class ChangesTest {
                     disk.update(false, "blip")
                     disk.update(true)
                 }
-                // A turn that stays: told once, with the latest reason.
-                db.update(false, "first")
                 Thread.sleep(300) // hams' listener has told them all
+                // A turn that stays: told once, with its first reason.
+                db.update(false, "first")
+                Thread.sleep(300)
                 db.update(false, "second") // a new reason alone: no change
                 assertEquals(Change("db", false, "first"), changes.poll(5000))
                 assertEquals(Change("ready", false, "probe db: first"), changes.poll(5000))
