@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
  * (a check every 200 ms, timeout 1000 ms). Counter {@code demo_loops_total},
  * vector {@code tck_requests_total}, default-bucket histogram
  * {@code tck_latency_seconds}; the runtime is named by the binding (hams-java).
+ * A status listener prints "change NAME healthy|unhealthy" for each change.
  * Commands on stdin: stop-kicking, start-kicking, fail-disk, heal-disk,
  * invalid-call.
  *
@@ -120,6 +121,8 @@ public final class Demo {
         Probe loop = hams.probeKick("loop", Hams.ALIVE, 1000);
         hams.check("disk", Hams.READY,
                 () -> diskFull ? Check.Result.unhealthy("disk full (tck)") : Check.Result.healthy(), 200, 1000);
+        // The kit's listener scenario: one line for each call of a status listener.
+        hams.onChange((name, healthy, reason) -> say("change " + name + " " + (healthy ? "healthy" : "unhealthy")));
         Metric.Counter loops = hams.counter("demo_loops_total", "Main-loop iterations of the hams demo.");
         hams.onShutdown(() -> say("shutdown callback ran"));
         // A vector and a histogram with the default buckets (the kit's vectors and buckets).

@@ -6,7 +6,8 @@
 // (kick, alive, margin 1000 ms, kicked every 100 ms), disk (a check every
 // 200 ms, timeout 1000 ms). Counter demo_loops_total, vector tck_requests_total,
 // default-bucket histogram tck_latency_seconds; runtime named by hamsFromYaml
-// (hams-kotlin). Commands on stdin:
+// (hams-kotlin). A status listener prints "change NAME healthy|unhealthy" for
+// each change. Commands on stdin:
 // stop-kicking, start-kicking, fail-disk, heal-disk, invalid-call.
 // As in the Java demo, the JVM owns SIGTERM: a shutdown hook runs hams'
 // shutdown sequence and halts with status 0.
@@ -120,6 +121,8 @@ fun main(args: Array<String>) {
     val warmup = hams.manualProbe("warmup", checks = Checks.READY + Checks.STARTUP).update(false, "warming up")
     val loop = hams.kickProbe("loop", marginMs = 1000)
     hams.healthCheck("disk", intervalMs = 200, timeoutMs = 1000) { if (diskFull) "disk full (tck)" else null }
+    // The kit's listener scenario: one line for each call of a status listener.
+    hams.onChange { name, healthy, _ -> say("change $name ${if (healthy) "healthy" else "unhealthy"}") }
     val loops = hams.counter("demo_loops_total", "Main-loop iterations of the hams demo.")
     hams.onShutdown { say("shutdown callback ran") }
     // A vector and a histogram with the default buckets (the kit's vectors and buckets).

@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  *
  * Errors throw {@link HamsException} with hams_last_error()'s text. All
  * methods are thread-safe. Callbacks (checks, shutdown callbacks, the
- * metrics callback) run on hams threads; their upcall stubs live in arenas
+ * metrics callback, status listeners) run on hams threads; their upcall stubs live in arenas
  * owned by this object, released after hams_free ({@link #close}). hams' log
  * records go to the {@link System.Logger} named "hams" (set the system
  * property {@code hams.logging=stderr} to leave them on stderr).
@@ -75,6 +75,7 @@ public final class Hams implements AutoCloseable {
     /** Upcall stubs of shutdown and metrics callbacks. */
     private final Arena arena = Arena.ofShared();
     private final List<Arena> later = new ArrayList<>();
+    private final Listeners listeners = new Listeners();
     private final Map<String, Probe> probes = new ConcurrentHashMap<>();
     private final Set<Metric> metrics = ConcurrentHashMap.newKeySet();
     private final Set<MetricVec<?>> vecs = ConcurrentHashMap.newKeySet();
@@ -358,6 +359,41 @@ public final class Hams implements AutoCloseable {
         buf.set(java.lang.foreign.ValueLayout.JAVA_BYTE, n, (byte) 0);
     }
 
+    // ------------------------------------------------------------- listeners
+
+    /**
+     * Adds a status listener: {@code l} is told, on hams' listener thread,
+     * each time a check ("alive", "ready", "startup") or a probe turns healthy
+     * or unhealthy, a probe's change before the changes of the checks it
+     * causes; first once with the current state of every probe (in the order
+     * registered), then alive, ready, startup. Changes caused by time alone
+     * (a kick probe's margin passing) come within 100 ms. A slow listener gets
+     * the latest state of each name that changed meanwhile. It may call any
+     * method, {@link #close} included; an exception it throws is logged.
+     * Listeners stay until {@link #close}.
+     */
+    public Hams onChange(ChangeListener l) {
+        Objects.requireNonNull(l, "listener");
+        enter();
+        try {
+            MemorySegment stub = listeners.stub(this, l);
+            Native.check((int) Native.ON_CHANGE.invokeExact(ptr, stub, MemorySegment.NULL), "hams_on_change");
+        } catch (Throwable t) {
+            throw HamsException.rethrow(t);
+        } finally {
+            exit();
+        }
+        return this;
+    }
+
+    /**
+     * Whether {@code check} ({@link #ALIVE}, {@link #READY} or {@link #STARTUP},
+     * one of them) passes now, as /hams/&lt;check&gt; would answer.
+     */
+    public boolean checkState(int check) {
+        return call("hams_check_state", a -> (int) Native.CHECK_STATE.invokeExact(ptr, check)) == 1;
+    }
+
     // --------------------------------------------------------------- metrics
 
     private static MemorySegment labels(Arena a, Map<String, String> labels) {
@@ -631,7 +667,8 @@ public final class Hams implements AutoCloseable {
     /**
      * Stops and frees the server with its probes and metrics (their objects
      * become invalid), waiting for callback checks in progress; then releases
-     * the callbacks' upcall stubs. Idempotent. Not from inside a callback.
+     * the callbacks' upcall stubs. Idempotent. Not from inside a check, shutdown
+     * or metrics callback (a status listener may).
      */
     @Override
     public void close() {
@@ -653,6 +690,7 @@ public final class Hams implements AutoCloseable {
             later.clear();
         }
         arena.close();
+        listeners.close(this);
     }
 
     public boolean isClosed() {

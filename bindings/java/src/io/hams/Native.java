@@ -124,12 +124,17 @@ final class Native {
     static final MethodHandle PROBE_KICK = fn("hams_probe_kick", f(JAVA_INT, ADDRESS));
     static final MethodHandle PROBE_GET = fn("hams_probe_get", f(ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle PROBE_FREE = fn("hams_probe_free", f(JAVA_INT, ADDRESS));
+    static final MethodHandle PROBE_SET_THRESHOLDS =
+            fn("hams_probe_set_thresholds", f(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    static final MethodHandle ON_CHANGE = fn("hams_on_change", f(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle CHECK_STATE = fn("hams_check_state", f(JAVA_INT, ADDRESS, JAVA_INT));
 
     /** Signatures of the callbacks hams calls. */
     static final FunctionDescriptor CHECK_FN = FunctionDescriptor.of(JAVA_BOOLEAN, ADDRESS, ADDRESS, JAVA_LONG);
     static final FunctionDescriptor SHUTDOWN_FN = FunctionDescriptor.ofVoid(ADDRESS);
     static final FunctionDescriptor LOG_FN = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, ADDRESS, ADDRESS);
     static final FunctionDescriptor METRICS_FN = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS);
+    static final FunctionDescriptor CHANGE_FN = FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_BOOLEAN, ADDRESS);
 
     /** A NUL-terminated C string (or NULL) decoded as UTF-8. */
     static String string(MemorySegment p) {

@@ -70,6 +70,34 @@ public final class Probe {
     }
 
     /**
+     * Makes a manual or check probe tolerate blips: it turns unhealthy only
+     * after {@code failures} failed results in a row, and healthy again after
+     * {@code successes} good ones (both at least 1; 1 and 1 by default). A
+     * check run that passes its timeout fails the probe at once.
+     */
+    public Probe setThresholds(int failures, int successes) {
+        if (failures < 1 || successes < 1) {
+            throw new HamsException("thresholds must be at least 1 (failures " + failures + ", successes "
+                    + successes + ")", HamsException.ERR_INVALID, "hams_probe_set_thresholds");
+        }
+        owner.enter();
+        try {
+            guard.enter();
+            try {
+                Native.check((int) Native.PROBE_SET_THRESHOLDS.invokeExact(ptr, failures, successes),
+                        "hams_probe_set_thresholds");
+            } catch (Throwable t) {
+                throw HamsException.rethrow(t);
+            } finally {
+                guard.exit();
+            }
+        } finally {
+            owner.exit();
+        }
+        return this;
+    }
+
+    /**
      * Unregisters and frees the probe. For a check probe this waits for a run
      * in progress (unless called from inside it); the check is never run after.
      */

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.TestFactory;
  * Tests of the Java binding over real servers on 127.0.0.1:0, on JUnit 5:
  * {@code bindings/java/run.sh}. Each {@code test(name, body)} is one dynamic
  * test of {@link #tests()}, run in the order written (the metric vector tests
- * of {@link MetricVecTest} last).
+ * of {@link MetricVecTest}, then the listener tests of {@link ListenerTest}, last).
  */
 public final class HamsTest {
     interface Body {
@@ -514,6 +514,7 @@ public final class HamsTest {
         });
 
         MetricVecTest.run();
+        ListenerTest.run();
         return List.copyOf(tests);
     }
 }
