@@ -732,7 +732,7 @@ class Hams extends EventEmitter {
   /** Whether `which` ('alive', 'ready', 'startup', or ALIVE, READY, STARTUP) passes now, as /hams/<check> answers. */
   checkState(which) {
     const bit = typeof which === 'string' ? CHECK_BITS[which.toLowerCase()] : which;
-    if (bit === undefined) throw new HamsError(`unknown check "${which}" (alive, ready, startup)`, -2, null);
+    if (!Number.isInteger(bit) || bit < 0) throw new HamsError(`unknown check "${which}" (alive, ready, startup)`, -2, null);
     const fn = needs(C.checkState, 'hams_check_state');
     return check(fn(this._handle(), bit), 'hams_check_state') === 1;
   }

@@ -142,7 +142,9 @@ test('checkState: names and bits, as the endpoints answer', async () => {
     db.set(true);
     assert.equal(h.checkState(Hams.READY), true);
     assert.equal(await status(h.port, '/hams/ready'), 200);
-    assert.throws(() => h.checkState('everything'), (e) => e instanceof HamsError && e.code === -2);
+    for (const bad of ['everything', null, 2.5, -1]) {
+      assert.throws(() => h.checkState(bad), (e) => e instanceof HamsError && e.code === -2, String(bad));
+    }
     assert.throws(() => h.checkState(Hams.ALIVE | Hams.READY), (e) => e instanceof HamsError && e.codeName === 'HAMS_ERR_INVALID');
   } finally {
     h.close();
