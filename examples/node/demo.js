@@ -12,7 +12,8 @@
  * vector counter `tck_requests_total` {path, code} (/a 200 twice, /b 500 once)
  * and default-bucket histogram `tck_latency_seconds` (one observation, 0.3);
  * /hams/version names "Node.js vX.Y.Z", "hams-node" and the package version
- * (the binding sets them). Commands on
+ * (the binding sets them). A status listener prints "hams demo: change
+ * <name> <healthy|unhealthy>" for each state it is told. Commands on
  * stdin: stop-kicking, start-kicking, fail-disk, heal-disk, invalid-call.
  * SIGTERM/SIGINT are handled by hams (handleSignals(true)): readiness fails
  * at once, after --drain-ms the shutdown callback runs, then the demo exits 0.
@@ -95,6 +96,8 @@ function main() {
     intervalMs: 200,
     timeoutMs: 1000,
   });
+  // The kit's status listener: one line per call (every state first, then each change).
+  hams.on('change', (name, healthy) => say(`change ${name} ${healthy ? 'healthy' : 'unhealthy'}`));
   const loops = hams.counter('demo_loops_total', 'Main-loop iterations of the hams demo.');
   tckMetrics(hams);
   hams.onShutdown(() => say('shutdown callback ran'));

@@ -2,6 +2,7 @@
 // package's hand-written hams.d.ts (tests/bindings/node-package.sh checks it
 // once more against the packed and installed package).
 import { AGG_MAX, Hams, HamsError, attach, linearBuckets, setLogger, type CounterVec, type Histogram } from 'hams';
+import { bridgeHealth, type HealthStatusSink } from 'hams/grpc';
 
 setLogger('console', 'info');
 
@@ -28,6 +29,9 @@ native.observe(0.3);
 const inflight = hams.gauge({ name: 'inflight', help: 'Requests in flight.', labelNames: ['pool'] });
 inflight.labels({ pool: 'main' }).set(3).add(-1);
 
+db.setThresholds(3, 1); // one failed ping is a blip
+hams.on('change', (name, healthy, reason) => console.log(`${name} ${healthy ? 'healthy' : `unhealthy: ${reason}`}`));
+hams.on('shuttingDown', () => console.log(`draining (alive passes: ${hams.checkState('alive')})`));
 hams.onShutdown(() => console.log('drained'));
 hams.on('shutdown', () => hams.close());
 hams.handleSignals(true);
@@ -46,6 +50,11 @@ const timer = setInterval(() => {
   loop.kick();
   if (hams.wait(0)) clearInterval(timer);
 }, 1000);
+
+// The gRPC health service (with @grpc/grpc-js: bridgeHealth(hams).addToServer(server)).
+export function grpcHealth(sink: HealthStatusSink): HealthStatusSink {
+  return bridgeHealth(hams, sink);
+}
 
 // Workers mode (see examples/node/cluster.js): the primary, or a worker joining it.
 export function clusterHams(primary: boolean): Hams {
