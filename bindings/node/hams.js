@@ -741,8 +741,9 @@ class Hams extends EventEmitter {
    * Whether the shutdown sequence has started: shutdown() was called, or
    * the 'ready' check turned unhealthy for it (a signal handled by hams),
    * or the sequence is done. Set before 'shuttingDown' is emitted. Without
-   * a 'change' listener or an onShutdown callback, a shutdown that hams
-   * started from a signal is not seen.
+   * a 'change' listener (which hams tells 'shutdown' when the sequence
+   * starts) or an onShutdown callback, a shutdown that hams started from a
+   * signal is not seen.
    */
   get shuttingDown() {
     return this._shuttingDown || this._shutdownRan;
@@ -777,8 +778,11 @@ class Hams extends EventEmitter {
 
   _changed(name, healthy, reason) {
     if (this._ptr === null) return;
-    // The contract's reason while the sequence runs (for a signal hams handled).
-    if (name === 'ready' && !healthy && reason.startsWith('shutdown:')) this._markShuttingDown();
+    // hams reports its built-in 'shutdown' when the sequence starts (also
+    // for a signal it handled, and when ready was failing already).
+    if ((name === 'shutdown' || (name === 'ready' && reason.startsWith('shutdown:'))) && !healthy) {
+      this._markShuttingDown();
+    }
     this.emit('change', name, healthy, reason);
   }
 
