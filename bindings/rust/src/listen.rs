@@ -51,7 +51,12 @@ fn text(s: *const c_char) -> Cow<'static, str> {
 
 /// libhams' `hams_change_fn` for a `ListenerRef`. A panic is caught here:
 /// it must not unwind into C.
-pub(crate) unsafe extern "C" fn run_change(user: *mut c_void, name: *const c_char, healthy: bool, reason: *const c_char) {
+pub(crate) unsafe extern "C" fn run_change(
+    user: *mut c_void,
+    name: *const c_char,
+    healthy: bool,
+    reason: *const c_char,
+) {
     let ptr = user as *const Listener;
     // SAFETY: `user` is a live ListenerRef's pointer (the Hams keeps its
     // reference while libhams may start a call); this call takes its own.

@@ -95,7 +95,9 @@ impl Probe {
     /// `successes` good ones (both at least 1; 1 and 1 by default).
     pub fn set_thresholds(&self, failures: u32, successes: u32) -> Result<()> {
         // SAFETY: a live probe handle.
-        self.life.with(|| check(unsafe { hams_sys::hams_probe_set_thresholds(self.ptr, failures, successes) })).transpose()?;
+        self.life
+            .with(|| check(unsafe { hams_sys::hams_probe_set_thresholds(self.ptr, failures, successes) }))
+            .transpose()?;
         Ok(())
     }
 
