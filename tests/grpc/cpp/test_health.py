@@ -159,7 +159,47 @@ def main():
             proc.wait()
 
 
+def shutdown_while_not_ready():
+    """Ready failing already when the shutdown starts: no change of ready
+    tells the listener, so alive and startup turn NOT_SERVING when the
+    drain is over (the bridge's shutdown callback), before gRPC stops."""
+    binary = sys.argv[1]
+    proc = subprocess.Popen([binary, "--address", "127.0.0.1:0", "--grpc-address", "127.0.0.1:0",
+                             "--drain-ms", "300"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    killer = threading.Timer(60, proc.kill)
+    killer.start()
+    try:
+        m = re.search(r"grpc port (\d+)", proc.stdout.readline())
+        if not m:
+            check(False, "the server starts")
+            return
+        channel = grpc.insecure_channel(f"127.0.0.1:{m.group(1)}")
+        grpc.channel_ready_future(channel).result(timeout=10)
+        stub = health_pb2_grpc.HealthStub(channel)
+        ready, alive = Watch(stub, ""), Watch(stub, "alive")
+        check(alive.next()[1] == SERVING and ready.next()[1] == SERVING, "second server: serving")
+        proc.stdin.write("fail-db\n")
+        proc.stdin.flush()
+        check(ready.until(NOT_SERVING) is not None, 'second server: not ready, Watch("") NOT_SERVING')
+        proc.stdin.write("shutdown\n")
+        proc.stdin.flush()
+        check(alive.until(NOT_SERVING, within=5) is not None,
+              'shutdown while not ready: Watch("alive") NOT_SERVING after the drain at the latest')
+        try:
+            rc = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            rc = "still running 10 s later"
+        check(rc == 0, "second server: stops after the drain", f"exit status {rc}")
+        channel.close()
+    finally:
+        killer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 if __name__ == "__main__":
     main()
+    shutdown_while_not_ready()
     print(f"grpc-cpp: {passed} passed, {failed} failed")
     sys.exit(1 if failed or not passed else 0)
