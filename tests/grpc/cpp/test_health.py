@@ -34,7 +34,7 @@ def check(ok, what, detail=""):
     global passed, failed
     if ok:
         passed += 1
-        print(f"ok   {what}")
+        print(f"ok   {what} {detail}".rstrip())
     else:
         failed += 1
         print(f"FAIL {what} {detail}".rstrip())
@@ -106,9 +106,10 @@ def main():
         stub = health_pb2_grpc.HealthStub(channel)
 
         def send(cmd):
+            t = time.monotonic()
             proc.stdin.write(cmd + "\n")
             proc.stdin.flush()
-            return time.monotonic()
+            return t
 
         for service in ("", "ready", "alive", "startup"):
             check(status(stub, service) == "SERVING", f'Check("{service}") SERVING when ready', status(stub, service))
