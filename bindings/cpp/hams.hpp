@@ -22,6 +22,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -98,6 +99,11 @@ public:
 
     void set(bool healthy, const char *reason = nullptr) { detail::check(hams_probe_set(p_, healthy, reason)); }
     void kick() { detail::check(hams_probe_kick(p_)); }
+    // Manual and callback probes: turn unhealthy only after `failures` failed
+    // results in a row, healthy again after `successes` good ones (both >= 1).
+    void set_thresholds(uint32_t failures, uint32_t successes) {
+        detail::check(hams_probe_set_thresholds(p_, failures, successes));
+    }
     // Gives the handle back to its server (which frees it with itself).
     hams_probe_t *release() noexcept { return std::exchange(p_, nullptr); }
 
@@ -228,6 +234,11 @@ struct check_result {
     std::string reason;
 };
 
+// A status listener: a check ("alive", "ready", "startup") or probe turned
+// healthy or unhealthy; `reason` is empty when healthy. Both views are valid
+// only during the call.
+using change_fn = std::function<void(std::string_view name, bool healthy, std::string_view reason)>;
+
 // One health server. Destruction stops and frees it, after the probes and
 // metrics this object handed out have been destroyed or released.
 class server {
@@ -287,6 +298,16 @@ public:
                                                            static_cast<uint64_t>(interval.count()),
                                                            static_cast<uint64_t>(timeout.count()))));
     }
+
+    // Adds a status listener (hams_on_change(3)): called on a hams thread,
+    // first once with the state of every probe and check, then on each
+    // change. It may call the server, and even destroy it.
+    void on_change(change_fn fn) {
+        auto &slot = state_->listeners.emplace_back(std::make_shared<change_fn>(std::move(fn)));
+        detail::check(hams_on_change(get(), &server::run_change, &slot));
+    }
+    // Whether a check (HAMS_ALIVE, HAMS_READY or HAMS_STARTUP) passes now.
+    bool check_state(unsigned check) const { return detail::check(hams_check_state(get(), check)) == 1; }
 
     void on_shutdown(std::function<void()> fn) {
         auto &slot = state_->shutdowns.emplace_back(std::move(fn));
@@ -355,6 +376,7 @@ private:
     struct callbacks {
         std::list<std::function<check_result()>> checks;
         std::list<std::function<void()>> shutdowns;
+        std::list<std::shared_ptr<change_fn>> listeners;
     };
     std::unique_ptr<callbacks> state_ = std::make_unique<callbacks>();
     std::unique_ptr<hams_t, deleter> h_;
@@ -378,6 +400,15 @@ private:
             return false;
         } catch (...) {
             return false;
+        }
+    }
+    static void run_change(void *user, const char *name, bool healthy, const char *reason) {
+        // A copy: a listener that destroys its server (hams_free then returns
+        // at once) destroys the list, not the function it is running.
+        std::shared_ptr<change_fn> fn = *static_cast<std::shared_ptr<change_fn> *>(user);
+        try {
+            (*fn)(name != nullptr ? name : "", healthy, reason != nullptr ? reason : "");
+        } catch (...) {  // never let an exception cross into C
         }
     }
     static void run_shutdown(void *user) {

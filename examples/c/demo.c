@@ -91,6 +91,16 @@ static void on_shutdown(void *user) {
     fflush(stdout);
 }
 
+/* The status listener: one line per change of a check or probe (and first
+ * one per current state), on a hams thread. */
+static void on_change(void *user, const char *name, bool healthy,
+                      const char *reason) {
+    (void)user;
+    (void)reason;
+    printf("hams demo: change %s %s\n", name, healthy ? "healthy" : "unhealthy");
+    fflush(stdout);
+}
+
 static void usage(const char *argv0) {
     fprintf(stderr,
             "usage: %s [--address HOST:PORT] [--warmup-ms N] [--run-ms N]\n"
@@ -397,6 +407,8 @@ int main(int argc, char **argv) {
     if (loops == NULL) die_hams("hams_counter_new(demo_loops_total)");
     if (hams_on_shutdown(h, on_shutdown, NULL) != HAMS_OK)
         die_hams("hams_on_shutdown");
+    if (hams_on_change(h, on_change, NULL) != HAMS_OK)
+        die_hams("hams_on_change");
     tck_metrics(h);
     /* A C program is native: naming the runtime is optional; the demo does. */
     if (hams_set_runtime(h, "C11", "libhams", hams_version()) != HAMS_OK)

@@ -32,6 +32,11 @@ int main(int argc, char **argv) {
             std::chrono::milliseconds(200), std::chrono::milliseconds(1000));
         auto loops = h.counter("demo_loops_total", "Main-loop iterations of the demo.");
         h.on_shutdown([] { std::printf("hams demo: shutdown callback ran\n"); std::fflush(stdout); });
+        h.on_change([](std::string_view name, bool healthy, std::string_view) {
+            std::printf("hams demo: change %.*s %s\n", static_cast<int>(name.size()), name.data(),
+                        healthy ? "healthy" : "unhealthy");
+            std::fflush(stdout);
+        });
         // The kit's vector counter and default-bucket histogram, known values.
         auto requests = h.counter_vec("tck_requests_total", "Requests by path and code (tck).", {"path", "code"});
         requests.with({"/a", "200"}).inc();

@@ -35,6 +35,10 @@ fn main() -> Result<(), hams::Error> {
     })?;
     let loops = h.counter("demo_loops_total", "Main-loop iterations of the demo.", &[])?;
     h.on_shutdown(|| println!("hams demo: shutdown callback ran"))?;
+    // One line per change of a check or probe (println! flushes stdout's line).
+    h.on_change(|name, healthy, _reason| {
+        println!("hams demo: change {name} {}", if healthy { "healthy" } else { "unhealthy" });
+    })?;
     // The kit's vector counter and default-bucket histogram, known values.
     let requests = h.counter_vec("tck_requests_total", "Requests by path and code (tck).", &["path", "code"])?;
     requests.with(&["/a", "200"])?.add(1.0)?;

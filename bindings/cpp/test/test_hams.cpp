@@ -14,6 +14,8 @@
 
 #include <atomic>
 #include <cstdio>
+#include <mutex>
+#include <vector>
 #include <string>
 #include <thread>
 
@@ -360,6 +362,123 @@ void test_workers() {
     EXPECT(sample(get(h.port(), "/hams/metrics").body, "cpp_jobs_total{queue=\"mail\"}") == 3);
 }
 
+struct change {
+    std::string name;
+    bool healthy;
+    std::string reason;
+};
+
+// What a listener was told, shared with the thread it runs on.
+struct changes {
+    std::mutex mu;
+    std::vector<change> seen;
+    void add(std::string_view name, bool healthy, std::string_view reason) {
+        std::lock_guard<std::mutex> lock(mu);
+        seen.push_back({std::string(name), healthy, std::string(reason)});
+    }
+    // The index of the first change at or after `from` of name to healthy, or -1.
+    int find(size_t from, const char *name, bool healthy) {
+        std::lock_guard<std::mutex> lock(mu);
+        for (size_t i = from; i < seen.size(); i++)
+            if (seen[i].name == name && seen[i].healthy == healthy) return static_cast<int>(i);
+        return -1;
+    }
+    size_t size() {
+        std::lock_guard<std::mutex> lock(mu);
+        return seen.size();
+    }
+    change at(size_t i) {
+        std::lock_guard<std::mutex> lock(mu);
+        return seen.at(i);
+    }
+};
+
+void test_listener() {
+    auto seen = std::make_shared<changes>();
+    hamspp::server h("cpp-listen", "1.0");
+    auto db = h.probe_manual("db", HAMS_READY, true);
+    h.on_change([seen](std::string_view name, bool healthy, std::string_view reason) {
+        seen->add(name, healthy, reason);
+    });
+    // First the current state of every probe, then alive, ready, startup.
+    EXPECT(eventually([&] { return seen->size() >= 4; }));
+    const char *first[] = {"db", "alive", "ready", "startup"};
+    for (size_t i = 0; i < 4 && i < seen->size(); i++) EXPECT(seen->at(i).name == first[i] && seen->at(i).healthy);
+    size_t from = seen->size();
+    db.set(false, "connection refused");
+    EXPECT(eventually([&] { return seen->find(from, "ready", false) >= 0; }));
+    int p = seen->find(from, "db", false), r = seen->find(from, "ready", false);
+    EXPECT(p >= 0 && p < r);
+    if (r >= 0) EXPECT(seen->at(static_cast<size_t>(r)).reason == "probe db: connection refused");
+    EXPECT(!h.check_state(HAMS_READY));
+    EXPECT(h.check_state(HAMS_ALIVE) && h.check_state(HAMS_STARTUP));
+    try {
+        h.check_state(HAMS_READY | HAMS_ALIVE);
+        EXPECT(!"check_state of two checks throws");
+    } catch (const hamspp::error &e) {
+        EXPECT(e.code() == HAMS_ERR_INVALID);
+    }
+
+    // Thresholds: two failures in a row are tolerated, the third turns it.
+    from = seen->size();
+    db.set(true);
+    db.set_thresholds(3, 1);
+    EXPECT(h.check_state(HAMS_READY));
+    // Told before the next change (or both would coalesce into none).
+    EXPECT(eventually([&] { return seen->find(from, "ready", true) >= 0; }));
+    from = seen->size();
+    db.set(false, "a");
+    db.set(false, "b");
+    EXPECT(h.check_state(HAMS_READY));
+    db.set(false, "c");
+    EXPECT(!h.check_state(HAMS_READY));
+    EXPECT(eventually([&] { return seen->find(from, "db", false) >= 0; }));
+    int c = seen->find(from, "db", false);
+    if (c >= 0) EXPECT(seen->at(static_cast<size_t>(c)).reason == "c");
+    try {
+        db.set_thresholds(0, 1);
+        EXPECT(!"a threshold of 0 throws");
+    } catch (const hamspp::error &e) {
+        EXPECT(e.code() == HAMS_ERR_INVALID);
+    }
+    auto loop = h.probe_kick("loop", HAMS_ALIVE, std::chrono::milliseconds(1000));
+    try {
+        loop.set_thresholds(2, 2);
+        EXPECT(!"thresholds of a kick probe throw");
+    } catch (const hamspp::error &e) {
+        EXPECT(e.code() == HAMS_ERR_INVALID);
+    }
+
+    // An exception in a listener stays in the wrapper.
+    h.on_change([](std::string_view, bool, std::string_view) { throw std::runtime_error("listener"); });
+    from = seen->size();
+    db.set(true);
+    EXPECT(eventually([&] { return seen->find(from, "ready", true) >= 0; }));
+}
+
+// A listener may destroy its own server: the function it runs stays alive.
+void test_listener_destroys_server() {
+    auto holder = std::make_shared<std::unique_ptr<hamspp::server>>(std::make_unique<hamspp::server>("cpp-free", "1"));
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    auto after = std::make_shared<std::atomic<int>>(0);
+    auto probe = (*holder)->probe_manual("bye", HAMS_READY, true);
+    probe.release();  // owned by the server, freed with it
+    hamspp::server &h = **holder;
+    h.on_change([holder, done, after, keep = std::string("a capture that must outlive the call")](
+                    std::string_view name, bool healthy, std::string_view) {
+        if (*done) (*after)++;
+        if (name == "bye" && !healthy && !*done) {
+            holder->reset();  // destroys the server and this function's list
+            *done = keep.size() > 0;
+        }
+    });
+    EXPECT(eventually([&] { return h.check_state(HAMS_STARTUP); }));
+    hams_probe_set(hams_probe_get(h.get(), "bye"), false, "go");
+    EXPECT(eventually([&] { return done->load(); }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT(*after == 0);
+}
+
 }  // namespace
 
 int main() {
@@ -373,6 +492,8 @@ int main() {
         test_configuration_and_shutdown();
         test_runtime();
         test_workers();
+        test_listener();
+        test_listener_destroys_server();
     } catch (const hamspp::error &e) {
         failed++;
         std::printf("FAIL: uncaught hamspp::error: %s (code %d)\n", e.what(), e.code());

@@ -81,6 +81,11 @@ pub type hams_vec_t = hams_vec;
 
 /// A shutdown callback: called once, on a hams thread, after the drain.
 pub type hams_shutdown_fn = Option<unsafe extern "C" fn(user: *mut c_void)>;
+/// A status listener: `name` is a check ("alive", "ready", "startup") or a
+/// probe that turned healthy or unhealthy; `reason` is "" when healthy. Both
+/// strings are valid only during the call.
+pub type hams_change_fn =
+    Option<unsafe extern "C" fn(user: *mut c_void, name: *const c_char, healthy: bool, reason: *const c_char)>;
 /// Receives one log record (`level` 1 error .. 5 trace), from any hams thread.
 pub type hams_log_fn =
     Option<unsafe extern "C" fn(user: *mut c_void, level: c_int, target: *const c_char, message: *const c_char)>;
@@ -118,6 +123,8 @@ extern "C" {
     pub fn hams_wait(h: *mut hams_t, timeout_ms: i64) -> c_int;
     pub fn hams_handles_signals(h: *const hams_t) -> c_int;
     pub fn hams_handle_signals(h: *mut hams_t, on: bool) -> c_int;
+    pub fn hams_on_change(h: *mut hams_t, callback: hams_change_fn, user: *mut c_void) -> c_int;
+    pub fn hams_check_state(h: *mut hams_t, check: c_uint) -> c_int;
     pub fn hams_set_logger(callback: hams_log_fn, user: *mut c_void, max_level: c_int) -> c_int;
 
     pub fn hams_counter_new(h: *mut hams_t, name: *const c_char, help: *const c_char) -> *mut hams_metric_t;
@@ -221,6 +228,7 @@ extern "C" {
         interval_ms: u64,
         timeout_ms: u64,
     ) -> *mut hams_probe_t;
+    pub fn hams_probe_set_thresholds(p: *mut hams_probe_t, failures: u32, successes: u32) -> c_int;
     pub fn hams_probe_set(p: *mut hams_probe_t, healthy: bool, reason: *const c_char) -> c_int;
     pub fn hams_probe_kick(p: *mut hams_probe_t) -> c_int;
     pub fn hams_probe_get(h: *mut hams_t, name: *const c_char) -> *mut hams_probe_t;

@@ -29,6 +29,7 @@ const TYPES: &[(&str, &str)] = &[
     ("hams_metrics_buffer_t *", "*mut hams_metrics_buffer_t"),
     ("hams_vec_t *", "*mut hams_vec_t"),
     ("hams_shutdown_fn", "hams_shutdown_fn"),
+    ("hams_change_fn", "hams_change_fn"),
     ("hams_log_fn", "hams_log_fn"),
     ("hams_metrics_fn", "hams_metrics_fn"),
     ("hams_check_fn", "hams_check_fn"),

@@ -28,7 +28,7 @@ impl Check {
         Check::ALL.into_iter().find(|c| c.name() == name)
     }
 
-    fn bit(self) -> u32 {
+    pub(crate) fn bit(self) -> u32 {
         match self {
             Check::Alive => hams_sys::HAMS_ALIVE,
             Check::Ready => hams_sys::HAMS_READY,

@@ -1,10 +1,11 @@
 //! `Hams`: one health server, a `hams_t` of the system libhams.
 
-use crate::checks::Checks;
+use crate::checks::{Check, Checks};
 use crate::config::Config;
 use crate::error::{c_string, check, check_ptr, Error, Result};
 use crate::labels::CStrings;
 use crate::life::Life;
+use crate::listen::{run_change, ListenerRef};
 use crate::metric::{run_metrics, Metric, MetricKind, MetricsFn, MetricsSlot, Target};
 use crate::probe::{run_check, CheckSlot, Probe};
 use crate::vec::MetricVec;
@@ -48,6 +49,8 @@ pub struct Hams {
     #[allow(clippy::vec_box)]
     shutdown_fns: Mutex<Vec<Box<Mutex<Option<ShutdownFn>>>>>,
     metrics_fn: Mutex<Option<Box<MetricsSlot>>>,
+    /// Status listeners, which libhams keeps until the handle is freed.
+    listeners: Mutex<Vec<ListenerRef>>,
 }
 
 // SAFETY: every libhams function is thread-safe.
@@ -70,6 +73,7 @@ impl Hams {
             owned_names: Mutex::default(),
             shutdown_fns: Mutex::default(),
             metrics_fn: Mutex::default(),
+            listeners: Mutex::default(),
         }
     }
 
@@ -259,6 +263,35 @@ impl Hams {
         let ms = timeout.map_or(-1, |t| i64::try_from(t.as_millis()).unwrap_or(i64::MAX));
         // SAFETY: a live handle.
         unsafe { hams_sys::hams_wait(self.ptr, ms) == 1 }
+    }
+
+    /// Adds a status listener, called on a libhams thread: first once with
+    /// the state of every probe, then of `alive`, `ready` and `startup`; then
+    /// `f(name, healthy, reason)` for each check or probe that turns healthy
+    /// or unhealthy (a probe's change before the checks it turns; `reason` is
+    /// "" when healthy). It may call hams, and drop this `Hams`. Listeners
+    /// stay until the server is freed.
+    pub fn on_change(&self, f: impl FnMut(&str, bool, &str) + Send + 'static) -> Result<()> {
+        let listener = ListenerRef::new(Box::new(f));
+        let mut listeners = lock(&self.listeners);
+        // SAFETY: a live handle; `user` stays valid until the handle is freed.
+        match check(unsafe { hams_sys::hams_on_change(self.ptr, Some(run_change), listener.user()) }) {
+            Ok(_) => {
+                listeners.push(listener);
+                Ok(())
+            }
+            Err(e) => {
+                // SAFETY: not registered: libhams never calls it.
+                unsafe { listener.release() };
+                Err(e)
+            }
+        }
+    }
+
+    /// Whether `check` passes now (what `GET <prefix>/<check>` answers).
+    pub fn check_state(&self, check: Check) -> bool {
+        // SAFETY: a live handle; one check bit is always valid.
+        unsafe { hams_sys::hams_check_state(self.ptr, check.bit()) == 1 }
     }
 
     fn probe(&self, ptr: *mut hams_sys::hams_probe_t, name: &str, checks: Checks, cb: Option<Box<CheckSlot>>) -> Probe {
@@ -484,14 +517,21 @@ impl Drop for Hams {
             // SAFETY: the handle this object made, freed once; it waits for
             // callbacks in progress, and calls none of ours afterwards.
             unsafe { hams_sys::hams_free(self.ptr) };
+            for listener in std::mem::take(&mut *lock(&self.listeners)) {
+                // SAFETY: hams_free has returned: a listener is called no
+                // more, and one running now (that dropped us) holds its own
+                // reference.
+                unsafe { listener.release() };
+            }
         } else if lock(&self.metrics_fn).is_some() {
             // A borrowed server lives on: take our callback back first.
             // SAFETY: a live handle; NULL removes the callback.
             unsafe { hams_sys::hams_set_metrics_callback(self.ptr, None, std::ptr::null_mut()) };
         }
-        // A borrowed server keeps its shutdown callbacks: leak their slots.
+        // A borrowed server keeps its shutdown callbacks and listeners: leak their slots.
         if !self.owned {
             std::mem::forget(std::mem::take(&mut *lock(&self.shutdown_fns)));
+            std::mem::forget(std::mem::take(&mut *lock(&self.listeners)));
         }
     }
 }

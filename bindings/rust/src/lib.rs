@@ -29,6 +29,7 @@ mod error;
 mod handle;
 mod labels;
 mod life;
+mod listen;
 pub mod logging;
 mod metric;
 mod probe;

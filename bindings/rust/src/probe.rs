@@ -90,6 +90,17 @@ impl Probe {
         Ok(())
     }
 
+    /// Makes a manual or callback probe tolerate blips: it turns unhealthy
+    /// only after `failures` failed results in a row, healthy again after
+    /// `successes` good ones (both at least 1; 1 and 1 by default).
+    pub fn set_thresholds(&self, failures: u32, successes: u32) -> Result<()> {
+        // SAFETY: a live probe handle.
+        self.life
+            .with(|| check(unsafe { hams_sys::hams_probe_set_thresholds(self.ptr, failures, successes) }))
+            .transpose()?;
+        Ok(())
+    }
+
     /// Kicks a kick probe: healthy for its margin from now.
     pub fn kick(&self) -> Result<()> {
         // SAFETY: a live probe handle.
