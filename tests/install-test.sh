@@ -86,6 +86,7 @@ pass
     echo "$libdir/pkgconfig/hams.pc"
     echo "$includedir/hams.h"
     echo "$includedir/hams.hpp"
+    echo "$includedir/hams_grpc.hpp"
     for prog in "$srcdir"/cli/*.c; do
         [ -f "$prog" ] || continue
         prog=${prog##*/}

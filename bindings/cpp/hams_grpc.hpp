@@ -45,9 +45,8 @@ public:
         h.on_change([st](std::string_view name, bool healthy, std::string_view reason) {
             st->changed(name, healthy, reason);
         });
-        // The start of the sequence shows as ready turning unhealthy with a
-        // "shutdown:" reason, unless ready was failing already: then alive
-        // and startup turn NOT_SERVING after the drain, at the latest.
+        // The start of the sequence is reported as the built-in "shutdown";
+        // the shutdown callback is a second net (it runs after the drain).
         try {
             h.on_shutdown([st] { st->shutting_down(); });
         } catch (const error &e) {
@@ -73,7 +72,9 @@ private:
         void changed(std::string_view name, bool healthy, std::string_view reason) {
             std::lock_guard<std::mutex> lock(mu);
             if (health == nullptr || over) return;
-            if (name == "ready" && !healthy && reason.substr(0, 9) == "shutdown:") {
+            // hams reports its built-in "shutdown" when the sequence starts,
+            // even when ready was failing already.
+            if ((name == "shutdown" || (name == "ready" && reason.substr(0, 9) == "shutdown:")) && !healthy) {
                 shut();
             } else if (name == "ready") {
                 health->SetServingStatus("", healthy);

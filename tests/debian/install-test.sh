@@ -106,7 +106,7 @@ lists() { # lists PACKAGE PATH...: each PATH is in dpkg -L PACKAGE
 check "dpkg -L libhams0: the library and its SONAME link" \
     lists libhams0 "$libdir/libhams.so.$upstream" "$libdir/libhams.so.0"
 check "dpkg -L libhams-dev: headers, .so, .a, hams.pc, man pages" \
-    lists libhams-dev /usr/include/hams.h /usr/include/hams.hpp "$libdir/libhams.so" "$libdir/libhams.a" \
+    lists libhams-dev /usr/include/hams.h /usr/include/hams.hpp /usr/include/hams_grpc.hpp "$libdir/libhams.so" "$libdir/libhams.a" \
     "$libdir/pkgconfig/hams.pc" /usr/share/man/man3/hams.3.gz \
     /usr/share/man/man3/hams_new.3.gz /usr/share/man/man3/hams_free.3.gz \
     /usr/share/man/man5/hams_config.5.gz
