@@ -68,6 +68,21 @@ fn first_the_current_states_then_each_change_in_order() {
 }
 
 #[test]
+fn a_listener_added_before_the_probes_does_not_latch_startup() {
+    let h = Hams::new("early", "1").unwrap();
+    let rx = listen(&h);
+    let first: Vec<(String, bool)> = (0..3).map(|_| next(&rx, Duration::from_secs(2))).map(|e| (e.0, e.1)).collect();
+    assert_eq!(first, [("alive", true), ("ready", true), ("startup", true)].map(|(n, b)| (n.to_string(), b)));
+    let warmup = h.probe_manual("warmup", Checks::STARTUP | Checks::READY, false).unwrap();
+    assert!(!h.check_state(Check::Startup), "startup waits for its probe: watching did not latch it");
+    let names: Vec<(String, bool)> =
+        (0..3).map(|_| next(&rx, Duration::from_millis(100))).map(|e| (e.0, e.1)).collect();
+    assert_eq!(names, [("warmup", false), ("ready", false), ("startup", false)].map(|(n, b)| (n.to_string(), b)));
+    warmup.set(true, None).unwrap();
+    assert!(h.check_state(Check::Startup) && h.check_state(Check::Ready));
+}
+
+#[test]
 fn changes_caused_by_time_arrive_within_100_ms() {
     let h = Hams::new("time", "1").unwrap();
     let kick = h.probe_kick("loop", Checks::ALIVE, 300).unwrap();

@@ -58,6 +58,31 @@ pub(crate) fn decide(
     check: Check,
     excludes: &mut Excludes,
     now_ns: u64,
+    visit: impl FnMut(Entry<'_>),
+) -> bool {
+    decide_with(reg, check, excludes, now_ns, Latch::Yes, visit)
+}
+
+/// Whether a full pass of startup may latch it: answering for the
+/// endpoints, metrics and sd_notify does; watching for the status
+/// listeners does not (a listener added before the startup probes would
+/// otherwise latch a startup check that has no probes yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Latch {
+    Yes,
+    No,
+}
+
+/// A visitor that looks at nothing (a fn item: one instance of `decide_with`).
+fn ignore(_: Entry<'_>) {}
+
+/// `decide`, saying whether a pass may latch startup.
+pub(crate) fn decide_with(
+    reg: &ProbeRegistry,
+    check: Check,
+    excludes: &mut Excludes,
+    now_ns: u64,
+    latch: Latch,
     mut visit: impl FnMut(Entry<'_>),
 ) -> bool {
     let mut passed = true;
@@ -71,7 +96,10 @@ pub(crate) fn decide(
             visit(Entry::builtin(WORKERS, WORKERS_REASON));
         }
         // Before the probe lock is taken: deciding startup takes it too.
-        if !excludes.hit(STARTUP_GATE) && !reg.startup_latched() && !passes(reg, Check::Startup, now_ns) {
+        if !excludes.hit(STARTUP_GATE)
+            && !reg.startup_latched()
+            && !decide_with(reg, Check::Startup, &mut Excludes::none(), now_ns, latch, ignore)
+        {
             passed = false;
             visit(Entry::builtin(STARTUP_GATE, STARTUP_GATE_REASON));
         }
@@ -89,7 +117,7 @@ pub(crate) fn decide(
         }
     });
     if check == Check::Startup {
-        if passed && excludes.is_empty() {
+        if passed && excludes.is_empty() && latch == Latch::Yes {
             reg.latch_startup();
         }
         passed |= reg.startup_latched();

@@ -9,7 +9,7 @@
 //! name (coalesced), and a listener that took long is named in the log.
 
 use super::changes;
-use super::decide::{decide, Source, SHUTDOWN};
+use super::decide::{decide_with, Latch, Source, SHUTDOWN};
 use super::exclude::Excludes;
 use super::probe_registry::ProbeRegistry;
 use super::Check;
@@ -112,7 +112,7 @@ fn states(reg: &ProbeRegistry, out: &mut Vec<State>) {
     for check in Check::ALL {
         // The reason of a failing check: its first failing entry.
         let mut reason = String::new();
-        let healthy = decide(reg, check, &mut Excludes::none(), now, |e| {
+        let healthy = decide_with(reg, check, &mut Excludes::none(), now, Latch::No, |e| {
             if reason.is_empty() && !e.verdict.is_ok() {
                 let mut r = Vec::new();
                 e.verdict.write_reason(&mut r);
