@@ -19,7 +19,8 @@ Probes: `warmup` (manual, ready+startup, healthy after --warmup-ms), `loop`
 Metrics: `demo_loops_total`; the vector `tck_requests_total{path, code}`
 ({/a,200} twice, {/b,500} once at start) and the default-bucket histogram
 `tck_latency_seconds` (0.3 observed once at start). Commands on stdin: stop-kicking, start-kicking,
-fail-disk, heal-disk, invalid-call. SIGTERM/SIGINT: hams drains for
+fail-disk, heal-disk, invalid-call. A status listener prints `hams demo: change
+<name> <healthy|unhealthy>` for each change. SIGTERM/SIGINT: hams drains for
 --drain-ms, runs the shutdown callback, and the demo exits 0.
 """
 
@@ -131,6 +132,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         requests.labels("/b", 500).inc()
         h.histogram("tck_latency_seconds", "Latency (the kit's default buckets)").observe(0.3)
         h.on_shutdown(lambda: say("shutdown callback ran"))
+        # The kit's status listener: one line per call (first every current
+        # state); after the probes, since a startup check decided with none
+        # passes, and startup latches.
+        h.on_change(lambda name, healthy, reason: say(f"change {name} {'healthy' if healthy else 'unhealthy'}"))
         h.start()
         say(f"serving on http://127.0.0.1:{h.port}/hams/ready")
     except hams.HamsError as e:
