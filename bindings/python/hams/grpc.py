@@ -77,13 +77,19 @@ class _Bridge:
 
     def _drain(self) -> None:
         self._draining = True
+        # Ours first: enter_graceful_shutdown() turns only the services the
+        # servicer knows (a bridge made during the drain has set none).
+        for group in SERVICES.values():
+            for service in group:
+                if self._sent.get(service) != NOT_SERVING:
+                    self._sent[service] = NOT_SERVING
+                    self._servicer.set(service, NOT_SERVING)
         graceful = getattr(self._servicer, "enter_graceful_shutdown", None)
         if graceful is not None:
-            graceful()
+            graceful()  # the application's services too, and no set() after
             return
-        # Older grpcio-health-checking: every service it knows, by hand.
-        known = getattr(self._servicer, "_server_status", {})
-        for service in set(known) | {s for group in SERVICES.values() for s in group}:
+        # Older grpcio-health-checking: the others it knows, by hand.
+        for service in list(getattr(self._servicer, "_server_status", {})):
             self._servicer.set(service, NOT_SERVING)
 
 
