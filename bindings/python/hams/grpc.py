@@ -98,12 +98,13 @@ def bridge(h: Hams, servicer: Optional[Any] = None) -> Any:
     a new one when None) in sync with ``h`` and returns it: sets "",
     "alive", "ready", "startup" now and at every change of their check, and
     from the start of the shutdown sequence (``h.shutdown()``, a handled
-    signal) calls its
+    signal, ``/hams/shutdown``) calls its
     ``enter_graceful_shutdown()``: every service NOT_SERVING from then on.
+    Call it after registering the probes (see :meth:`Hams.on_change`).
 
     A shutdown started while ready was already failing for another reason
-    is seen only when it goes through this object's :meth:`Hams.shutdown`
-    (libhams tells no change then)."""
+    is seen only when it comes from :meth:`Hams.shutdown` of ``h``: from a
+    signal or ``/hams/shutdown`` libhams reports no change then."""
     if not isinstance(h, Hams):
         raise TypeError(f"bridge needs a hams.Hams, not {type(h).__name__}")
     if servicer is None:

@@ -102,7 +102,8 @@ class _ListenerMethods:
         gets the latest state of each name changed meanwhile. An exception
         in ``fn`` is logged to the ``"hams"`` logger. ``fn`` may call hams,
         and may close this Hams. Listeners stay until the Hams is closed.
-        Returns ``fn`` (a decorator)."""
+        Add it after the probes: the startup check decided with none yet
+        passes, and startup latches. Returns ``fn`` (a decorator)."""
         if not callable(fn):
             raise TypeError("on_change needs a callable")
         on_change = _need(_C.on_change, "status listeners (hams_on_change)")
