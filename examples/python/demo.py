@@ -132,12 +132,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         requests.labels("/b", 500).inc()
         h.histogram("tck_latency_seconds", "Latency (the kit's default buckets)").observe(0.3)
         h.on_shutdown(lambda: say("shutdown callback ran"))
-        # The kit's status listener: one line per call (first every current
-        # state); after the probes, since a startup check decided with none
-        # passes, and startup latches.
-        h.on_change(lambda name, healthy, reason: say(f"change {name} {'healthy' if healthy else 'unhealthy'}"))
         h.start()
         say(f"serving on http://127.0.0.1:{h.port}/hams/ready")
+        # The kit's status listener: one line per call (first every current
+        # state); after the probes, since a startup check decided with none
+        # passes, and startup latches; after the "serving on" line, which
+        # comes first.
+        h.on_change(lambda name, healthy, reason: say(f"change {name} {'healthy' if healthy else 'unhealthy'}"))
     except hams.HamsError as e:
         print(f"hams demo: {e}", file=sys.stderr)
         h.close()

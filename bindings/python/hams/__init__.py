@@ -42,8 +42,9 @@ probes and metrics can no longer be used (:class:`HamsError`).
 The package's modules: ``_native`` (loading libhams, the C prototypes),
 ``_fast_select`` (whether the compiled ``_fast`` is used), ``_args`` (arguments as C values), ``_callbacks`` (what callbacks share),
 ``errors``, ``probes``, ``metrics`` (one series), ``metric_vecs``
-(vectors), ``metric_methods`` (making them), ``buckets``, ``asyncio_methods`` (wait_async, on_shutdown_async), ``listeners``
-(status listeners: on_change, changes, check_state), ``server`` (the :class:`Hams` handle),
+(vectors), ``metric_methods`` (making them), ``buckets``, ``asyncio_methods``
+(wait_async, on_shutdown_async), ``listeners`` (status listeners: on_change,
+changes, check_state), ``server`` (the :class:`Hams` handle),
 ``logging``, ``signals``, ``workers`` (workers mode: :func:`attach`,
 gauge aggregation), ``gunicorn`` (gunicorn's server hooks, imported on
 demand), ``grpc`` (the gRPC health service kept in sync, imported on demand:

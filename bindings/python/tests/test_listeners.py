@@ -162,9 +162,14 @@ class ListenerTest(TestCase):
             p.set_thresholds(3, 1)
             turns: List[Tuple[bool, int]] = []  # (healthy, runs so far) at each change of cb
             h.on_change(lambda name, healthy, reason: turns.append((healthy, len(runs))) if name == "cb" else None)
-            self.assertTrue(eventually(lambda: any(not ok and n > 0 for ok, n in turns)))
-            failed_at = next(n for ok, n in turns if not ok and n > 0)
-            self.assertGreaterEqual(failed_at, 5)  # two good runs, then three failures
+
+            def turned_unhealthy() -> List[int]:
+                # Before its first result a callback probe may be unhealthy: after a healthy state.
+                healthy_at = next((i for i, (ok, _) in enumerate(turns) if ok), None)
+                return [] if healthy_at is None else [n for ok, n in turns[healthy_at:] if not ok]
+
+            self.assertTrue(eventually(lambda: bool(turned_unhealthy())), turns)
+            self.assertGreaterEqual(turned_unhealthy()[0], 5, turns)  # two good runs, then three failures
 
     def test_thresholds_invalid(self) -> None:
         with server() as h:

@@ -74,7 +74,8 @@ class Watch:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise AssertionError(f"no {health_pb2.HealthCheckResponse.ServingStatus.Name(status)} within {timeout} s")
+                name = health_pb2.HealthCheckResponse.ServingStatus.Name(status)
+                raise AssertionError(f"no {name} within {timeout} s")
             try:
                 at, got = self.messages.get(timeout=left)
             except queue.Empty:
