@@ -19,7 +19,7 @@ the servicer's own: NOT_FOUND for Check, SERVICE_UNKNOWN for Watch.
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from grpc_health.v1 import health as _health
 from grpc_health.v1 import health_pb2 as _pb2
@@ -33,7 +33,7 @@ SERVING = _pb2.HealthCheckResponse.SERVING
 NOT_SERVING = _pb2.HealthCheckResponse.NOT_SERVING
 
 #: The gRPC services for each check's name: "" follows ready.
-SERVICES: Dict[str, tuple] = {"alive": ("alive",), "ready": ("", "ready"), "startup": ("startup",)}
+SERVICES: Dict[str, Tuple[str, ...]] = {"alive": ("alive",), "ready": ("", "ready"), "startup": ("startup",)}
 
 _CHECK_BITS = {"alive": ALIVE, "ready": READY, "startup": STARTUP}
 
