@@ -42,7 +42,7 @@ _SHUTDOWN_REASON = "shutdown:"
 
 
 class _Bridge:
-    def __init__(self, h: Hams, servicer: Any) -> None:
+    def __init__(self, servicer: Any) -> None:
         self._servicer = servicer
         self._lock = threading.Lock()  # orders sets from the listener and shutdown()
         self._draining = False
@@ -109,7 +109,7 @@ def bridge(h: Hams, servicer: Optional[Any] = None) -> Any:
         raise TypeError(f"bridge needs a hams.Hams, not {type(h).__name__}")
     if servicer is None:
         servicer = _health.HealthServicer()
-    b = _Bridge(h, servicer)
+    b = _Bridge(servicer)
     if getattr(h, "_shutdown_called", False):
         b.shutdown_started()
     else:

@@ -193,6 +193,18 @@ class GrpcHealthTest(unittest.TestCase):
         self.h.shutdown()
         self.assertLess(alive.until(NOT_SERVING) - t0, WITHIN)
 
+    def test_bridge_onto_a_servicer_of_the_application(self) -> None:
+        from grpc_health.v1 import health
+
+        mine = health.HealthServicer()
+        mine.set("orders", SERVING)
+        self.db.set(False)
+        self.assertIs(hams.grpc.bridge(self.h, mine), mine)
+        ctx = _Context()
+        self.assertEqual(mine.Check(health_pb2.HealthCheckRequest(service=""), ctx).status, NOT_SERVING)
+        self.assertEqual(mine.Check(health_pb2.HealthCheckRequest(service="alive"), ctx).status, SERVING)
+        self.assertEqual(mine.Check(health_pb2.HealthCheckRequest(service="orders"), ctx).status, SERVING)
+
     def test_bridge_after_shutdown(self) -> None:
         self.h.shutdown()
         servicer = hams.grpc.bridge(self.h)
