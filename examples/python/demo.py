@@ -19,7 +19,8 @@ Probes: `warmup` (manual, ready+startup, healthy after --warmup-ms), `loop`
 Metrics: `demo_loops_total`; the vector `tck_requests_total{path, code}`
 ({/a,200} twice, {/b,500} once at start) and the default-bucket histogram
 `tck_latency_seconds` (0.3 observed once at start). Commands on stdin: stop-kicking, start-kicking,
-fail-disk, heal-disk, invalid-call. SIGTERM/SIGINT: hams drains for
+fail-disk, heal-disk, invalid-call. A status listener prints `hams demo: change
+<name> <healthy|unhealthy>` for each change. SIGTERM/SIGINT: hams drains for
 --drain-ms, runs the shutdown callback, and the demo exits 0.
 """
 
@@ -133,6 +134,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         h.on_shutdown(lambda: say("shutdown callback ran"))
         h.start()
         say(f"serving on http://127.0.0.1:{h.port}/hams/ready")
+        # The kit's status listener: one line per call (first every current
+        # state); after the probes, since a startup check decided with none
+        # passes, and startup latches; after the "serving on" line, which
+        # comes first.
+        h.on_change(lambda name, healthy, reason: say(f"change {name} {'healthy' if healthy else 'unhealthy'}"))
     except hams.HamsError as e:
         print(f"hams demo: {e}", file=sys.stderr)
         h.close()

@@ -42,10 +42,13 @@ probes and metrics can no longer be used (:class:`HamsError`).
 The package's modules: ``_native`` (loading libhams, the C prototypes),
 ``_fast_select`` (whether the compiled ``_fast`` is used), ``_args`` (arguments as C values), ``_callbacks`` (what callbacks share),
 ``errors``, ``probes``, ``metrics`` (one series), ``metric_vecs``
-(vectors), ``metric_methods`` (making them), ``buckets``, ``asyncio_methods`` (wait_async, on_shutdown_async), ``server`` (the :class:`Hams` handle),
+(vectors), ``metric_methods`` (making them), ``buckets``, ``asyncio_methods``
+(wait_async, on_shutdown_async), ``listeners`` (status listeners: on_change,
+changes, check_state), ``server`` (the :class:`Hams` handle),
 ``logging``, ``signals``, ``workers`` (workers mode: :func:`attach`,
 gauge aggregation), ``gunicorn`` (gunicorn's server hooks, imported on
-demand); every public name is here, in ``hams``.
+demand), ``grpc`` (the gRPC health service kept in sync, imported on demand:
+``import hams.grpc``, needs grpcio); every public name is here, in ``hams``.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from .buckets import exponential_buckets, linear_buckets
 from .metric_vecs import CounterVec, GaugeVec, HistogramVec, MetricVec
 from .metrics import Counter, Gauge, Histogram, Metric
 from .probes import ALIVE, READY, STARTUP, CheckResult, Probe
+from .listeners import Change, Listener
 from .server import Hams
 from .workers import AGG_MAX, AGG_MIN, AGG_PER_WORKER, AGG_SUM, attach
 
@@ -93,6 +97,8 @@ __all__ = [
     "linear_buckets",
     "exponential_buckets",
     "CheckResult",
+    "Change",
+    "Listener",
     "version",
     "library_path",
     "implementation",

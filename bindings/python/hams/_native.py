@@ -44,6 +44,7 @@ _SHUTDOWN_FN = ctypes.CFUNCTYPE(None, _vp)
 _LOG_FN = ctypes.CFUNCTYPE(None, _vp, _int, _cs, _cs)
 _METRICS_FN = ctypes.CFUNCTYPE(None, _vp, _vp)
 _CHECK_FN = ctypes.CFUNCTYPE(ctypes.c_bool, _vp, _vp, ctypes.c_size_t)
+_CHANGE_FN = ctypes.CFUNCTYPE(None, _vp, _cs, ctypes.c_bool, _cs)
 
 
 def _proto(name: str, restype: Any, *argtypes: Any, optional: bool = False) -> Any:
@@ -151,6 +152,12 @@ class _C:
     attach = _proto("hams_attach", _vp, optional=True)
     gauge_set_aggregation = _proto("hams_gauge_set_aggregation", _int, _vp, _int, optional=True)
     vec_set_aggregation = _proto("hams_vec_set_aggregation", _int, _vp, _int, optional=True)
+    # Status listeners and thresholds (libhams 0.3): optional as well.
+    on_change = _proto("hams_on_change", _int, _vp, _CHANGE_FN, _vp, optional=True)
+    check_state = _proto("hams_check_state", _int, _vp, ctypes.c_uint, optional=True)
+    probe_set_thresholds = _proto(
+        "hams_probe_set_thresholds", _int, _vp, ctypes.c_uint32, ctypes.c_uint32, optional=True
+    )
 
 
 def version() -> str:

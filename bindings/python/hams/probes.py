@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Ty
 from ._args import _checks_bits, _cstr, _ms
 from ._callbacks import _callback_scope, _in_callback
 from ._native import _C, _CHECK_FN
-from .errors import ERR_STATE, HamsError, _check, _check_ptr, _last_error
+from .errors import ERR_INVALID, ERR_STATE, HamsError, _check, _check_ptr, _last_error
 from .logging import _logger
 
 if TYPE_CHECKING:
@@ -114,6 +114,22 @@ class Probe:
     def kick(self) -> None:
         """Kicks a kick probe: healthy for its margin from now."""
         _check(_C.probe_kick(self._live_ptr()), "hams_probe_kick")
+
+    def set_thresholds(self, failures: int = 1, successes: int = 1) -> None:
+        """Makes a manual or callback probe tolerate blips: it turns
+        unhealthy only after ``failures`` failed results in a row, and
+        healthy again after ``successes`` good ones (defaults 1 and 1, each
+        at least 1; a kick probe raises HamsError). While failures stay
+        below the threshold the probe stays healthy."""
+        for what, n in (("failures", failures), ("successes", successes)):
+            if isinstance(n, bool) or not isinstance(n, int):
+                raise TypeError(f"{what} must be an int, not {type(n).__name__}")
+            if not 1 <= n <= 0xFFFFFFFF:
+                raise HamsError(f"{what} must be between 1 and 4294967295, not {n}", ERR_INVALID)
+        fn = _C.probe_set_thresholds
+        if fn is None:
+            raise HamsError("this libhams has no hams_probe_set_thresholds (libhams 0.3 or later)", ERR_STATE)
+        _check(fn(self._live_ptr(), failures, successes), "hams_probe_set_thresholds")
 
     def close(self) -> None:
         """Unregisters and frees the probe; a callback probe's function is

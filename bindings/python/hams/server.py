@@ -20,6 +20,7 @@ from ._version import __version__
 from .errors import ERR_INVALID, ERR_NULL, ERR_STATE, HamsError, _check, _check_ptr, _last_error
 from .logging import _logger
 from .asyncio_methods import _AsyncMethods
+from .listeners import _in_listener, _ListenerMethods
 from .metric_methods import _MetricMethods
 from .probes import _F, Probe, _ProbeMethods
 from . import workers as _workers
@@ -43,7 +44,7 @@ def _make_shutdown(fn: Callable[[], Any]) -> Any:
 
 
 
-class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
+class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods, _ListenerMethods):
     """One health server (``hams_t``) with its probes and metrics.
 
     ``Hams(service, version, address=...)`` creates a stopped server
@@ -94,6 +95,10 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
         self._lock = threading.Lock()  # the handle's swap in close()
         self._signal_lock = threading.Lock()  # handle_signals
         self._metrics_lock = threading.Lock()  # metrics_callback
+        # Called with no argument right after shutdown() started the
+        # sequence (hams.grpc: the C API has no "is shutting down" query).
+        self._shutdown_hooks: List[Callable[[], Any]] = []
+        self._shutdown_called = False
         self._pid = os.getpid()  # a forked child sees another: the handle is inherited
         if owned:
             _live.add(self)
@@ -246,7 +251,9 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
             h = self._handle
             if h is None:
                 return
-            if self._owned and _in_callback():
+            # A status listener may: hams_free() does not wait for it then.
+            from_listener = _in_listener()
+            if self._owned and _in_callback() and not from_listener:
                 raise HamsError("cannot close hams from inside one of its callbacks", ERR_STATE)
             self._handle = None
         # Not under the lock: freeing waits for callbacks in progress.
@@ -260,12 +267,14 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
                 p._ptr = None
                 p._callback = None
             self._probes.clear()
-            if not self._owned:
+            if not self._owned or from_listener:
+                # C may still be running (or, unowned, may call) these.
                 _immortal.extend(self._keep)
                 _immortal.extend(self._retired)
             self._keep.clear()
             self._retired.clear()
             self._metrics_cb = None
+            self._shutdown_hooks.clear()
             saved, self._saved_sigint = self._saved_sigint, _NO_SWAP
             _sigint_restore(saved)
             _live.discard(self)
@@ -309,6 +318,12 @@ class Hams(_ProbeMethods, _MetricMethods, _AsyncMethods):
         """Starts the graceful shutdown: readiness fails at once, and after
         the drain the shutdown callbacks run. Calling it again is harmless."""
         _check(_C.shutdown(self._h()), "hams_shutdown")
+        self._shutdown_called = True
+        for hook in list(self._shutdown_hooks):
+            try:
+                hook()
+            except BaseException:  # noqa: BLE001
+                _logger.error("shutdown hook %r raised", hook, exc_info=True)
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Blocks until the shutdown sequence is done: True, the program

@@ -24,6 +24,7 @@ class DemoTest(TestCase):
     proc: subprocess.Popen
     port: int
     lines: "queue.Queue[str]"
+    changes: List[str]  # the status listener's lines, "<name> <healthy|unhealthy>"
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -39,12 +40,19 @@ class DemoTest(TestCase):
             start_new_session=True,
         )
         cls.lines = queue.Queue()
+        cls.changes = []
         cls.stderr: List[str] = []
 
         def pump() -> None:
             assert cls.proc.stdout is not None
             for line in cls.proc.stdout:
-                cls.lines.put(line.rstrip("\n"))
+                line = line.rstrip("\n")
+                # The listener's lines come at any time: checked on their own.
+                change = re.fullmatch(r"hams demo: change (\S+ (?:healthy|unhealthy))", line)
+                if change:
+                    cls.changes.append(change.group(1))
+                else:
+                    cls.lines.put(line)
 
         def pump_err() -> None:
             assert cls.proc.stderr is not None
@@ -89,6 +97,10 @@ class DemoTest(TestCase):
             self.assertEqual(self.get("/hams/ready")[0], 503)
         self.assertTrue(eventually(lambda: self.get("/hams/startup")[0] == 200, timeout=5))
         self.assertTrue(eventually(lambda: self.get("/hams/ready")[0] == 200, timeout=5))
+        # The listener: first every probe and check, then warmup's and ready's turns.
+        first = {c.split()[0] for c in self.changes[:6]}
+        self.assertEqual(first, {"warmup", "loop", "disk", "alive", "ready", "startup"}, self.changes)
+        self.assertTrue(eventually(lambda: "ready healthy" in self.changes, timeout=5), self.changes)
 
     def test_2_kick(self) -> None:
         self.assertEqual(self.get("/hams/alive")[0], 200)
@@ -100,12 +112,18 @@ class DemoTest(TestCase):
 
     def test_3_callback(self) -> None:
         self.assertTrue(eventually(lambda: "[+]disk ok" in self.get("/hams/ready?verbose")[1]))
+        mark = len(self.changes)
         self.send("fail-disk")
         self.assertTrue(
             eventually(lambda: "[-]disk failed: disk full (tck)" in self.get("/hams/ready?verbose")[1], timeout=5)
         )
+        self.assertTrue(eventually(lambda: "ready unhealthy" in self.changes[mark:], timeout=5), self.changes)
+        self.assertEqual(self.changes[mark:][:2], ["disk unhealthy", "ready unhealthy"])
+        mark = len(self.changes)
         self.send("heal-disk")
         self.assertTrue(eventually(lambda: self.get("/hams/ready")[0] == 200, timeout=5))
+        self.assertTrue(eventually(lambda: "ready healthy" in self.changes[mark:], timeout=5), self.changes)
+        self.assertEqual(self.changes[mark:][:2], ["disk healthy", "ready healthy"])
 
     def test_4_metrics(self) -> None:
         body = self.get("/hams/metrics")[1]
