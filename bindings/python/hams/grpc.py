@@ -55,6 +55,11 @@ class _Bridge:
             self.change(check, h.check_state(bit), "")
 
     def change(self, name: str, healthy: bool, reason: str) -> None:
+        if name == "shutdown" and not healthy:
+            # hams' built-in report that the sequence started (even when
+            # ready was failing already).
+            self.shutdown_started()
+            return
         services = SERVICES.get(name)
         if services is None:
             return  # a probe
@@ -102,9 +107,9 @@ def bridge(h: Hams, servicer: Optional[Any] = None) -> Any:
     ``enter_graceful_shutdown()``: every service NOT_SERVING from then on.
     Call it after registering the probes (see :meth:`Hams.on_change`).
 
-    A shutdown started while ready was already failing for another reason
-    is seen only when it comes from :meth:`Hams.shutdown` of ``h``: from a
-    signal or ``/hams/shutdown`` libhams reports no change then."""
+    libhams reports its built-in ``shutdown`` (unhealthy) to listeners when
+    the sequence starts, however it was started and even when ready was
+    failing already: that is what turns every service NOT_SERVING."""
     if not isinstance(h, Hams):
         raise TypeError(f"bridge needs a hams.Hams, not {type(h).__name__}")
     if servicer is None:
