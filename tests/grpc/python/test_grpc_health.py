@@ -193,6 +193,18 @@ class GrpcHealthTest(unittest.TestCase):
         self.h.shutdown()
         self.assertLess(alive.until(NOT_SERVING) - t0, WITHIN)
 
+    def test_shutdown_from_c_while_ready_already_failing(self) -> None:
+        # A handled SIGTERM or /hams/shutdown while ready fails already: no
+        # check turns, and only hams' own "shutdown" report tells the bridge.
+        self.db.set(False)
+        alive = self.watch("alive")
+        self.assertEqual(alive.next()[1], SERVING)
+        self.assertTrue(self._eventually(lambda: self.check("") == NOT_SERVING))
+        handle = self.h.handle
+        t0 = time.monotonic()
+        _C.shutdown(handle)
+        self.assertLess(alive.until(NOT_SERVING) - t0, WITHIN)
+
     def test_bridge_onto_a_servicer_of_the_application(self) -> None:
         from grpc_health.v1 import health
 
