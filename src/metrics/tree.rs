@@ -88,8 +88,7 @@ impl Aggregate {
         } else {
             v.value = f64::from_bits(words(1));
         }
-        let labels: Vec<(&str, &str)> = r.labels.clone();
-        self.add_values(r.name, r.help, kind, &labels, &r.bounds, Some(pid), v, how);
+        self.add_values(r.name, r.help, kind, &r.labels, &r.bounds, Some(pid), v, how);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -215,21 +214,20 @@ impl Aggregate {
             seen.insert(name.clone());
             let shape =
                 if f.kind == Kind::Histogram { Shape::Histogram(f.bounds.as_slice().into()) } else { Shape::Scalar };
-            let mut keep = HashSet::new();
+            let mut keep = HashSet::with_capacity(f.series.len());
+            let mut refs: Vec<&str> = Vec::new();
             for (values, v) in &f.series {
-                let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+                refs.clear();
+                refs.extend(values.iter().map(String::as_str));
                 let Ok(series) = family.get_or_add(&refs, &shape) else { continue };
-                keep.insert(values.clone());
+                keep.insert(Arc::as_ptr(&series));
                 store(series.values.view(), v);
             }
             let mut current = Vec::new();
             family.series_snapshot(&mut current);
-            for s in current {
-                let values: Vec<String> = s.label_values().map(str::to_string).collect();
-                if !keep.contains(&values) {
-                    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-                    family.remove(&refs);
-                }
+            for s in current.iter().filter(|s| !keep.contains(&Arc::as_ptr(s))) {
+                let values: Vec<&str> = s.label_values().collect();
+                family.remove(&values);
             }
         }
         shown.retain(|name, family| {

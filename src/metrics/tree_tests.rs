@@ -152,3 +152,25 @@ fn garbage_in_a_chunk_is_not_served() {
     let t = text(&tree);
     assert!(!t.contains("ok_total"), "a chunk whose first record is broken is not read: {t}");
 }
+
+/// `cargo test --release --lib tree_refresh_time -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn tree_refresh_time() {
+    let region = Arc::new(Region::create(64 << 10).unwrap());
+    let _parent = member(Writer::parent(region.clone()).unwrap());
+    let workers: Vec<_> = (0..8).map(|_| member(Writer::worker(region.clone()))).collect();
+    let vecs: Vec<_> = workers.iter().map(|w| vec(w, "req_total", Kind::Counter, &["path", "code"])).collect();
+    for v in &vecs {
+        for i in 0..1000 {
+            v.with(&[&format!("/path/{i}"), "200"]).unwrap().add(1.0).unwrap();
+        }
+    }
+    let tree = TreeMetrics::new(region.clone());
+    tree.refresh();
+    let t = std::time::Instant::now();
+    for _ in 0..30 {
+        tree.refresh();
+    }
+    eprintln!("refresh of 8 x 1000 series: {:?} each", t.elapsed() / 30);
+}
