@@ -212,8 +212,8 @@ test("shutdown: 'shuttingDown', then ready turns unhealthy for it; alive keeps p
     h.shutdown();
     assert.equal(h.shuttingDown, true);
     assert.equal(events, 1);
-    await seen.until(4);
-    assert.deepEqual(seen.slice(3), ['ready unhealthy shutdown: shutting down']);
+    await seen.until(5);
+    assert.deepEqual(seen.slice(3), ['shutdown unhealthy shutting down', 'ready unhealthy shutdown: shutting down']);
     assert.equal(h.checkState('alive'), true);
     h.shutdown();
     assert.equal(events, 1, "'shuttingDown' is emitted once");
@@ -355,7 +355,7 @@ test('shuttingDown is seen from the change when hams starts the sequence (SIGTER
     setInterval(() => { if (h.wait(0)) { h.close(); process.exit(0); } }, 20);
   `);
   assert.equal(r.code, 0, r.out);
-  assert.match(r.out, /shuttingDown alive true\nchange ready false shutdown: shutting down true\n/);
+  assert.match(r.out, /shuttingDown alive true\nchange shutdown false shutting down true\nchange ready false shutdown: shutting down true\n/);
 });
 
 test('process.exit() from a listener exits with its code', async () => {

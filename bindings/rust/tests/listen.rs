@@ -39,6 +39,7 @@ fn the_first_call_then_changes_in_order() {
     assert_eq!(next(&rx), ("db".into(), true, String::new()));
     assert_eq!(next(&rx), ("ready".into(), true, String::new()));
     assert!(h.shutdown());
+    assert_eq!(next(&rx), ("shutdown".into(), false, "shutting down".into()), "the built-in shutdown first");
     let (name, healthy, reason) = next(&rx);
     assert_eq!((name.as_str(), healthy), ("ready", false));
     assert!(reason.starts_with("shutdown: shutting down"), "{reason}");

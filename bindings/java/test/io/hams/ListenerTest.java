@@ -100,6 +100,7 @@ final class ListenerTest {
                 h.onChange(r).start();
                 eq(List.of("alive healthy", "ready healthy", "startup healthy"), r.next(3), "first calls");
                 h.shutdown();
+                eq("shutdown unhealthy shutting down", r.next(), "hams reports its built-in shutdown first");
                 eq("ready unhealthy shutdown: shutting down", r.next(), "shutdown");
                 check(h.waitFor(5000), "the shutdown sequence ends");
                 check(h.checkState(Hams.ALIVE), "alive stays up");
