@@ -119,7 +119,7 @@ pub fn workers_chunk(data: &[u8]) {
     for pid in [101, 202] {
         parse(data, |r| {
             if let Record::Series(s) = r {
-                agg.add(pid, &s, &cell, &how);
+                agg.add(pid, &s, &cell, None, &how);
             }
         });
     }

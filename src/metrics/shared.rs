@@ -35,6 +35,7 @@ impl Drop for SharedValues {
     fn drop(&mut self) {
         if self.cells.is_own() {
             self.cells.get()[FLAGS].fetch_or(REMOVED, Ordering::Release);
+            self.cells.touch();
         }
     }
 }

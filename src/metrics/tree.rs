@@ -11,13 +11,14 @@
 
 use super::names::validate_buckets;
 use super::registry::{Family, MetricRegistry};
+use super::series::Series;
 use super::series::{Shape, View};
 use super::{Aggregation, Kind};
 use crate::shm::records::{Record, SeriesKind, SeriesRecord, FLAGS, REMOVED};
 use crate::shm::{families, reader, Region};
 use crate::sync::lock;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The values of one series, summed (or picked) so far.
@@ -40,12 +41,49 @@ struct AggFamily {
     series: Vec<(Vec<String>, Values)>,
 }
 
+/// Where one summed value came from: a record's cells (read again at each
+/// scrape while the region's layout is unchanged), or a retired total.
+enum Source {
+    Cells { cells: *const AtomicU64, histogram: Option<usize> },
+    Fixed(Values),
+}
+
+/// One value added into series `si` of family `fi`.
+struct Contribution {
+    fi: usize,
+    si: usize,
+    source: Source,
+}
+
 /// The tree's families being summed from records.
 #[derive(Default)]
 pub(crate) struct Aggregate {
     index: HashMap<String, usize>,
     families: Vec<(String, AggFamily)>,
     key: String,
+    /// Every value added, in order, to sum them again without parsing.
+    plan: Vec<Contribution>,
+}
+
+// SAFETY: the cell pointers point into the region, which the `TreeMetrics`
+// holding the plan keeps mapped; chunks are freed only under the same lock
+// that uses the plan, and freeing changes the epoch that invalidates it.
+unsafe impl Send for Aggregate {}
+
+/// Reads a record's values from its cells (`cells` points at its flags).
+fn read_cells(cells: *const AtomicU64, histogram: Option<usize>) -> Values {
+    // SAFETY: `cells` and the words after it were bounds-checked by `parse`
+    // when the plan was made (see `Source`).
+    let word = |i: usize| unsafe { (*cells.add(i)).load(Ordering::Relaxed) };
+    let mut v = Values::default();
+    match histogram {
+        Some(n) => {
+            v.counts = (1..=n + 1).map(word).collect();
+            v.sum = f64::from_bits(word(n + 2));
+        }
+        None => v.value = f64::from_bits(word(1)),
+    }
+    v
 }
 
 fn kind_of(k: SeriesKind) -> Kind {
@@ -68,11 +106,14 @@ fn pid_label(names: &[String]) -> &'static str {
 impl Aggregate {
     /// Adds one record of process `pid`; `cell(off)` reads the word at a
     /// cell offset of the record. `how` says how a gauge family aggregates.
+    /// `addr`, when given, is where the record's cells are in memory, so
+    /// that a later scrape can read them again without parsing (`replay`).
     pub(crate) fn add(
         &mut self,
         pid: u32,
         r: &SeriesRecord<'_>,
         cell: &dyn Fn(usize) -> u64,
+        addr: Option<*const AtomicU64>,
         how: &dyn Fn(&str) -> Aggregation,
     ) {
         let kind = kind_of(r.kind);
@@ -81,14 +122,40 @@ impl Aggregate {
             return;
         }
         let words = |i: usize| cell(r.cells + 8 * i);
+        let histogram = (kind == Kind::Histogram).then_some(r.bounds.len());
         let mut v = Values::default();
-        if kind == Kind::Histogram {
-            v.counts = (1..=r.bounds.len() + 1).map(words).collect();
-            v.sum = f64::from_bits(words(r.bounds.len() + 2));
+        if let Some(n) = histogram {
+            v.counts = (1..=n + 1).map(words).collect();
+            v.sum = f64::from_bits(words(n + 2));
         } else {
             v.value = f64::from_bits(words(1));
         }
-        self.add_values(r.name, r.help, kind, &r.labels, &r.bounds, Some(pid), v, how);
+        let source = addr.map(|cells| Source::Cells { cells, histogram });
+        self.add_values(r.name, r.help, kind, &r.labels, &r.bounds, Some(pid), v, source, how);
+    }
+
+    /// Sums every value of the plan again, from the cells as they are now.
+    fn replay(&mut self) {
+        for (_, f) in &mut self.families {
+            for (_, v) in &mut f.series {
+                v.value = 0.0;
+                v.sum = 0.0;
+                v.counts.iter_mut().for_each(|c| *c = 0);
+            }
+        }
+        let mut first = vec![Vec::new(); self.families.len()];
+        for (fi, (_, f)) in self.families.iter().enumerate() {
+            first[fi] = vec![true; f.series.len()];
+        }
+        for c in &self.plan {
+            let v = match &c.source {
+                Source::Cells { cells, histogram } => read_cells(*cells, *histogram),
+                Source::Fixed(v) => v.clone(),
+            };
+            let f = &mut self.families[c.fi].1;
+            let is_first = std::mem::replace(&mut first[c.fi][c.si], false);
+            combine(f.kind, f.how, &mut f.series[c.si].1, &v, is_first);
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -101,6 +168,7 @@ impl Aggregate {
         bounds: &[f64],
         pid: Option<u32>,
         v: Values,
+        source: Option<Source>,
         how: &dyn Fn(&str) -> Aggregation,
     ) {
         let fi = match self.index.get(name) {
@@ -149,48 +217,41 @@ impl Aggregate {
         if let Some(p) = &pid_text {
             self.key.push_str(p);
         }
-        let si = match f.index.get(self.key.as_str()) {
-            Some(&i) => i,
+        let (si, first) = match f.index.get(self.key.as_str()) {
+            Some(&i) => (i, false),
             None => {
                 let mut values: Vec<String> = labels.iter().map(|(_, v)| v.to_string()).collect();
                 values.extend(pid_text);
                 f.series.push((values, Values { counts: vec![0; v.counts.len()], ..Values::default() }));
                 f.index.insert(self.key.clone(), f.series.len() - 1);
-                let s = &mut f.series.last_mut().expect("just pushed").1;
-                s.value = v.value;
-                s.counts.clone_from(&v.counts);
-                s.sum = v.sum;
-                return;
+                (f.series.len() - 1, true)
             }
         };
-        let s = &mut f.series[si].1;
-        match (kind, f.how) {
-            (Kind::Histogram, _) => {
-                for (a, b) in s.counts.iter_mut().zip(&v.counts) {
-                    *a = a.saturating_add(*b);
-                }
-                s.sum += v.sum;
-            }
-            (Kind::Gauge, Aggregation::Max) => s.value = s.value.max(v.value),
-            (Kind::Gauge, Aggregation::Min) => s.value = s.value.min(v.value),
-            _ => s.value += v.value,
-        }
+        combine(kind, f.how, &mut f.series[si].1, &v, first);
+        self.plan.push(Contribution { fi, si, source: source.unwrap_or(Source::Fixed(v)) });
     }
 
     /// Adds the retired totals.
     fn add_retired(&mut self, retired: &Retired) {
         for r in &retired.series {
             let labels: Vec<(&str, &str)> = r.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            self.add_values(&r.name, &r.help, r.kind, &labels, &r.bounds, None, r.values.clone(), &|_| {
-                Aggregation::Sum
-            });
+            let v = r.values.clone();
+            self.add_values(&r.name, &r.help, r.kind, &labels, &r.bounds, None, v, None, &|_| Aggregation::Sum);
         }
     }
 
-    /// Makes `mirror` show exactly these families and series.
-    pub(crate) fn apply(self, mirror: &MetricRegistry, shown: &mut HashMap<String, Arc<Family>>) {
+    /// Makes `mirror` show exactly these families and series; returns the
+    /// mirror's series of each (family, series), to store into directly
+    /// while nothing but values changes (`None`: not shown).
+    pub(crate) fn apply(
+        &self,
+        mirror: &MetricRegistry,
+        shown: &mut HashMap<String, Arc<Family>>,
+    ) -> Vec<Vec<Option<Arc<Series>>>> {
+        let mut targets = Vec::with_capacity(self.families.len());
         let mut seen = HashSet::new();
         for (name, f) in &self.families {
+            let mut target = vec![None; f.series.len()];
             let same = shown
                 .get(name)
                 .is_some_and(|m| m.kind == f.kind && m.label_names.iter().eq(f.label_names.iter()) && m.help == f.help);
@@ -206,22 +267,27 @@ impl Aggregate {
                     }
                     Err(e) => {
                         log::debug!(target: "hams::workers", "a worker's metric is not shown: {e}");
+                        targets.push(target);
                         continue;
                     }
                 }
             }
-            let Some(family) = shown.get(name) else { continue };
+            let Some(family) = shown.get(name) else {
+                targets.push(target);
+                continue;
+            };
             seen.insert(name.clone());
             let shape =
                 if f.kind == Kind::Histogram { Shape::Histogram(f.bounds.as_slice().into()) } else { Shape::Scalar };
             let mut keep = HashSet::with_capacity(f.series.len());
             let mut refs: Vec<&str> = Vec::new();
-            for (values, v) in &f.series {
+            for (si, (values, v)) in f.series.iter().enumerate() {
                 refs.clear();
                 refs.extend(values.iter().map(String::as_str));
                 let Ok(series) = family.get_or_add(&refs, &shape) else { continue };
                 keep.insert(Arc::as_ptr(&series));
                 store(series.values.view(), v);
+                target[si] = Some(series);
             }
             let mut current = Vec::new();
             family.series_snapshot(&mut current);
@@ -229,6 +295,7 @@ impl Aggregate {
                 let values: Vec<&str> = s.label_values().collect();
                 family.remove(&values);
             }
+            targets.push(target);
         }
         shown.retain(|name, family| {
             let keep = seen.contains(name);
@@ -237,6 +304,39 @@ impl Aggregate {
             }
             keep
         });
+        targets
+    }
+
+    /// Stores the values into the mirror's series found by `apply`.
+    fn store_into(&self, targets: &[Vec<Option<Arc<Series>>>]) {
+        for ((_, f), target) in self.families.iter().zip(targets) {
+            for ((_, v), series) in f.series.iter().zip(target) {
+                if let Some(series) = series {
+                    store(series.values.view(), v);
+                }
+            }
+        }
+    }
+}
+
+/// Adds `v` into `s` as the family aggregates (`first`: `s` has nothing yet).
+fn combine(kind: Kind, how: Aggregation, s: &mut Values, v: &Values, first: bool) {
+    if first {
+        s.value = v.value;
+        s.counts.clone_from(&v.counts);
+        s.sum = v.sum;
+        return;
+    }
+    match (kind, how) {
+        (Kind::Histogram, _) => {
+            for (a, b) in s.counts.iter_mut().zip(&v.counts) {
+                *a = a.saturating_add(*b);
+            }
+            s.sum += v.sum;
+        }
+        (Kind::Gauge, Aggregation::Max) => s.value = s.value.max(v.value),
+        (Kind::Gauge, Aggregation::Min) => s.value = s.value.min(v.value),
+        _ => s.value += v.value,
     }
 }
 
@@ -274,8 +374,17 @@ struct RetiredSeries {
     values: Values,
 }
 
+/// The last full refresh, replayed while the region's epoch is unchanged
+/// (no record, slot, removal or aggregation since).
+struct Cache {
+    epoch: u64,
+    agg: Aggregate,
+    targets: Vec<Vec<Option<Arc<Series>>>>,
+}
+
 #[derive(Default)]
 struct State {
+    cache: Option<Cache>,
     retired: Retired,
     shown: HashMap<String, Arc<Family>>,
     buf: Vec<u8>,
@@ -304,19 +413,27 @@ impl TreeMetrics {
     pub(crate) fn refresh(&self) {
         let mut st = lock(&self.state);
         let st = &mut *st;
-        let mut agg = Aggregate::default();
         let region = &self.region;
+        // Read before the records: a record added meanwhile changes it.
+        let epoch = region.epoch();
+        if let Some(c) = st.cache.as_mut().filter(|c| c.epoch == epoch) {
+            c.agg.replay();
+            c.agg.store_into(&c.targets);
+            return;
+        }
+        let mut agg = Aggregate::default();
         let how = |name: &str| Aggregation::from_code(families::lookup(region, name));
         reader::members(region, &mut st.members);
         for m in &st.members {
             reader::records(region, m.slot, &mut st.buf, |r, cells| {
                 if let Record::Series(s) = r {
-                    agg.add(m.pid, s, &|off| cells.load(off), &how);
+                    agg.add(m.pid, s, &|off| cells.load(off), cells.addr(s.cells), &how);
                 }
             });
         }
         agg.add_retired(&st.retired);
-        agg.apply(&self.mirror, &mut st.shown);
+        let targets = agg.apply(&self.mirror, &mut st.shown);
+        st.cache = Some(Cache { epoch, agg, targets });
     }
 
     /// Folds the counters and histograms of the exited process in `slot`
@@ -360,6 +477,7 @@ impl TreeMetrics {
             }
         });
         reader::free(&self.region, slot);
+        st.cache = None;
     }
 }
 

@@ -26,7 +26,10 @@ pub(crate) fn declare(region: &Region, name: &str, how: u8) -> Result<()> {
     for i in 0..FAMILIES {
         let cell = &table[(start + i) % FAMILIES];
         match cell.compare_exchange(0, k | u64::from(how), Ordering::AcqRel, Ordering::Acquire) {
-            Ok(_) => return Ok(()),
+            Ok(_) => {
+                region.bump_epoch();
+                return Ok(());
+            }
             Err(cur) if cur & !0xff == k => {
                 return if cur & 0xff == u64::from(how) {
                     Ok(())

@@ -204,6 +204,12 @@ impl Region {
         unsafe { &*self.base.cast::<Header>() }
     }
 
+    /// Changes whenever a record, a slot, a removal or an aggregation does:
+    /// while it stays the same, only cell values can differ.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.header().epoch.load(Ordering::Acquire)
+    }
+
     pub(crate) fn bump_epoch(&self) {
         self.header().epoch.fetch_add(1, Ordering::AcqRel);
     }

@@ -43,6 +43,12 @@ impl Cells {
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 
+    /// Tells the parent that something other than a value changed (a
+    /// removal): its cached reading of the records is stale.
+    pub(crate) fn touch(&self) {
+        self._region.bump_epoch();
+    }
+
     /// Whether this process wrote the record (not just inherited it).
     pub(crate) fn is_own(&self) -> bool {
         self.owner == current_pid()
