@@ -115,7 +115,7 @@ impl Watch {
             if is_alive(m.pid, m.start) {
                 live.push(m);
             } else {
-                self.drop_probes(|pid| pid == m.pid);
+                self.drop_probes(|&(pid, _)| pid == m.pid);
                 self.tree.retire(m.slot);
                 log::debug!(target: "hams::workers", "worker {} left the tree", m.pid);
             }
@@ -128,10 +128,12 @@ impl Watch {
         self.probes.set_workers(pids.len() as u32, self.min_ready);
     }
 
-    fn drop_probes(&mut self, gone: impl Fn(u32) -> bool) {
+    /// Stops showing the probes `gone` names, and those their worker
+    /// unregistered.
+    fn drop_probes(&mut self, gone: impl Fn(&(u32, usize)) -> bool) {
         let probes = &self.probes;
-        self.shown.retain(|&(pid, _), p| {
-            let keep = !gone(pid) && !p.is_removed_remote();
+        self.shown.retain(|key, p| {
+            let keep = !gone(key) && !p.is_removed_remote();
             if !keep {
                 probes.remove(p);
             }
@@ -166,14 +168,6 @@ impl Watch {
                 self.shown.insert(key, state);
             });
         }
-        self.drop_probes(|_| false);
-        let probes = &self.probes;
-        self.shown.retain(|key, p| {
-            let keep = seen.contains(key);
-            if !keep {
-                probes.remove(p);
-            }
-            keep
-        });
+        self.drop_probes(|key| !seen.contains(key));
     }
 }

@@ -70,20 +70,26 @@ pub(crate) struct Aggregate {
 // that uses the plan, and freeing changes the epoch that invalidates it.
 unsafe impl Send for Aggregate {}
 
-/// Reads a record's values from its cells (`cells` points at its flags).
-fn read_cells(cells: *const AtomicU64, histogram: Option<usize>) -> Values {
-    // SAFETY: `cells` and the words after it were bounds-checked by `parse`
-    // when the plan was made (see `Source`).
-    let word = |i: usize| unsafe { (*cells.add(i)).load(Ordering::Relaxed) };
+/// A series' values from its cells, `word(i)` being cell `i` (0 holds the
+/// flags): the value; or, for a histogram of `n` bounds, the `n + 1` bucket
+/// counts and the sum (see `shm::records`).
+fn series_values(histogram: Option<usize>, word: impl Fn(usize) -> u64) -> Values {
     let mut v = Values::default();
     match histogram {
         Some(n) => {
-            v.counts = (1..=n + 1).map(word).collect();
+            v.counts = (1..=n + 1).map(&word).collect();
             v.sum = f64::from_bits(word(n + 2));
         }
         None => v.value = f64::from_bits(word(1)),
     }
     v
+}
+
+/// Reads a record's values from its cells (`cells` points at its flags).
+fn read_cells(cells: *const AtomicU64, histogram: Option<usize>) -> Values {
+    // SAFETY: `cells` and the words after it were bounds-checked by `parse`
+    // when the plan was made (see `Source`).
+    series_values(histogram, |i| unsafe { (*cells.add(i)).load(Ordering::Relaxed) })
 }
 
 fn kind_of(k: SeriesKind) -> Kind {
@@ -121,15 +127,8 @@ impl Aggregate {
         if removed && kind == Kind::Gauge {
             return;
         }
-        let words = |i: usize| cell(r.cells + 8 * i);
         let histogram = (kind == Kind::Histogram).then_some(r.bounds.len());
-        let mut v = Values::default();
-        if let Some(n) = histogram {
-            v.counts = (1..=n + 1).map(words).collect();
-            v.sum = f64::from_bits(words(n + 2));
-        } else {
-            v.value = f64::from_bits(words(1));
-        }
+        let v = series_values(histogram, |i| cell(r.cells + 8 * i));
         let source = addr.map(|cells| Source::Cells { cells, histogram });
         self.add_values(r.name, r.help, kind, &r.labels, &r.bounds, Some(pid), v, source, how);
     }
@@ -448,7 +447,8 @@ impl TreeMetrics {
             if kind == Kind::Gauge {
                 return;
             }
-            let words = |i: usize| cells.load(s.cells + 8 * i);
+            let histogram = (kind == Kind::Histogram).then_some(s.bounds.len());
+            let v = series_values(histogram, |i| cells.load(s.cells + 8 * i));
             let labels: Vec<String> = s.labels.iter().map(|(_, v)| v.to_string()).collect();
             let key = (s.name.to_string(), labels);
             let i = match retired.index.get(&key) {
@@ -467,13 +467,9 @@ impl TreeMetrics {
                 }
             };
             let t = &mut retired.series[i];
-            if kind == Kind::Histogram && t.bounds == s.bounds {
-                for (j, c) in t.values.counts.iter_mut().enumerate() {
-                    *c = c.saturating_add(words(j + 1));
-                }
-                t.values.sum += f64::from_bits(words(s.bounds.len() + 2));
-            } else if kind == Kind::Counter {
-                t.values.value += f64::from_bits(words(1));
+            // Another shape under the same name and labels is not summable.
+            if t.kind == kind && t.bounds == s.bounds {
+                combine(kind, Aggregation::Sum, &mut t.values, &v, false);
             }
         });
         reader::free(&self.region, slot);
