@@ -55,10 +55,10 @@ def _exemplar_call(fn: Any, c_name: str, ptr: int, value: float, exemplar: Exemp
     """``fn(ptr, value, labels)``: the C exemplar function with the
     NULL-terminated name/value array. libhams checks the names and the 128
     characters (and counts nothing when it refuses them)."""
-    if fn is None:
-        raise HamsError(f"this libhams has no exemplars ({c_name} is missing: a newer libhams has it)", ERR_STATE)
     if not isinstance(exemplar, Mapping):
         raise TypeError(f"exemplar must be a dict of label names to values, not {type(exemplar).__name__}")
+    if fn is None:
+        raise HamsError(f"this libhams has no exemplars ({c_name} is missing: a newer libhams has it)", ERR_STATE)
     pairs = list(exemplar.items())
     arr = (ctypes.c_char_p * (2 * len(pairs) + 1))()
     for i, (k, v) in enumerate(pairs):
