@@ -82,9 +82,9 @@ static double app_now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static bool app_send_all(int fd, const char *p, size_t n) {
+static bool app_send_all(int fd, const char *p, size_t n, int flags) {
     while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL | flags);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) return false;
         p += w;
@@ -166,7 +166,7 @@ static bool app_call_downstream(app_t *a, const char *headers, char *out, size_t
     if (buf != NULL)
         n = snprintf(buf, APP_DOWNSTREAM_MAX, "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: application/json\r\n"
                      "Connection: close\r\n%s\r\n", a->ds_path, a->ds_authority, headers);
-    if (n < 0 || n >= APP_DOWNSTREAM_MAX || !app_send_all(fd, buf, (size_t)n)) {
+    if (n < 0 || n >= APP_DOWNSTREAM_MAX || !app_send_all(fd, buf, (size_t)n, 0)) {
         snprintf(err, errlen, "sending to %s failed", a->ds_authority);
         goto out;
     }
@@ -346,7 +346,9 @@ static bool app_respond(int fd, int code, const char *body, bool close) {
     int n = snprintf(head, sizeof(head),
                      "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n%s\r\n", code,
                      app_reason(code), blen, close ? "Connection: close\r\n" : "");
-    return app_send_all(fd, head, (size_t)n) && app_send_all(fd, body, blen);
+    /* One segment: a lone head would wait for the peer's delayed ACK
+     * (Nagle) on a keep-alive connection. */
+    return app_send_all(fd, head, (size_t)n, MSG_MORE) && app_send_all(fd, body, blen, 0);
 }
 
 /* Serves one request whose head is buf[0..head_len); false: close. */
