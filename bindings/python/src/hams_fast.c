@@ -190,12 +190,16 @@ HOT(gauge_dec, "dec", "amount", hams_gauge_add, 1, -1.0, NULL)
 HOT(histogram_observe, "observe", "value", hams_histogram_observe, 0, 1.0, "_observe_py")
 
 static PyMethodDef metric_methods[] = {
-    {"_counter_inc", (PyCFunction)(void (*)(void))counter_inc, METH_FASTCALL | METH_KEYWORDS, NULL},
+    /* The signatures (for inspect) are those of the Python methods. */
+    {"_counter_inc", (PyCFunction)(void (*)(void))counter_inc, METH_FASTCALL | METH_KEYWORDS,
+     "_counter_inc($self, amount=1.0, exemplar=None)\n--\n\nAdds amount (finite, >= 0), with an optional exemplar."},
     {"_gauge_set", (PyCFunction)(void (*)(void))gauge_set, METH_FASTCALL | METH_KEYWORDS, NULL},
     {"_gauge_add", (PyCFunction)(void (*)(void))gauge_add, METH_FASTCALL | METH_KEYWORDS, NULL},
     {"_gauge_inc", (PyCFunction)(void (*)(void))gauge_inc, METH_FASTCALL | METH_KEYWORDS, NULL},
     {"_gauge_dec", (PyCFunction)(void (*)(void))gauge_dec, METH_FASTCALL | METH_KEYWORDS, NULL},
-    {"_histogram_observe", (PyCFunction)(void (*)(void))histogram_observe, METH_FASTCALL | METH_KEYWORDS, NULL},
+    {"_histogram_observe", (PyCFunction)(void (*)(void))histogram_observe, METH_FASTCALL | METH_KEYWORDS,
+     "_histogram_observe($self, value, exemplar=None)\n--\n\nRecords one finite observation, with an optional "
+     "exemplar."},
     {NULL, NULL, 0, NULL},
 };
 

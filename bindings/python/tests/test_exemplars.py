@@ -5,6 +5,7 @@ children, seen in an OpenMetrics scrape of a real libhams server on
 
 from __future__ import annotations
 
+import inspect
 import re
 import unittest
 from typing import Any
@@ -140,6 +141,12 @@ class ExemplarTest(TestCase):
         with self.assertRaises(hams.HamsError) as cm:
             c.inc(exemplar={"trace_id": "x"})
         self.assertEqual(cm.exception.code, hams.ERR_STATE)
+
+    def test_signatures(self) -> None:
+        # The compiled fast path's methods say so too (inspect, as callers
+        # feature-test with it).
+        self.assertIn("exemplar", inspect.signature(hams.Counter.inc).parameters)
+        self.assertIn("exemplar", inspect.signature(hams.Histogram.observe).parameters)
 
     def test_library_without_exemplars(self) -> None:
         c = self.h.counter("old_total", "c")
