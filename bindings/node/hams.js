@@ -312,7 +312,9 @@ function labelArray(labels) {
 
 /** An exemplar's labels for C: like labelArray, but {} (no labels) stays an empty, NULL-terminated list. */
 function exemplarArray(exemplar) {
-  if (typeof exemplar !== 'object') throw new TypeError('an exemplar must be an object, a Map or an array of name, value pairs');
+  if (typeof exemplar !== 'object') {
+    throw new TypeError('an exemplar must be an object, a Map or an array of name, value pairs');
+  }
   return labelArray(exemplar);
 }
 

@@ -131,7 +131,8 @@ public final class Demo {
         requests.labels("/a", "200").inc();
         requests.labels("/a", "200").inc();
         requests.labels("/b", "500").inc(1, Map.of("trace_id", "b7ad6b7169203331"));
-        hams.histogram("tck_latency_seconds", "Latency of the kit.").observe(0.3, Map.of("trace_id", "0af7651916cd43dd8448eb211c80319c"));
+        hams.histogram("tck_latency_seconds", "Latency of the kit.")
+                .observe(0.3, Map.of("trace_id", "0af7651916cd43dd8448eb211c80319c"));
 
         final Hams h = hams;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -132,7 +132,8 @@ fun main(args: Array<String>) {
     requests["/a", "200"] += 1.0
     requests["/a", "200"] += 1.0
     requests["/b", "500"].inc(1.0, "trace_id" to "b7ad6b7169203331")
-    hams.histogram("tck_latency_seconds", "Latency of the kit.").observe(0.3, "trace_id" to "0af7651916cd43dd8448eb211c80319c")
+    hams.histogram("tck_latency_seconds", "Latency of the kit.")
+        .observe(0.3, "trace_id" to "0af7651916cd43dd8448eb211c80319c")
 
     Runtime.getRuntime().addShutdownHook(
         Thread({
