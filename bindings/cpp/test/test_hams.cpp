@@ -513,7 +513,7 @@ void test_exemplars() {
     EXPECT(contains(om, "work_seconds_bucket{le=\"0.25\"} 0\n"));
     EXPECT(contains(om, "work_seconds_count 1\n"));
     EXPECT(contains(om, "requests_total{path=\"/b\",code=\"500\"} 1 # {trace_id=\"b7ad6b7169203331\"} 1 "));
-    EXPECT(contains(om, "rpc_seconds_bucket{method=\"get\",le=\"1\"} 1 # {} 0.5 "));
+    EXPECT(contains(om, "rpc_seconds_bucket{method=\"get\",le=\"1.0\"} 1 # {} 0.5 "));
     auto text = get(h.port(), "/hams/metrics").body;
     EXPECT(contains(text, "jobs_total 4\n"));
     EXPECT(!contains(text, "trace_id"));

@@ -72,7 +72,7 @@ test('vector children and the vector shorthands take exemplars; {} is an exempla
     const om = await metrics(OPENMETRICS);
     assert.match(om, new RegExp(`^requests_total\\{path="/a",code="200"\\} 1 ${exemplar('trace_id="a1"', 1)}`, 'm'));
     assert.match(om, new RegExp(`^requests_total\\{path="/b",code="500"\\} 1 ${exemplar('trace_id="b7ad6b7169203331"', 1)}`, 'm'));
-    assert.match(om, new RegExp(`^rpc_seconds_bucket\\{method="get",le="1"\\} 1 ${exemplar('', 0.5)}`, 'm'));
+    assert.match(om, new RegExp(`^rpc_seconds_bucket\\{method="get",le="1.0"\\} 1 ${exemplar('', 0.5)}`, 'm'));
   }));
 
 test('a bad exemplar throws HamsError and counts nothing', () =>

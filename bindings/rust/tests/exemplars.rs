@@ -58,7 +58,7 @@ fn exemplars_are_shown_in_openmetrics() {
     assert_exemplar(&om, "work_seconds_bucket{le=\"0.5\"}", "1", &format!("trace_id=\"{TRACE}\""), "0.3");
     assert_eq!(line(&om, "work_seconds_bucket{le=\"0.25\"}"), "work_seconds_bucket{le=\"0.25\"} 0");
     assert_exemplar(&om, "requests_total{path=\"/b\",code=\"500\"}", "1", "trace_id=\"b7ad6b7169203331\"", "1");
-    assert_exemplar(&om, "rpc_seconds_bucket{method=\"get\",le=\"1\"}", "1", "", "0.5");
+    assert_exemplar(&om, "rpc_seconds_bucket{method=\"get\",le=\"1.0\"}", "1", "", "0.5");
     let text = metrics(port, "");
     assert_eq!(line(&text, "jobs_total"), "jobs_total 3");
     assert!(!text.contains("trace_id"), "no exemplar in the text format 0.0.4:\n{text}");

@@ -53,7 +53,7 @@ final class ExemplarTest {
                 exemplar(om, "work_seconds_bucket{le=\"0.5\"}", "1", "trace_id=\"" + TRACE + "\"", "0.3");
                 contains(om, "work_seconds_bucket{le=\"0.25\"} 0\n");
                 exemplar(om, "requests_total{path=\"/b\",code=\"500\"}", "1", "trace_id=\"b7ad6b7169203331\"", "1");
-                exemplar(om, "rpc_seconds_bucket{method=\"get\",le=\"1\"}", "1", "", "0.5");
+                exemplar(om, "rpc_seconds_bucket{method=\"get\",le=\"1.0\"}", "1", "", "0.5");
                 String text = scrape(h, null);
                 contains(text, "jobs_total 3\n");
                 check(!text.contains("trace_id"), "no exemplar in the text format 0.0.4: " + text);
