@@ -80,6 +80,35 @@ constexpr const char *cpp_standard() noexcept {
 }
 }  // namespace detail
 
+// An exemplar's labels, e.g. {{"trace_id", id}}: name/value pairs, at most 128
+// UTF-8 characters in all (OpenMetrics); {} is an exemplar without labels.
+using exemplar = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+
+namespace detail {
+// The exemplar as C wants it: NUL-terminated copies (a view need not end in
+// NUL) and a NULL-terminated array of pointers to them.
+class exemplar_strings {
+public:
+    explicit exemplar_strings(exemplar labels) {
+        strings_.reserve(labels.size() * 2);
+        for (const auto &[name, value] : labels) {
+            if (name.find('\0') != std::string_view::npos || value.find('\0') != std::string_view::npos) {
+                throw error(HAMS_ERR_INVALID, "an exemplar label contains a NUL character");
+            }
+            strings_.emplace_back(name);
+            strings_.emplace_back(value);
+        }
+        for (const auto &s : strings_) pointers_.push_back(s.c_str());
+        pointers_.push_back(nullptr);
+    }
+    const char *const *get() const noexcept { return pointers_.data(); }
+
+private:
+    std::vector<std::string> strings_;
+    std::vector<const char *> pointers_;
+};
+}  // namespace detail
+
 // A probe handle; owned by its server. Moving transfers it; destruction frees it.
 class probe {
 public:
@@ -135,6 +164,17 @@ public:
     void set(double v) { detail::check(hams_gauge_set(m_, v)); }
     void add(double v) { detail::check(hams_gauge_add(m_, v)); }
     void observe(double v) { detail::check(hams_histogram_observe(m_, v)); }
+    // With an exemplar (inc(1, {{"trace_id", id}})): the counter's latest
+    // exemplar, or that of the bucket v falls in, shown in OpenMetrics. A bad
+    // exemplar throws hamspp::error (HAMS_ERR_INVALID) and counts nothing.
+    void inc(double v, exemplar ex) {
+        detail::exemplar_strings e(ex);
+        detail::check(hams_counter_add_exemplar(m_, v, e.get()));
+    }
+    void observe(double v, exemplar ex) {
+        detail::exemplar_strings e(ex);
+        detail::check(hams_histogram_observe_exemplar(m_, v, e.get()));
+    }
     // Gauges in workers mode, before the first update.
     void set_aggregation(aggregation how) { detail::check(hams_gauge_set_aggregation(m_, static_cast<int>(how))); }
 
@@ -154,6 +194,15 @@ public:
     void set(double v) const { detail::check(hams_gauge_set(m_, v)); }
     void add(double v) const { detail::check(hams_gauge_add(m_, v)); }
     void observe(double v) const { detail::check(hams_histogram_observe(m_, v)); }
+    // With an exemplar, as metric::inc and metric::observe.
+    void inc(double v, exemplar ex) const {
+        detail::exemplar_strings e(ex);
+        detail::check(hams_counter_add_exemplar(m_, v, e.get()));
+    }
+    void observe(double v, exemplar ex) const {
+        detail::exemplar_strings e(ex);
+        detail::check(hams_histogram_observe_exemplar(m_, v, e.get()));
+    }
     hams_metric_t *get() const noexcept { return m_; }
 
 private:

@@ -11,7 +11,8 @@ if [ $# -eq 0 ]; then
     exec "$JAVA" --module-path "$HAMS_JAVA_OUT/hams.jar" --add-modules io.hams --enable-native-access=io.hams \
         ${HAMS_JAVA_OPTS:-} -cp "$HAMS_KOTLIN_OUT/test:$CP:$HAMS_JUNIT" org.junit.platform.console.ConsoleLauncher \
         --disable-banner --disable-ansi-colors --details=tree --fail-if-no-tests \
-        --select-class io.hams.kotlin.HamsKotlinTest --select-class io.hams.kotlin.ChangesTest
+        --select-class io.hams.kotlin.HamsKotlinTest --select-class io.hams.kotlin.ChangesTest \
+        --select-class io.hams.kotlin.ExemplarTest
 fi
 exec "$JAVA" --module-path "$HAMS_JAVA_OUT/hams.jar" --add-modules io.hams --enable-native-access=io.hams \
     ${HAMS_JAVA_OPTS:-} -cp "$HAMS_KOTLIN_OUT/app:$CP" "$@"

@@ -12,6 +12,12 @@ export type Labels = Readonly<Record<string, string | number>> | ReadonlyMap<str
 export type LabelValue = string | number | boolean | bigint;
 export type LabelValues<N extends string = string> = Readonly<Record<N, LabelValue>>;
 
+/**
+ * An exemplar's labels, e.g. {trace_id: '4bf92f3577b34da6a3ce929d0e0e4736'}: at most 128
+ * characters in all names and values (OpenMetrics); {} is an exemplar without labels.
+ */
+export type Exemplar = Labels;
+
 export type HamsErrorCode =
   | 'HAMS_OK'
   | 'HAMS_ERR_NULL'
@@ -73,8 +79,11 @@ export class Metric {
 
 export class Counter extends Metric {
   readonly kind: 'counter';
-  /** Adds n (finite, >= 0; default 1). */
-  inc(n?: number): this;
+  /**
+   * Adds n (finite, >= 0; default 1). With an exemplar, it becomes the counter's latest
+   * exemplar (OpenMetrics exposition); a bad exemplar throws HamsError and counts nothing.
+   */
+  inc(n?: number, exemplar?: Exemplar | null): this;
 }
 
 export class Gauge extends Metric {
@@ -87,7 +96,8 @@ export class Gauge extends Metric {
 
 export class Histogram extends Metric {
   readonly kind: 'histogram';
-  observe(value: number): this;
+  /** Observes value; with an exemplar, the latest exemplar of the bucket value falls in. */
+  observe(value: number, exemplar?: Exemplar | null): this;
 }
 
 /** A metric family with label names; labels(...) gives (and caches) its series. */
@@ -109,7 +119,7 @@ export class MetricVec<M extends Metric = Metric, N extends string = string> {
 }
 
 export class CounterVec<N extends string = string> extends MetricVec<Counter, N> {
-  inc(labels: LabelValues<N>, n?: number): this;
+  inc(labels: LabelValues<N>, n?: number, exemplar?: Exemplar | null): this;
 }
 
 export class GaugeVec<N extends string = string> extends MetricVec<Gauge, N> {
@@ -120,7 +130,7 @@ export class GaugeVec<N extends string = string> extends MetricVec<Gauge, N> {
 }
 
 export class HistogramVec<N extends string = string> extends MetricVec<Histogram, N> {
-  observe(labels: LabelValues<N>, value: number): this;
+  observe(labels: LabelValues<N>, value: number, exemplar?: Exemplar | null): this;
 }
 
 /** prom-client's metric configuration: labels (one fixed series) or labelNames (a vector). */

@@ -144,6 +144,13 @@ const C = {
   lastErrorCode: optional(() => lib.func('int hams_last_error_code(void)')),
   gaugeSetAggregation: optional(() => lib.func('int hams_gauge_set_aggregation(hams_metric_t *g, int how)')),
   vecSetAggregation: optional(() => lib.func('int hams_vec_set_aggregation(hams_vec_t *v, int how)')),
+  // Exemplars (libhams 0.3): the package still loads without them.
+  counterAddExemplar: optional(() =>
+    lib.func('int hams_counter_add_exemplar(hams_metric_t *m, double v, const char **labels)'),
+  ),
+  observeExemplar: optional(() =>
+    lib.func('int hams_histogram_observe_exemplar(hams_metric_t *m, double v, const char **labels)'),
+  ),
 };
 
 /** make() (a lib.func of a function an older libhams may lack), or null when it lacks it. */
@@ -301,6 +308,14 @@ function labelArray(labels) {
   pairs = pairs.map((s, i) => cstr(String(s), i % 2 ? 'label value' : 'label name'));
   pairs.push(null);
   return pairs;
+}
+
+/** An exemplar's labels for C: like labelArray, but {} (no labels) stays an empty, NULL-terminated list. */
+function exemplarArray(exemplar) {
+  if (typeof exemplar !== 'object') {
+    throw new TypeError('an exemplar must be an object, a Map or an array of name, value pairs');
+  }
+  return labelArray(exemplar);
 }
 
 // ---------------------------------------------------------------------------
@@ -471,9 +486,19 @@ class Metric {
 }
 
 class Counter extends Metric {
-  /** Adds n (finite, >= 0; default 1). */
-  inc(n = 1) {
-    check(C.counterAdd(this._handle(), n), 'hams_counter_add');
+  /**
+   * Adds n (finite, >= 0; default 1). With an exemplar ({trace_id: '...'}: at
+   * most 128 characters in all names and values), it becomes the counter's
+   * latest exemplar, shown in the OpenMetrics exposition; a bad one throws
+   * HamsError and counts nothing.
+   */
+  inc(n = 1, exemplar = undefined) {
+    if (exemplar == null) {
+      check(C.counterAdd(this._handle(), n), 'hams_counter_add');
+    } else {
+      const fn = needs(C.counterAddExemplar, 'hams_counter_add_exemplar');
+      check(fn(this._handle(), n, exemplarArray(exemplar)), 'hams_counter_add_exemplar');
+    }
     return this;
   }
 }
@@ -502,8 +527,14 @@ class Gauge extends Metric {
 }
 
 class Histogram extends Metric {
-  observe(v) {
-    check(C.observe(this._handle(), v), 'hams_histogram_observe');
+  /** Observes v; with an exemplar (as Counter.inc), the latest exemplar of the bucket v falls in. */
+  observe(v, exemplar = undefined) {
+    if (exemplar == null) {
+      check(C.observe(this._handle(), v), 'hams_histogram_observe');
+    } else {
+      const fn = needs(C.observeExemplar, 'hams_histogram_observe_exemplar');
+      check(fn(this._handle(), v, exemplarArray(exemplar)), 'hams_histogram_observe_exemplar');
+    }
     return this;
   }
 }

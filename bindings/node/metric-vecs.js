@@ -123,9 +123,9 @@ module.exports = function defineVecs(deps) {
   }
 
   class CounterVec extends MetricVec {
-    /** prom-client's shorthand: inc({path: '/'}, n) is labels({path: '/'}).inc(n). */
-    inc(labels, n = 1) {
-      this.labels(labels).inc(n);
+    /** prom-client's shorthand: inc({path: '/'}, n, exemplar) is labels({path: '/'}).inc(n, exemplar). */
+    inc(labels, n = 1, exemplar = undefined) {
+      this.labels(labels).inc(n, exemplar);
       return this;
     }
   }
@@ -150,8 +150,8 @@ module.exports = function defineVecs(deps) {
   }
 
   class HistogramVec extends MetricVec {
-    observe(labels, v) {
-      this.labels(labels).observe(v);
+    observe(labels, v, exemplar = undefined) {
+      this.labels(labels).observe(v, exemplar);
       return this;
     }
   }

@@ -41,9 +41,9 @@ int main(int argc, char **argv) {
         auto requests = h.counter_vec("tck_requests_total", "Requests by path and code (tck).", {"path", "code"});
         requests.with({"/a", "200"}).inc();
         requests.with({"/a", "200"}).inc();
-        requests.with({"/b", "500"}).inc();
+        requests.with({"/b", "500"}).inc(1, {{"trace_id", "b7ad6b7169203331"}});
         auto latency = h.histogram("tck_latency_seconds", "Latency (tck), default buckets.");
-        latency.observe(0.3);
+        latency.observe(0.3, {{"trace_id", "0af7651916cd43dd8448eb211c80319c"}});
         h.set_runtime(); // "C++17", "hams-cpp", the library's version
         h.start();
         std::printf("hams demo: serving on http://127.0.0.1:%d/hams/ready\n", h.port());

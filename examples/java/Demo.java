@@ -10,6 +10,7 @@ import io.hams.Probe;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /**
  * The hams demo service in Java, following the contract of tests/tck/README.md:
@@ -23,7 +24,7 @@ import java.nio.charset.StandardCharsets;
  * {@code loop} (kick, alive, margin 1000 ms, kicked every 100 ms), {@code disk}
  * (a check every 200 ms, timeout 1000 ms). Counter {@code demo_loops_total},
  * vector {@code tck_requests_total}, default-bucket histogram
- * {@code tck_latency_seconds}; the runtime is named by the binding (hams-java).
+ * {@code tck_latency_seconds} (each with an exemplar); the runtime is named by the binding (hams-java).
  * A status listener prints "change NAME healthy|unhealthy" for each change.
  * Commands on stdin: stop-kicking, start-kicking, fail-disk, heal-disk,
  * invalid-call.
@@ -129,8 +130,9 @@ public final class Demo {
         MetricVec.CounterVec requests = hams.counterVec("tck_requests_total", "Requests of the kit.", "path", "code");
         requests.labels("/a", "200").inc();
         requests.labels("/a", "200").inc();
-        requests.labels("/b", "500").inc();
-        hams.histogram("tck_latency_seconds", "Latency of the kit.").observe(0.3);
+        requests.labels("/b", "500").inc(1, Map.of("trace_id", "b7ad6b7169203331"));
+        hams.histogram("tck_latency_seconds", "Latency of the kit.")
+                .observe(0.3, Map.of("trace_id", "0af7651916cd43dd8448eb211c80319c"));
 
         final Hams h = hams;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

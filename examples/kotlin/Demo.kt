@@ -5,7 +5,7 @@
 // Probes: warmup (manual, ready+startup, healthy after --warmup-ms), loop
 // (kick, alive, margin 1000 ms, kicked every 100 ms), disk (a check every
 // 200 ms, timeout 1000 ms). Counter demo_loops_total, vector tck_requests_total,
-// default-bucket histogram tck_latency_seconds; runtime named by hamsFromYaml
+// default-bucket histogram tck_latency_seconds (each with an exemplar); runtime named by hamsFromYaml
 // (hams-kotlin). A status listener prints "change NAME healthy|unhealthy" for
 // each change. Commands on stdin:
 // stop-kicking, start-kicking, fail-disk, heal-disk, invalid-call.
@@ -22,10 +22,12 @@ import io.hams.kotlin.counter
 import io.hams.kotlin.counterVec
 import io.hams.kotlin.get
 import io.hams.kotlin.histogram
+import io.hams.kotlin.inc
 import io.hams.kotlin.hamsFromYaml
 import io.hams.kotlin.healthCheck
 import io.hams.kotlin.kickProbe
 import io.hams.kotlin.manualProbe
+import io.hams.kotlin.observe
 import io.hams.kotlin.plusAssign
 import io.hams.kotlin.port
 import io.hams.kotlin.update
@@ -129,8 +131,9 @@ fun main(args: Array<String>) {
     val requests = hams.counterVec("tck_requests_total", "Requests of the kit.", listOf("path", "code"))
     requests["/a", "200"] += 1.0
     requests["/a", "200"] += 1.0
-    requests["/b", "500"] += 1.0
-    hams.histogram("tck_latency_seconds", "Latency of the kit.").observe(0.3)
+    requests["/b", "500"].inc(1.0, "trace_id" to "b7ad6b7169203331")
+    hams.histogram("tck_latency_seconds", "Latency of the kit.")
+        .observe(0.3, "trace_id" to "0af7651916cd43dd8448eb211c80319c")
 
     Runtime.getRuntime().addShutdownHook(
         Thread({

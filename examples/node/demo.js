@@ -9,8 +9,9 @@
  * Probes: `warmup` (manual, ready+startup, healthy after --warmup-ms),
  * `loop` (kick, alive, margin 1000 ms, kicked every 100 ms), `disk` (a check
  * every 200 ms, timeout 1000 ms). Counter `demo_loops_total`; the kit's
- * vector counter `tck_requests_total` {path, code} (/a 200 twice, /b 500 once)
- * and default-bucket histogram `tck_latency_seconds` (one observation, 0.3);
+ * vector counter `tck_requests_total` {path, code} (/a 200 twice, /b 500 once,
+ * with an exemplar) and default-bucket histogram `tck_latency_seconds` (one
+ * observation, 0.3, with an exemplar);
  * /hams/version names "Node.js vX.Y.Z", "hams-node" and the package version
  * (the binding sets them). A status listener prints "hams demo: change
  * <name> <healthy|unhealthy>" for each state it is told. Commands on
@@ -64,8 +65,10 @@ function tckMetrics(hams) {
   const requests = hams.counter({ name: 'tck_requests_total', help: 'Requests by path and code (tck).', labelNames: ['path', 'code'] });
   requests.labels({ path: '/a', code: 200 }).inc();
   requests.labels('/a', '200').inc();
-  requests.inc({ path: '/b', code: 500 });
-  hams.histogram({ name: 'tck_latency_seconds', help: 'Latency (tck), default buckets.' }).observe(0.3);
+  requests.inc({ path: '/b', code: 500 }, 1, { trace_id: 'b7ad6b7169203331' });
+  hams
+    .histogram({ name: 'tck_latency_seconds', help: 'Latency (tck), default buckets.' })
+    .observe(0.3, { trace_id: '0af7651916cd43dd8448eb211c80319c' });
 }
 
 function main() {

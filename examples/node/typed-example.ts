@@ -1,7 +1,17 @@
 // A typed hams program: `tsc --noEmit -p examples/node` checks it against the
 // package's hand-written hams.d.ts (tests/bindings/node-package.sh checks it
 // once more against the packed and installed package).
-import { AGG_MAX, Hams, HamsError, attach, linearBuckets, setLogger, type CounterVec, type Histogram } from 'hams';
+import {
+  AGG_MAX,
+  Hams,
+  HamsError,
+  attach,
+  linearBuckets,
+  setLogger,
+  type CounterVec,
+  type Exemplar,
+  type Histogram,
+} from 'hams';
 import { bridgeHealth, type HealthStatusSink } from 'hams/grpc';
 
 setLogger('console', 'info');
@@ -19,9 +29,12 @@ const requests: CounterVec<'path' | 'code'> = hams.counter({
 requests.labels({ path: '/', code: 200 }).inc();
 requests.labels('/orders', '500').inc(2);
 requests.inc({ path: '/', code: 404 });
+const trace: Exemplar = { trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' }; // OpenMetrics exemplars
+requests.inc({ path: '/', code: 200 }, 1, trace);
 
 const latency: Histogram = hams.histogram({ name: 'request_seconds', help: 'Request latency.' });
 latency.observe(0.042);
+latency.observe(0.042, trace);
 const sizes = hams.histogram('response_bytes', 'Response sizes.', linearBuckets(100, 100, 10), { route: 'api' });
 sizes.observe(512);
 const native = hams.histogram({ name: 'queue_wait_seconds', help: 'Queue wait.', native: true, bucketFactor: 1.1 });

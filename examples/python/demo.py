@@ -17,8 +17,8 @@ Probes: `warmup` (manual, ready+startup, healthy after --warmup-ms), `loop`
 (kick, alive, margin 1 s, kicked every 100 ms while kicking is on), `disk`
 (callback, ready, every 200 ms, fails with "disk full (tck)" when told).
 Metrics: `demo_loops_total`; the vector `tck_requests_total{path, code}`
-({/a,200} twice, {/b,500} once at start) and the default-bucket histogram
-`tck_latency_seconds` (0.3 observed once at start). Commands on stdin: stop-kicking, start-kicking,
+({/a,200} twice, {/b,500} once at start, with an exemplar) and the default-bucket
+histogram `tck_latency_seconds` (0.3 observed once at start, with an exemplar). Commands on stdin: stop-kicking, start-kicking,
 fail-disk, heal-disk, invalid-call. A status listener prints `hams demo: change
 <name> <healthy|unhealthy>` for each change. SIGTERM/SIGINT: hams drains for
 --drain-ms, runs the shutdown callback, and the demo exits 0.
@@ -129,8 +129,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         requests = h.counter("tck_requests_total", "Requests (the kit's vector)", labelnames=["path", "code"])
         requests.labels("/a", "200").inc()
         requests.labels(path="/a", code="200").inc()
-        requests.labels("/b", 500).inc()
-        h.histogram("tck_latency_seconds", "Latency (the kit's default buckets)").observe(0.3)
+        requests.labels("/b", 500).inc(exemplar={"trace_id": "b7ad6b7169203331"})
+        h.histogram("tck_latency_seconds", "Latency (the kit's default buckets)").observe(
+            0.3, exemplar={"trace_id": "0af7651916cd43dd8448eb211c80319c"}
+        )
         h.on_shutdown(lambda: say("shutdown callback ran"))
         h.start()
         say(f"serving on http://127.0.0.1:{h.port}/hams/ready")

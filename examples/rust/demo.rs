@@ -43,9 +43,9 @@ fn main() -> Result<(), hams::Error> {
     let requests = h.counter_vec("tck_requests_total", "Requests by path and code (tck).", &["path", "code"])?;
     requests.with(&["/a", "200"])?.add(1.0)?;
     requests.with(&["/a", "200"])?.add(1.0)?;
-    requests.with(&["/b", "500"])?.add(1.0)?;
+    requests.with(&["/b", "500"])?.add_exemplar(1.0, &[("trace_id", "b7ad6b7169203331")])?;
     let latency = h.histogram("tck_latency_seconds", "Latency (tck), default buckets.", &hams::DEFAULT_BUCKETS, &[])?;
-    latency.observe(0.3)?;
+    latency.observe_exemplar(0.3, &[("trace_id", "0af7651916cd43dd8448eb211c80319c")])?;
     // Built in (crate hams) or over the system library (crate hams-system):
     // the demo names the crate it was built with.
     h.set_runtime("Rust", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))?;

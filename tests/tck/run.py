@@ -87,6 +87,8 @@ SUPPORTS = {
     "runtime": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node", "java", "kotlin"},
     # issue 16: a status listener that prints "hams demo: change <name> <healthy|unhealthy>".
     "listener": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node", "java", "kotlin"},
+    # issue 17: the two exemplars below, in the OpenMetrics exposition only.
+    "exemplars": {"c", "cpp", "rust", "rust-sys", "python", "python-ctypes", "node", "java", "kotlin"},
 }
 # The library a binding names in /hams/version (the C and Rust demos name
 # their own: any non-empty name).
@@ -95,6 +97,12 @@ LIBRARY = {"cpp": "hams-cpp", "python": "hams-python", "python-ctypes": "hams-py
 # hams' default histogram buckets (Prometheus client_golang's), +Inf implied.
 DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
 NA = "n/a"
+OPENMETRICS = "application/openmetrics-text; version=1.0.0"
+# The exemplars every demo attaches at start (issue 17): on the observation
+# 0.3 of tck_latency_seconds (so on its bucket le="0.5") and on the increment
+# of tck_requests_total{path="/b",code="500"}.
+LATENCY_TRACE = "0af7651916cd43dd8448eb211c80319c"
+REQUESTS_TRACE = "b7ad6b7169203331"
 
 
 def samples(body, name):
@@ -123,6 +131,37 @@ def check_buckets(body):
     total = s.get(("_sum", frozenset()))
     ok = buckets == want and count == 1.0 and total is not None and abs(total - 0.3) < 1e-9
     return ok, f"buckets {buckets}, count {count}, sum {total}"
+
+
+def exemplar_of(body, name, labels):
+    """(value, exemplar labels, exemplar value, timestamp) of the OpenMetrics sample `name` with
+    exactly `labels` ({name: value}), or None when the sample has no exemplar or is absent."""
+    pattern = re.escape(name) + r"(?:\{([^}]*)\})? (\S+) # \{([^}]*)\} (\S+) (\S+)$"
+    for m in re.finditer("^" + pattern, body, re.M):
+        if dict(re.findall(r'(\w+)="([^"]*)"', m.group(1) or "")) == labels:
+            return float(m.group(2)), dict(re.findall(r'(\w+)="([^"]*)"', m.group(3))), float(m.group(4)), m.group(5)
+    return None
+
+
+def check_exemplars(openmetrics, text):
+    """Both exemplars on their samples in the OpenMetrics scrape; none in the text format 0.0.4."""
+    bucket = exemplar_of(openmetrics, "tck_latency_seconds_bucket", {"le": "0.5"})
+    counter = exemplar_of(openmetrics, "tck_requests_total", {"path": "/b", "code": "500"})
+
+    def fits(got, value, trace, exemplar_value):
+        if got is None:
+            return False
+        v, labels, ev, ts = got
+        try:
+            recent = abs(float(ts) - time.time()) < 600
+        except ValueError:
+            recent = False
+        return v == value and labels == {"trace_id": trace} and ev == exemplar_value and recent
+
+    ok = fits(bucket, 1.0, LATENCY_TRACE, 0.3) and fits(counter, 1.0, REQUESTS_TRACE, 1.0)
+    # Text 0.0.4 has no exemplars: no sample line goes on with " # ".
+    leaked = re.findall(r"^[^#\n].* # .*$", text, re.M)
+    return ok and not leaked, f"bucket le=0.5 {bucket}, /b 500 {counter}, text format lines with '#': {leaked[:2]}"
 
 
 def repr_le(b):
@@ -222,10 +261,10 @@ class Demo:
         self.proc.stdin.write(command + "\n")
         self.proc.stdin.flush()
 
-    def get(self, path):
+    def get(self, path, headers=None):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
         try:
-            c.request("GET", path)
+            c.request("GET", path, headers=headers or {})
             r = c.getresponse()
             return r.status, r.read().decode()
         finally:
@@ -299,6 +338,12 @@ def scenario(lang, command):
             else:
                 ok, detail = check(body)
                 yield name, st == 200 and ok, detail
+        if lang not in SUPPORTS["exemplars"]:
+            yield "exemplars", NA, "not declared in SUPPORTS"
+        else:
+            os_status, om_body = d.get("/hams/metrics", {"Accept": OPENMETRICS})
+            ok, detail = check_exemplars(om_body, body)
+            yield "exemplars", st == 200 and os_status == 200 and ok, f"status {os_status}, {detail}"
         if lang not in SUPPORTS["runtime"]:
             yield "runtime", NA, "not declared in SUPPORTS"
         else:

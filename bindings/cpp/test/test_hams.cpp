@@ -38,8 +38,8 @@ struct response {
     std::string body;
 };
 
-// GET path on 127.0.0.1:port, HTTP/1.1 with Connection: close.
-response get(int port, const std::string &path) {
+// GET path on 127.0.0.1:port, HTTP/1.1 with Connection: close (and `headers`, "Name: value\r\n" lines).
+response get(int port, const std::string &path, const std::string &headers = "") {
     response r;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return r;
@@ -51,7 +51,7 @@ response get(int port, const std::string &path) {
         close(fd);
         return r;
     }
-    std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + "\r\n";
     if (write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
         close(fd);
         return r;
@@ -481,12 +481,52 @@ void test_listener_destroys_server() {
 
 }  // namespace
 
+// Exemplars on counters, histograms and vec series: in the OpenMetrics
+// scrape only; a bad one throws and counts nothing.
+void test_exemplars() {
+    hamspp::server h("cpp-test", "1");
+    h.set_address("127.0.0.1:0");
+    auto jobs = h.counter("jobs_total", "Jobs.");
+    auto lat = h.histogram("work_seconds", "Work.");
+    auto req = h.counter_vec("requests_total", "Requests.", {"path", "code"});
+    auto rpc = h.histogram_vec("rpc_seconds", "RPCs.", {1.0}, {"method"});
+    std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    jobs.inc(1, {{"trace_id", trace}});
+    jobs.inc(2);
+    lat.observe(0.3, {{"trace_id", trace}});
+    req.labels("/b", "500").inc(1, {{"trace_id", "b7ad6b7169203331"}});
+    rpc.labels("get").observe(0.5, {});
+    // 128 characters in all: the limit; one more is refused.
+    std::string ok(128 - 8, 'x');
+    jobs.inc(1, {{"trace_id", ok}});
+    std::string long_value = ok + "x";
+    EXPECT(throws([&] { jobs.inc(1, {{"trace_id", long_value}}); }, HAMS_ERR_INVALID, "128"));
+    EXPECT(throws([&] { lat.observe(0.1, {{"trace_id", long_value}}); }, HAMS_ERR_INVALID, "128"));
+    EXPECT(throws([&] { jobs.inc(1, {{"bad name", "v"}}); }, HAMS_ERR_INVALID, "bad name"));
+    EXPECT(throws([&] { req.labels("/b", "500").inc(1, {{"1st", "v"}}); }, HAMS_ERR_INVALID, "1st"));
+    EXPECT(throws([&] { rpc.labels("get").observe(0.1, {{"a", "1"}, {"a", "2"}}); }, HAMS_ERR_INVALID, "a"));
+    EXPECT(throws([&] { jobs.inc(1, {{std::string_view("a\0b", 3), "v"}}); }, HAMS_ERR_INVALID, "NUL"));
+    h.start();
+    auto om = get(h.port(), "/hams/metrics", "Accept: application/openmetrics-text; version=1.0.0\r\n").body;
+    EXPECT(contains(om, ("jobs_total 4 # {trace_id=\"" + ok + "\"} 1 ").c_str()));
+    EXPECT(contains(om, ("work_seconds_bucket{le=\"0.5\"} 1 # {trace_id=\"" + trace + "\"} 0.3 ").c_str()));
+    EXPECT(contains(om, "work_seconds_bucket{le=\"0.25\"} 0\n"));
+    EXPECT(contains(om, "work_seconds_count 1\n"));
+    EXPECT(contains(om, "requests_total{path=\"/b\",code=\"500\"} 1 # {trace_id=\"b7ad6b7169203331\"} 1 "));
+    EXPECT(contains(om, "rpc_seconds_bucket{method=\"get\",le=\"1.0\"} 1 # {} 0.5 "));
+    auto text = get(h.port(), "/hams/metrics").body;
+    EXPECT(contains(text, "jobs_total 4\n"));
+    EXPECT(!contains(text, "trace_id"));
+    h.stop();
+}
+
 int main() {
     EXPECT(std::string(hamspp::version()).size() > 0);
     try {
         test_probes();
         test_metrics();
         test_vecs();
+        test_exemplars();
         test_buckets();
         test_errors();
         test_configuration_and_shutdown();

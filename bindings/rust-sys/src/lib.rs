@@ -167,6 +167,8 @@ extern "C" {
     pub fn hams_gauge_set(m: *mut hams_metric_t, v: f64) -> c_int;
     pub fn hams_gauge_add(m: *mut hams_metric_t, v: f64) -> c_int;
     pub fn hams_histogram_observe(m: *mut hams_metric_t, v: f64) -> c_int;
+    pub fn hams_counter_add_exemplar(m: *mut hams_metric_t, v: f64, labels: *const *const c_char) -> c_int;
+    pub fn hams_histogram_observe_exemplar(m: *mut hams_metric_t, v: f64, labels: *const *const c_char) -> c_int;
     pub fn hams_gauge_set_aggregation(g: *mut hams_metric_t, how: c_int) -> c_int;
     pub fn hams_metric_free(m: *mut hams_metric_t) -> c_int;
     pub fn hams_metrics_append(out: *mut hams_metrics_buffer_t, text: *const c_char) -> c_int;

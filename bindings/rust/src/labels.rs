@@ -27,6 +27,11 @@ impl CStrings {
         CStrings::new("label", labels.iter().flat_map(|(k, v)| [*k, *v]))
     }
 
+    /// An exemplar's labels, likewise (an empty list is an exemplar without labels).
+    pub(crate) fn exemplar(labels: &[(&str, &str)]) -> Result<CStrings> {
+        CStrings::new("exemplar label", labels.iter().flat_map(|(k, v)| [*k, *v]))
+    }
+
     pub(crate) fn as_ptr(&self) -> *const *const c_char {
         debug_assert_eq!(self.ptrs.len(), self.strings.len() + 1);
         self.ptrs.as_ptr()

@@ -41,6 +41,7 @@ impl MetricKind {
 /// jobs.add(1.0)?;
 /// let latency = h.histogram("job_seconds", "Job latency.", &[0.1, 1.0, 10.0], &[])?;
 /// latency.observe(0.25)?;
+/// latency.observe_exemplar(0.3, &[("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736")])?;
 /// # Ok::<(), hams::Error>(())
 /// ```
 pub struct Metric {
@@ -92,20 +93,26 @@ impl Metric {
         values.into_iter().flatten()
     }
 
-    fn call(&self, kinds: &[MetricKind], op: &str, f: Update, v: f64) -> Result<()> {
+    /// Runs the C update `f` on the metric's handle, if it is of one of `kinds`.
+    fn call(
+        &self,
+        kinds: &[MetricKind],
+        op: &str,
+        f: impl Fn(*mut hams_sys::hams_metric_t) -> libc::c_int,
+    ) -> Result<()> {
         if !kinds.contains(&self.kind) {
             let (name, is, not) = (&self.name, self.kind.name(), kinds[0].name());
             return Err(Error::new(ErrorKind::Invalid, format!("{op}: metric {name} is a {is}, not a {not}")));
         }
         let update = || match &self.target {
-            // SAFETY: a live metric handle of the right kind.
-            Target::Own(ptr) => check(unsafe { f(*ptr, v) }).map(drop),
+            // SAFETY (of `f`'s call): a live metric handle of the right kind.
+            Target::Own(ptr) => check(f(*ptr)).map(drop),
             Target::Series { vec, values, .. } => vec
                 .with(|v_ptr| {
                     // SAFETY: a live vec (the lock held keeps its series); the
                     // series' handle is used before the lock is released.
                     let ptr = check_ptr(unsafe { hams_sys::hams_vec_with(v_ptr, values.as_ptr()) })?;
-                    check(unsafe { f(ptr, v) }).map(drop)
+                    check(f(ptr)).map(drop)
                 })
                 .unwrap_or(Ok(())),
         };
@@ -114,24 +121,49 @@ impl Metric {
 
     /// Counters: adds `v` (finite, not negative).
     pub fn add(&self, v: f64) -> Result<()> {
-        self.call(&[MetricKind::Counter], "counter_add", hams_sys::hams_counter_add, v)
+        // SAFETY: `call` passes a live counter handle.
+        self.call(&[MetricKind::Counter], "counter_add", |m| unsafe { hams_sys::hams_counter_add(m, v) })
+    }
+
+    /// Counters: adds `v` with an exemplar (e.g. `&[("trace_id", id)]`), which
+    /// becomes the counter's latest, shown in the OpenMetrics exposition. A bad
+    /// exemplar (over 128 characters in all, an invalid or repeated name) is an
+    /// `ErrorKind::Invalid` error, and nothing is counted.
+    pub fn add_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<()> {
+        let labels = CStrings::exemplar(labels)?;
+        // SAFETY: `call` passes a live counter handle; `labels` is NULL-terminated and outlives the call.
+        let f = |m| unsafe { hams_sys::hams_counter_add_exemplar(m, v, labels.as_ptr()) };
+        self.call(&[MetricKind::Counter], "counter_add_exemplar", f)
     }
 
     /// Gauges: sets the value (NaN and infinities are allowed).
     pub fn set(&self, v: f64) -> Result<()> {
-        self.call(&[MetricKind::Gauge], "gauge_set", hams_sys::hams_gauge_set, v)
+        // SAFETY: `call` passes a live gauge handle.
+        self.call(&[MetricKind::Gauge], "gauge_set", |m| unsafe { hams_sys::hams_gauge_set(m, v) })
     }
 
     /// Gauges: adds `v` (may be negative).
     pub fn gauge_add(&self, v: f64) -> Result<()> {
-        self.call(&[MetricKind::Gauge], "gauge_add", hams_sys::hams_gauge_add, v)
+        // SAFETY: `call` passes a live gauge handle.
+        self.call(&[MetricKind::Gauge], "gauge_add", |m| unsafe { hams_sys::hams_gauge_add(m, v) })
     }
 
     /// Histograms, classic or native: records one observation (finite;
     /// native histograms take negative ones and zero too).
     pub fn observe(&self, v: f64) -> Result<()> {
         let kinds = [MetricKind::Histogram, MetricKind::NativeHistogram];
-        self.call(&kinds, "histogram_observe", hams_sys::hams_histogram_observe, v)
+        // SAFETY: `call` passes a live histogram handle.
+        self.call(&kinds, "histogram_observe", |m| unsafe { hams_sys::hams_histogram_observe(m, v) })
+    }
+
+    /// Histograms: records `v` with an exemplar, which becomes the latest of
+    /// the bucket `v` falls in (errors as `add_exemplar`).
+    pub fn observe_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<()> {
+        let kinds = [MetricKind::Histogram, MetricKind::NativeHistogram];
+        let labels = CStrings::exemplar(labels)?;
+        // SAFETY: `call` passes a live histogram handle; `labels` is NULL-terminated and outlives the call.
+        let f = |m| unsafe { hams_sys::hams_histogram_observe_exemplar(m, v, labels.as_ptr()) };
+        self.call(&kinds, "histogram_observe_exemplar", f)
     }
 }
 
@@ -149,9 +181,6 @@ impl Drop for Metric {
         }
     }
 }
-
-/// The C function of one update.
-type Update = unsafe extern "C" fn(*mut hams_sys::hams_metric_t, f64) -> libc::c_int;
 
 /// A function that appends exposition text to each scrape.
 pub type MetricsFn = Box<dyn FnMut(&mut String) + Send>;

@@ -1,7 +1,9 @@
 package io.hams;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A counter, gauge or histogram, owned by its {@link Hams}, or one series of
@@ -86,6 +88,21 @@ public abstract class Metric {
             call(p -> (int) Native.COUNTER_ADD.invokeExact(p, v), "hams_counter_add");
             return this;
         }
+
+        /**
+         * Adds v with an exemplar, e.g. {@code Map.of("trace_id", id)} (at most
+         * 128 characters in all names and values; an empty map: no labels): the
+         * counter's latest exemplar, shown in the OpenMetrics exposition. A bad
+         * exemplar throws {@link HamsException} (ERR_INVALID) and counts nothing.
+         */
+        public Counter inc(double v, Map<String, String> exemplar) {
+            call(p -> {
+                try (Arena a = Arena.ofConfined()) {
+                    return (int) Native.COUNTER_ADD_EXEMPLAR.invokeExact(p, v, Native.exemplar(a, exemplar));
+                }
+            }, "hams_counter_add_exemplar");
+            return this;
+        }
     }
 
     /** A value that goes up and down. */
@@ -115,6 +132,19 @@ public abstract class Metric {
         /** Records one finite observation. */
         public Histogram observe(double v) {
             call(p -> (int) Native.OBSERVE.invokeExact(p, v), "hams_histogram_observe");
+            return this;
+        }
+
+        /**
+         * Records v with an exemplar (as {@link Counter#inc(double, Map)}): the
+         * latest exemplar of the bucket v falls in.
+         */
+        public Histogram observe(double v, Map<String, String> exemplar) {
+            call(p -> {
+                try (Arena a = Arena.ofConfined()) {
+                    return (int) Native.OBSERVE_EXEMPLAR.invokeExact(p, v, Native.exemplar(a, exemplar));
+                }
+            }, "hams_histogram_observe_exemplar");
             return this;
         }
     }

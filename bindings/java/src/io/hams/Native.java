@@ -94,6 +94,10 @@ final class Native {
     static final MethodHandle GAUGE_SET = fn("hams_gauge_set", f(JAVA_INT, ADDRESS, JAVA_DOUBLE));
     static final MethodHandle GAUGE_ADD = fn("hams_gauge_add", f(JAVA_INT, ADDRESS, JAVA_DOUBLE));
     static final MethodHandle OBSERVE = fn("hams_histogram_observe", f(JAVA_INT, ADDRESS, JAVA_DOUBLE));
+    static final MethodHandle COUNTER_ADD_EXEMPLAR =
+            fn("hams_counter_add_exemplar", f(JAVA_INT, ADDRESS, JAVA_DOUBLE, ADDRESS));
+    static final MethodHandle OBSERVE_EXEMPLAR =
+            fn("hams_histogram_observe_exemplar", f(JAVA_INT, ADDRESS, JAVA_DOUBLE, ADDRESS));
     static final MethodHandle METRIC_FREE = fn("hams_metric_free", f(JAVA_INT, ADDRESS));
     static final MethodHandle HISTOGRAM_NATIVE_NEW =
             fn("hams_histogram_native_new", f(ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_DOUBLE, JAVA_INT));
@@ -162,6 +166,23 @@ final class Native {
             arr.setAtIndex(ADDRESS, i, cstr(arena, items[i], what));
         }
         arr.setAtIndex(ADDRESS, items.length, MemorySegment.NULL);
+        return arr;
+    }
+
+    /**
+     * An exemplar's labels in arena: name, value, ..., NULL in the map's order;
+     * an empty map is an exemplar without labels, null stays NULL (hams says
+     * HAMS_ERR_NULL).
+     */
+    static MemorySegment exemplar(Arena arena, java.util.Map<String, String> labels) {
+        if (labels == null) return MemorySegment.NULL;
+        MemorySegment arr = arena.allocate(ADDRESS, labels.size() * 2L + 1);
+        long i = 0;
+        for (java.util.Map.Entry<String, String> e : labels.entrySet()) {
+            arr.setAtIndex(ADDRESS, i++, cstr(arena, e.getKey(), "exemplar label name"));
+            arr.setAtIndex(ADDRESS, i++, cstr(arena, e.getValue(), "exemplar label value"));
+        }
+        arr.setAtIndex(ADDRESS, i, MemorySegment.NULL);
         return arr;
     }
 

@@ -514,6 +514,7 @@ public final class HamsTest {
         });
 
         MetricVecTest.run();
+        ExemplarTest.run();
         ListenerTest.run();
         return List.copyOf(tests);
     }

@@ -5,6 +5,7 @@ package io.hams.kotlin
 
 import io.hams.Check
 import io.hams.Hams
+import io.hams.HamsException
 import io.hams.Metric
 import io.hams.MetricVec
 import io.hams.Probe
@@ -122,6 +123,27 @@ operator fun Metric.Gauge.plusAssign(v: Double) {
 
 operator fun Metric.Gauge.minusAssign(v: Double) {
     add(-v)
+}
+
+/**
+ * Adds [v] with an exemplar: `requests["/", "200"].inc(1.0, "trace_id" to traceId)`; it becomes the
+ * counter's latest, shown in the OpenMetrics exposition. A bad exemplar (over 128 characters in all, an
+ * invalid or repeated name) throws HamsException (ERR_INVALID) and counts nothing.
+ */
+fun Metric.Counter.inc(v: Double, vararg exemplar: Pair<String, String>): Metric.Counter = inc(v, exemplarMap(exemplar))
+
+/** Records [v] with an exemplar (as [inc]): the latest of the bucket [v] falls in. */
+fun Metric.Histogram.observe(v: Double, vararg exemplar: Pair<String, String>): Metric.Histogram =
+    observe(v, exemplarMap(exemplar))
+
+/** The pairs in their order; a repeated name is hams' error, as a Map would silently keep one. */
+private fun exemplarMap(pairs: Array<out Pair<String, String>>): Map<String, String> {
+    val map = linkedMapOf(*pairs)
+    if (map.size != pairs.size) {
+        val name = pairs.groupBy { it.first }.entries.first { it.value.size > 1 }.key
+        throw HamsException("exemplar label name \"$name\" is given twice", HamsException.ERR_INVALID, null)
+    }
+    return map
 }
 
 /** Times [block] into the histogram, in seconds. */
