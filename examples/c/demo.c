@@ -10,6 +10,7 @@
  *   LD_LIBRARY_PATH=target/release target/demo [--address HOST:PORT]
  *       [--warmup-ms N] [--run-ms N] [--drain-ms N] [--shutdown-endpoint]
  *       [--shutdown-token T] [--config FILE]
+ *       [--app-port PORT [--delay-ms N] [--downstream URL]]
  *
  * The server is built with hams_new_from_yaml() from a configuration the
  * demo writes from its options, or with hams_new_from_file() from --config
@@ -28,23 +29,33 @@
  * Metrics:
  *   demo_loops_total     counter, +1 per main-loop iteration (/hams/metrics)
  *   tck_requests_total   counter vec {path,code}: /a 200 twice, /b 500 once
- *   tck_latency_seconds  histogram, default buckets, one observation (0.3)
+ *                        (with an exemplar)
+ *   tck_latency_seconds  histogram, default buckets, one observation (0.3,
+ *                        with an exemplar)
+ *   app_requests_total, app_request_seconds: with --app-port (app_port.h)
  * Runtime info: "C11", "libhams", hams' version (in /hams/version).
  *
  * Commands on stdin, one per line: stop-kicking, start-kicking, fail-disk,
  * heal-disk, invalid-call (prints "hams demo: error: <hams' message>").
  * End of stdin is not a command.
  *
+ * Application port (--app-port PORT, on the host of --address; 0 picks
+ * one): GET /work answers JSON after --delay-ms, calling --downstream URL
+ * first with the tracing headers forwarded (app_port.h, app_trace.h).
+ *
  * Shutdown: SIGTERM or SIGINT (handled by hams), POST /hams/shutdown (with
  * --shutdown-endpoint), or --run-ms start the sequence: readiness fails at
- * once, after --drain-ms the shutdown callback runs, then hams_wait()
- * returns 1 and the demo exits 0. A second signal skips the rest of the
- * drain.
+ * once (the application port keeps serving), after --drain-ms the shutdown
+ * callback runs, then hams_wait() returns 1, the application port stops
+ * (requests in flight finish) and the demo exits 0. A second signal skips
+ * the rest of the drain.
  */
+#define _GNU_SOURCE 1 /* accept4, memmem, strcasestr (app_port.h) */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE 1
 
 #include "hams.h"
+#include "app_port.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -106,7 +117,8 @@ static void usage(const char *argv0) {
             "usage: %s [--address HOST:PORT] [--warmup-ms N] [--run-ms N]\n"
             "          [--drain-ms N] [--shutdown-endpoint] "
             "[--shutdown-token T]\n"
-            "          [--config FILE]\n"
+            "          [--config FILE] [--app-port PORT [--delay-ms N] "
+            "[--downstream URL]]\n"
             "  --address            listen address (default 0.0.0.0:8079,\n"
             "                       or $HAMS_DEMO_ADDRESS)\n"
             "  --warmup-ms          ms until the 'warmup' probe turns healthy "
@@ -121,6 +133,11 @@ static void usage(const char *argv0) {
             "                       (it must declare the probes 'loop' and\n"
             "                       'warmup'; not with --address, --drain-ms,\n"
             "                       --shutdown-endpoint, --shutdown-token)\n"
+            "  --app-port           serve GET /work on this port, host of\n"
+            "                       --address (0: any free port)\n"
+            "  --delay-ms           simulated work per request (default 0)\n"
+            "  --downstream         URL GET /work calls first, forwarding the\n"
+            "                       tracing headers\n"
             "commands on stdin: stop-kicking, start-kicking, fail-disk, "
             "heal-disk,\n"
             "  invalid-call\n",
@@ -300,14 +317,40 @@ static void tck_metrics(hams_t *h) {
     if (requests == NULL) die_hams("hams_counter_vec_new(tck_requests_total)");
     hams_metric_t *ra = hams_vec_with(requests, a);
     hams_metric_t *rb = hams_vec_with(requests, b);
+    /* Exemplars: the latest one of the series, and of the bucket. */
+    static const char *const ex_b[] = {"trace_id", "b7ad6b7169203331", NULL};
+    static const char *const ex_latency[] = {
+        "trace_id", "0af7651916cd43dd8448eb211c80319c", NULL};
     if (ra == NULL || rb == NULL || hams_counter_add(ra, 1.0) != HAMS_OK ||
         hams_counter_add(ra, 1.0) != HAMS_OK ||
-        hams_counter_add(rb, 1.0) != HAMS_OK)
+        hams_counter_add_exemplar(rb, 1.0, ex_b) != HAMS_OK)
         die_hams("tck_requests_total");
     hams_metric_t *latency = hams_histogram_new(
         h, "tck_latency_seconds", "Latency (tck), default buckets.", NULL, 0);
-    if (latency == NULL || hams_histogram_observe(latency, 0.3) != HAMS_OK)
+    if (latency == NULL ||
+        hams_histogram_observe_exemplar(latency, 0.3, ex_latency) != HAMS_OK)
         die_hams("tck_latency_seconds");
+}
+
+/* The application port's metrics and host (that of hams' address, without
+ * [] for IPv6). */
+static void app_setup(hams_t *h, app_t *app, const char *address) {
+    static const char *const names[] = {"path", "code", NULL};
+    app->requests = hams_counter_vec_new(
+        h, "app_requests_total", "Requests to the application port.", names);
+    if (app->requests == NULL) die_hams("hams_counter_vec_new(app_requests_total)");
+    app->latency = hams_histogram_new(h, "app_request_seconds",
+                                      "Time to answer a request to the application port.", NULL, 0);
+    if (app->latency == NULL) die_hams("hams_histogram_new(app_request_seconds)");
+    const char *colon = strrchr(address, ':');
+    size_t n = colon ? (size_t)(colon - address) : strlen(address);
+    if (n >= 2 && address[0] == '[' && address[n - 1] == ']') {
+        address++;
+        n -= 2;
+    }
+    if (n >= sizeof(app->host)) n = sizeof(app->host) - 1;
+    memcpy(app->host, address, n);
+    app->host[n] = '\0';
 }
 
 int main(int argc, char **argv) {
@@ -320,6 +363,10 @@ int main(int argc, char **argv) {
     uint64_t warmup_ms = 2000;
     uint64_t run_ms = 0;
     uint64_t drain_ms = 5000;
+    uint64_t app_port = 0;
+    bool app_on = false;
+    static app_t app; /* zeroed: the app port is off until --app-port */
+    app.service = "hams-demo";
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -356,6 +403,23 @@ int main(int argc, char **argv) {
         } else if (strcmp(arg, "--shutdown-token") == 0 && val) {
             token = val;
             server_opts = true;
+            i++;
+        } else if (strcmp(arg, "--app-port") == 0 && val) {
+            if (!parse_ms(val, &app_port) || app_port > 65535) {
+                fprintf(stderr, "hams demo: bad --app-port: %s\n", val);
+                return 2;
+            }
+            app.port = (int)app_port;
+            app_on = true;
+            i++;
+        } else if (strcmp(arg, "--delay-ms") == 0 && val) {
+            if (!parse_ms(val, &app.delay_ms)) {
+                fprintf(stderr, "hams demo: bad --delay-ms: %s\n", val);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(arg, "--downstream") == 0 && val) {
+            app.downstream = val;
             i++;
         } else if (strcmp(arg, "--config") == 0 && val) {
             config = val;
@@ -410,6 +474,7 @@ int main(int argc, char **argv) {
     if (hams_on_change(h, on_change, NULL) != HAMS_OK)
         die_hams("hams_on_change");
     tck_metrics(h);
+    if (app_on) app_setup(h, &app, address);
     /* A C program is native: naming the runtime is optional; the demo does. */
     if (hams_set_runtime(h, "C11", "libhams", hams_version()) != HAMS_OK)
         die_hams("hams_set_runtime");
@@ -420,6 +485,16 @@ int main(int argc, char **argv) {
 
     printf("hams demo: serving on http://127.0.0.1:%d/hams/ready\n", port);
     fflush(stdout);
+    if (app_on) {
+        if (!app_start(&app)) {
+            hams_free(h);
+            return 1;
+        }
+        bool v6 = strchr(app.host, ':') != NULL;
+        printf("app serving on http://%s%s%s:%d/\n", v6 ? "[" : "", app.host, v6 ? "]" : "",
+               app.bound_port);
+        fflush(stdout);
+    }
 
     demo_t demo = {h, true};
     input_t input;
@@ -453,6 +528,7 @@ int main(int argc, char **argv) {
         }
     } while ((rc = hams_wait(h, 100)) == 0);
     if (rc < 0) die_hams("hams_wait");
+    if (app_on) app_stop(&app);
 
     printf("hams demo: stopped\n");
     fflush(stdout);
