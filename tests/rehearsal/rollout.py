@@ -20,6 +20,11 @@ from replicas import Demo, Replica, http_get
 
 REPLICAS = 3
 SETTLE_S = 1.0  # load before the first SIGTERM and after the last replica is back
+# A replacement does not start the instant the old process exits (a new pod
+# is scheduled, pulled, started): the same pause in both runs. It is longer
+# than HAProxy's check interval, so a replica stopped without a drain is
+# always seen down by a check while the balancer still routes to it.
+RESTART_GAP_S = 0.6
 
 
 class Outcome:
@@ -90,11 +95,12 @@ def run(demo: Demo, workdir: str, drain_ms: int, rate: float, with_prometheus: b
             out.down_before_exit.append(down_s is not None)
             if rc is None:
                 raise RuntimeError(f"{r.name} did not exit within {drain_ms / 1000.0 + 15:.0f} s of SIGTERM")
+            time.sleep(RESTART_GAP_S)
             start_s = r.start()
             up_s = hap.wait_state(r.name, "UP", 15)
             seen = f"HAProxy saw it DOWN after {down_s:.2f} s" if down_s is not None else "HAProxy never saw it DOWN"
             step = (f"  {r.name}: SIGTERM -> exit {rc} after {exit_s:.2f} s ({seen}); "
-                    f"restarted, ready in {start_s:.2f} s, UP in HAProxy {up_s:.2f} s later")
+                    f"restarted {RESTART_GAP_S:g} s later, ready in {start_s:.2f} s, UP in HAProxy {up_s:.2f} s later")
             out.steps.append(step)
             say(step)
         roll_s = time.monotonic() - t_roll
