@@ -60,7 +60,7 @@ from .errors import ERR_CONFIG, ERR_INVALID, ERR_IO, ERR_NULL, ERR_PANIC, ERR_ST
 from .logging import TRACE, log_to_python, log_to_stderr
 from .buckets import exponential_buckets, linear_buckets
 from .metric_vecs import CounterVec, GaugeVec, HistogramVec, MetricVec
-from .metrics import Counter, Gauge, Histogram, Metric
+from .metrics import Counter, Exemplar, Gauge, Histogram, Metric
 from .probes import ALIVE, READY, STARTUP, CheckResult, Probe
 from .listeners import Change, Listener
 from .server import Hams
@@ -90,6 +90,7 @@ __all__ = [
     "Counter",
     "Gauge",
     "Histogram",
+    "Exemplar",
     "MetricVec",
     "CounterVec",
     "GaugeVec",

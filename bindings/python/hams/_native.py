@@ -158,6 +158,11 @@ class _C:
     probe_set_thresholds = _proto(
         "hams_probe_set_thresholds", _int, _vp, ctypes.c_uint32, ctypes.c_uint32, optional=True
     )
+    # Exemplars: optional, for libraries older than them.
+    counter_add_exemplar = _proto("hams_counter_add_exemplar", _int, _vp, ctypes.c_double, _vp, optional=True)
+    histogram_observe_exemplar = _proto(
+        "hams_histogram_observe_exemplar", _int, _vp, ctypes.c_double, _vp, optional=True
+    )
 
 
 def version() -> str:

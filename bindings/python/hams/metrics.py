@@ -4,11 +4,13 @@ of :class:`~hams.Hams` that make both in ``metric_methods``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple, Union
+import ctypes
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Tuple, Union
 
+from ._args import _cstr
 from ._callbacks import _callback_scope
 from ._fast_select import _fast
-from ._native import _C, _METRICS_FN
+from ._native import _C, _METRICS_FN, _vp
 from .errors import ERR_STATE, HamsError, _check, _last_error
 from .logging import _logger
 from .workers import Aggregation, _set_aggregation
@@ -43,6 +45,27 @@ def _make_metrics(fn: Callable[[], Union[str, bytes]]) -> Any:
 
     return _METRICS_FN(run)
 
+
+
+#: An exemplar: label names to values, e.g. ``{"trace_id": "4bf9..."}``.
+Exemplar = Mapping[str, str]
+
+
+def _exemplar_call(fn: Any, c_name: str, ptr: int, value: float, exemplar: Exemplar) -> None:
+    """``fn(ptr, value, labels)``: the C exemplar function with the
+    NULL-terminated name/value array. libhams checks the names and the 128
+    characters (and counts nothing when it refuses them)."""
+    if not isinstance(exemplar, Mapping):
+        raise TypeError(f"exemplar must be a dict of label names to values, not {type(exemplar).__name__}")
+    if fn is None:
+        raise HamsError(f"this libhams has no exemplars ({c_name} is missing: a newer libhams has it)", ERR_STATE)
+    pairs = list(exemplar.items())
+    arr = (ctypes.c_char_p * (2 * len(pairs) + 1))()
+    for i, (k, v) in enumerate(pairs):
+        arr[2 * i] = _cstr(k, "exemplar label name")
+        arr[2 * i + 1] = _cstr(v, "exemplar label value")
+    arr[2 * len(pairs)] = None
+    _check(fn(ptr, value, ctypes.cast(arr, _vp)), c_name)
 
 
 # With the fast path, a metric's handle lives in its C base and the hot
@@ -102,9 +125,16 @@ class Counter(Metric):
 
     _kind = "counter"
 
-    def inc(self, amount: float = 1.0) -> None:
-        """Adds ``amount`` (finite, >= 0)."""
-        _check(_C.counter_add(self._live_ptr(), float(amount)), "hams_counter_add")
+    def inc(self, amount: float = 1.0, exemplar: Optional[Exemplar] = None) -> None:
+        """Adds ``amount`` (finite, >= 0). ``exemplar`` (label names to
+        values, at most 128 characters in all, e.g. ``{"trace_id": tid}``)
+        becomes the counter's latest exemplar, shown in the OpenMetrics
+        exposition; an invalid one raises HamsError and counts nothing."""
+        if exemplar is None:
+            _check(_C.counter_add(self._live_ptr(), float(amount)), "hams_counter_add")
+        else:
+            v = float(amount)
+            _exemplar_call(_C.counter_add_exemplar, "hams_counter_add_exemplar", self._live_ptr(), v, exemplar)
 
 
 class Gauge(Metric):
@@ -139,12 +169,23 @@ class Histogram(Metric):
 
     _kind = "histogram"
 
-    def observe(self, value: float) -> None:
-        """Records one finite observation."""
-        _check(_C.histogram_observe(self._live_ptr(), float(value)), "hams_histogram_observe")
+    def observe(self, value: float, exemplar: Optional[Exemplar] = None) -> None:
+        """Records one finite observation. ``exemplar`` (as for
+        :meth:`Counter.inc`) becomes the latest exemplar of the bucket
+        ``value`` falls in; an invalid one raises HamsError and records
+        nothing."""
+        if exemplar is None:
+            _check(_C.histogram_observe(self._live_ptr(), float(value)), "hams_histogram_observe")
+        else:
+            v = float(value)
+            fn = _C.histogram_observe_exemplar
+            _exemplar_call(fn, "hams_histogram_observe_exemplar", self._live_ptr(), v, exemplar)
 
 
 if _fast is not None:
+    # The C methods call these for an exemplar (ctypes, a rarer call).
+    Counter._inc_py = Counter.inc  # type: ignore[attr-defined]
+    Histogram._observe_py = Histogram.observe  # type: ignore[attr-defined]
     Counter.inc = _fast.MetricBase._counter_inc  # type: ignore[method-assign]
     Gauge.set = _fast.MetricBase._gauge_set  # type: ignore[method-assign]
     Gauge.add = _fast.MetricBase._gauge_add  # type: ignore[method-assign]

@@ -2,7 +2,8 @@
  *
  * The ctypes layer (hams.metrics, hams.metric_vecs) stays the implementation
  * of everything; this module only gives its hot methods a C body: inc, set,
- * add, observe call libhams directly, and a vector's labels(...) finds a
+ * add, observe call libhams directly (inc and observe with an exemplar go to
+ * the Python methods), and a vector's labels(...) finds a
  * made child with one dict lookup. Anything unusual (a closed metric, an
  * error code, a first labels(...) call) goes back to the Python methods, so
  * both paths raise the same errors.
@@ -138,11 +139,27 @@ static PyObject *checked(int rc, const char *what) {
 
 typedef int (*metric_op)(hams_metric_t *, double);
 
-/* One call of a hot method: (arg) or (arg=...) as the Python signature. */
+static int is_kw(PyObject *kwnames, Py_ssize_t i, const char *arg) {
+    PyObject *k = PyTuple_GET_ITEM(kwnames, i);
+    return PyUnicode_Check(k) && PyUnicode_CompareWithASCIIString(k, arg) == 0;
+}
+
+/* One call of a hot method: (arg) or (arg=...) as the Python signature.
+ * With `slow` (a method with more arguments, e.g. an exemplar), any other
+ * call goes to the Python method of that name. */
 static PyObject *apply(MetricBase *self, PyObject *const *args, size_t nargsf, PyObject *kwnames, const char *name,
-                       const char *arg, metric_op op, const char *what, int has_default, double sign) {
+                       const char *arg, metric_op op, const char *what, int has_default, double sign,
+                       const char *slow) {
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    if (slow != NULL && (nargs + nkw > 1 || (nkw == 1 && !is_kw(kwnames, 0, arg)))) {
+        PyObject *f = PyObject_GetAttrString((PyObject *)self, slow);
+        if (f == NULL)
+            return NULL;
+        PyObject *r = PyObject_Vectorcall(f, args, nargs, kwnames);
+        Py_DECREF(f);
+        return r;
+    }
     if (nkw == 1 && (nargs != 0 || !PyUnicode_Check(PyTuple_GET_ITEM(kwnames, 0)) ||
                      PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), arg) != 0))
         return PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument %R", name,
@@ -160,16 +177,17 @@ static PyObject *apply(MetricBase *self, PyObject *const *args, size_t nargsf, P
     return checked(op(m, sign * v), what);
 }
 
-#define HOT(fn, name, arg, op, has_default, sign)                                                     \
+#define HOT(fn, name, arg, op, has_default, sign, slow)                                               \
     static PyObject *fn(MetricBase *self, PyObject *const *args, size_t n, PyObject *kw) {            \
-        return apply(self, args, n, kw, name, arg, op, #op, has_default, sign);                       \
+        return apply(self, args, n, kw, name, arg, op, #op, has_default, sign, slow);                 \
     }
-HOT(counter_inc, "inc", "amount", hams_counter_add, 1, 1.0)
-HOT(gauge_set, "set", "value", hams_gauge_set, 0, 1.0)
-HOT(gauge_add, "add", "amount", hams_gauge_add, 0, 1.0)
-HOT(gauge_inc, "inc", "amount", hams_gauge_add, 1, 1.0)
-HOT(gauge_dec, "dec", "amount", hams_gauge_add, 1, -1.0)
-HOT(histogram_observe, "observe", "value", hams_histogram_observe, 0, 1.0)
+/* inc and observe with an exemplar: the Python methods (ctypes). */
+HOT(counter_inc, "inc", "amount", hams_counter_add, 1, 1.0, "_inc_py")
+HOT(gauge_set, "set", "value", hams_gauge_set, 0, 1.0, NULL)
+HOT(gauge_add, "add", "amount", hams_gauge_add, 0, 1.0, NULL)
+HOT(gauge_inc, "inc", "amount", hams_gauge_add, 1, 1.0, NULL)
+HOT(gauge_dec, "dec", "amount", hams_gauge_add, 1, -1.0, NULL)
+HOT(histogram_observe, "observe", "value", hams_histogram_observe, 0, 1.0, "_observe_py")
 
 static PyMethodDef metric_methods[] = {
     {"_counter_inc", (PyCFunction)(void (*)(void))counter_inc, METH_FASTCALL | METH_KEYWORDS, NULL},
