@@ -87,23 +87,31 @@ class Replica:
             a += ["--downstream", self.downstream]
         return a
 
-    def start(self, timeout: float = 20.0) -> float:
-        """Starts the replica and waits until its app port accepts and its
-        /hams/ready says 200 (no GET /work: every one the replicas count must
-        be the load generator's); returns the seconds that took."""
+    def spawn(self) -> None:
         with open(self.log, "a") as f:
             f.write(f"--- start {self.starts}: {' '.join(self.argv())}\n")
         self.starts += 1
-        t0 = time.monotonic()
         self.proc = processes.start(self.argv(), self.log, self.demo.env)
+
+    def wait_ready(self, timeout: float = 20.0) -> None:
+        """Until its app port accepts and its /hams/ready says 200 (no GET
+        /work: every request the replicas count must be the load
+        generator's)."""
         proc = self.proc
+        assert proc is not None
 
         def up() -> bool:
             if proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {proc.returncode} at start (see its log)")
+                raise RuntimeError(f"{self.name} exited with {proc.returncode} at start: {self.log_tail(5)}")
             return accepts(self.app_port) and status_of(self.hams_port, "/hams/ready") == 200
 
         processes.wait_for(f"{self.demo.name} replica {self.name} ready", up, timeout)
+
+    def start(self) -> float:
+        """Starts the replica and waits until it is ready; the seconds that took."""
+        t0 = time.monotonic()
+        self.spawn()
+        self.wait_ready()
         return time.monotonic() - t0
 
     def stop(self) -> None:

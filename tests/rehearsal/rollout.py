@@ -71,8 +71,10 @@ def run(demo: Demo, workdir: str, drain_ms: int, rate: float, with_prometheus: b
     try:
         if prom:  # first, so that it scrapes every process from its start
             prom.start()
+        for r in reps:  # all at once: the Python demo takes a second to start
+            r.spawn()
         for r in reps:
-            r.start()
+            r.wait_ready()
         hap.start()
         for r in reps:
             hap.wait_state(r.name, "UP", 10)

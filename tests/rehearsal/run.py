@@ -34,6 +34,12 @@ import rollout  # noqa: E402
 from replicas import c_demo, python_demo  # noqa: E402
 
 checks: List[Tuple[str, bool, str]] = []
+table: List[str] = []  # the report's rows: one per run
+notes: List[str] = []  # and its figures beyond the table
+
+
+def row(demo: str, run: str, s) -> None:
+    table.append(f"  {demo:8}{run:24}{s.n:>7}{s.failed:>8}{s.p50_ms:>9.1f}{s.p99_ms:>9.1f}{s.max_ms:>9.1f}")
 
 
 def check(name: str, ok: bool, detail: str = "") -> None:
@@ -58,6 +64,7 @@ def rehearse(demo, base: str, args: argparse.Namespace, with_prometheus: bool) -
         return
     s = o.summary
     assert s is not None
+    row(name, f"rollout drain_ms {args.drain_ms}", s)
     check(f"{name} rollout: every replica exited 0 and came back UP",
           len(o.exits) == rollout.REPLICAS and all(rc == 0 for rc in o.exits), f"exit statuses {o.exits}")
     check(f"{name} rollout: HAProxy saw each replica DOWN during its drain, before it exited",
@@ -72,11 +79,18 @@ def rehearse(demo, base: str, args: argparse.Namespace, with_prometheus: bool) -
         check(f"{name} Prometheus: every up is 1 after the rollout",
               len(p["up"]) == rollout.REPLICAS and all(v == "1" for v in p["up"].values()), str(p["up"]))
         diff = p["exact"] - p["served"]
+        notes.append(f"{name} Prometheus: load generator served {p['served']}; counted by Prometheus exactly "
+                     f"(last sample of each of {p['processes']} processes) {p['exact']:.0f} ({diff:+.0f}); "
+                     f"sum(increase(app_requests_total[{p['window_s']}s])) {p['increase']:.1f} "
+                     f"({p['increase'] - p['served']:+.1f}, extrapolated); one scrape = {p['one_scrape']:.0f}")
         check(f"{name} Prometheus: requests counted agree with the load generator's within one scrape",
-              abs(diff) <= p["one_scrape"],
+              p["served"] > 0 and abs(diff) <= p["one_scrape"],
               f"served {p['served']}, Prometheus {p['exact']:.0f} (exact, per process, {p['processes']} processes; "
               f"difference {diff:+.0f}, one scrape = {p['one_scrape']:.0f}); "
               f"sum(increase(app_requests_total[{p['window_s']}s])) = {p['increase']:.1f}")
+        if p["exemplars_sent"]:
+            notes.append(f"{name} Prometheus: {p['exemplars']} exemplars returned, {len(p['exemplars_sent'])} "
+                         f"with a trace id the load generator sent, e.g. trace_id={p['exemplars_sent'][0]}")
         check(f"{name} Prometheus: an exemplar carries a trace id the load generator sent",
               len(p["exemplars_sent"]) > 0,
               f"{p['exemplars']} exemplars, {len(p['exemplars_sent'])} with a sent trace id"
@@ -96,7 +110,10 @@ def rehearse(demo, base: str, args: argparse.Namespace, with_prometheus: bool) -
         return
     cs = ctl.summary
     assert cs is not None
-    check(f"{name} control (drain_ms 0): failed requests show (the rehearsal can fail)", cs.failed > 0,
+    row(name, "control drain_ms 0", cs)
+    notes.append(f"{name} control's failures: {cs.errors}")
+    # Served requests too: a demo that fails every request proves nothing.
+    check(f"{name} control (drain_ms 0): failed requests show (the rehearsal can fail)", cs.failed > 0 and cs.served > 0,
           f"N={cs.n}, failed={cs.failed} {cs.errors}")
 
 
@@ -148,7 +165,14 @@ def main() -> int:
             shutil.rmtree(base, ignore_errors=True)
     passed = sum(1 for _, ok, _ in checks if ok)
     failed = len(checks) - passed
-    say(f"rehearsal took {time.monotonic() - t0:.0f} s")
+    say("")
+    say(f"rehearsal report: {rollout.REPLICAS} replicas per demo behind HAProxy, {args.rate:g} req/s, "
+        f"{time.monotonic() - t0:.0f} s in all")
+    say(f"  {'demo':8}{'run':24}{'N':>7}{'failed':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for line in table:
+        say(line)
+    for line in notes:
+        say(f"  {line}")
     for name, ok, detail in checks:
         if not ok:
             say(f"failed: {name}")
