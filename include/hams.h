@@ -380,6 +380,14 @@ hams_metric_t *hams_histogram_native_new(hams_t *h,
 int hams_counter_add(hams_metric_t *m, double v);
 
 /**
+ * hams_counter_add(), and `labels` (NULL-terminated name, value pairs, at
+ * most 128 UTF-8 characters in all; may be empty) become the counter's
+ * exemplar, with `v` and the time: shown in OpenMetrics and protobuf
+ * scrapes. On an error nothing is added.
+ */
+int hams_counter_add_exemplar(hams_metric_t *m, double v, const char *const *labels);
+
+/**
  * Sets a gauge (NaN and infinities allowed). Lock-free; any thread.
  */
 int hams_gauge_set(hams_metric_t *m, double v);
@@ -394,6 +402,13 @@ int hams_gauge_add(hams_metric_t *m, double v);
  * Lock-free for classic ones; any thread.
  */
 int hams_histogram_observe(hams_metric_t *m, double v);
+
+/**
+ * hams_histogram_observe(), and `labels` (as for
+ * hams_counter_add_exemplar()) become the exemplar of the bucket `v` falls
+ * in. On an error nothing is recorded.
+ */
+int hams_histogram_observe_exemplar(hams_metric_t *m, double v, const char *const *labels);
 
 /**
  * Removes a metric from the exposition and frees it. A vec's series are

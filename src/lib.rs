@@ -83,7 +83,10 @@ pub use metrics::collector::MetricsFn;
 /// # Ok::<(), hams::Error>(())
 /// ```
 pub use metrics::Metric;
-pub use metrics::{buckets_exponential, buckets_linear, Aggregation, Kind as MetricKind, MetricVec, DEFAULT_BUCKETS};
+pub use metrics::{
+    buckets_exponential, buckets_linear, Aggregation, Kind as MetricKind, MetricVec, DEFAULT_BUCKETS,
+    MAX_EXEMPLAR_CHARS,
+};
 pub use server::Limits;
 /// The environment variable naming a workers' tree to `attach`.
 pub use shm::region::ENV as WORKERS_ENV;

@@ -122,6 +122,22 @@ pub unsafe extern "C" fn hams_counter_add(m: *mut hams_metric_t, v: c_double) ->
     guard(|| handle(m)?.metric.add(v))
 }
 
+/// hams_counter_add(), and `labels` (NULL-terminated name, value pairs, at
+/// most 128 UTF-8 characters in all; may be empty) become the counter's
+/// exemplar, with `v` and the time: shown in OpenMetrics and protobuf
+/// scrapes. On an error nothing is added.
+#[no_mangle]
+pub unsafe extern "C" fn hams_counter_add_exemplar(
+    m: *mut hams_metric_t,
+    v: c_double,
+    labels: *const *const c_char,
+) -> c_int {
+    guard(|| {
+        let m = handle(m)?;
+        m.metric.add_exemplar(v, &exemplar_arg(labels)?)
+    })
+}
+
 /// Sets a gauge (NaN and infinities allowed). Lock-free; any thread.
 #[no_mangle]
 pub unsafe extern "C" fn hams_gauge_set(m: *mut hams_metric_t, v: c_double) -> c_int {
@@ -139,6 +155,29 @@ pub unsafe extern "C" fn hams_gauge_add(m: *mut hams_metric_t, v: c_double) -> c
 #[no_mangle]
 pub unsafe extern "C" fn hams_histogram_observe(m: *mut hams_metric_t, v: c_double) -> c_int {
     guard(|| handle(m)?.metric.observe(v))
+}
+
+/// hams_histogram_observe(), and `labels` (as for
+/// hams_counter_add_exemplar()) become the exemplar of the bucket `v` falls
+/// in. On an error nothing is recorded.
+#[no_mangle]
+pub unsafe extern "C" fn hams_histogram_observe_exemplar(
+    m: *mut hams_metric_t,
+    v: c_double,
+    labels: *const *const c_char,
+) -> c_int {
+    guard(|| {
+        let m = handle(m)?;
+        m.metric.observe_exemplar(v, &exemplar_arg(labels)?)
+    })
+}
+
+/// An exemplar's labels: unlike a series' labels, NULL is not "none".
+unsafe fn exemplar_arg<'a>(labels: *const *const c_char) -> Result<Vec<(&'a str, &'a str)>> {
+    if labels.is_null() {
+        return Err(null("labels"));
+    }
+    labels_arg(labels)
 }
 
 /// Removes a metric from the exposition and frees it. A vec's series are

@@ -151,13 +151,19 @@ impl<'a> Writer<'a> {
         for s in series {
             let labels = || s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
             match s.values.view() {
-                View::Scalar(v) => self.sample(&f.name, "", labels(), None, v.get()),
+                View::Scalar(v) => {
+                    self.sample(&f.name, "", labels(), None, v.get());
+                    if f.kind == Kind::Counter {
+                        self.exemplar(s, 0);
+                    }
+                }
                 View::Histogram { bounds, counts, sum } => {
                     let mut cumulative = 0u64;
                     for (i, c) in counts.iter().enumerate() {
                         cumulative = cumulative.saturating_add(c.load(Ordering::Relaxed));
                         let le = bounds.get(i).copied().unwrap_or(f64::INFINITY);
                         self.sample(&f.name, "_bucket", labels(), Some(le), cumulative as f64);
+                        self.exemplar(s, i);
                     }
                     self.sample(&f.name, "_sum", labels(), None, sum.get());
                     // _count equals the +Inf bucket by construction.
@@ -168,11 +174,38 @@ impl<'a> Writer<'a> {
                     // buckets: the +Inf bucket (both formats require one), sum, count.
                     let count = n.count() as f64;
                     self.sample(&f.name, "_bucket", labels(), Some(f64::INFINITY), count);
+                    self.exemplar(s, 0);
                     self.sample(&f.name, "_sum", labels(), None, n.sum());
                     self.sample(&f.name, "_count", labels(), None, count);
                 }
             }
         }
+    }
+
+    /// OpenMetrics: ` # {labels} value timestamp` after the sample just
+    /// written, when slot `i` of the series has an exemplar (other formats
+    /// have none).
+    fn exemplar(&mut self, s: &Series, i: usize) {
+        if self.format != Format::OpenMetrics {
+            return;
+        }
+        let Some(e) = s.exemplars.get(i) else { return };
+        if self.out.pop() != Some(b'\n') {
+            return; // not after a sample: nothing was written
+        }
+        self.out.extend_from_slice(b" # {");
+        for (n, (k, v)) in e.label_pairs().enumerate() {
+            if n > 0 {
+                self.out.push(b',');
+            }
+            self.out.extend_from_slice(k.as_bytes());
+            self.out.extend_from_slice(b"=\"");
+            escape_label_value(self.out, v);
+            self.out.push(b'"');
+        }
+        self.out.extend_from_slice(b"} ");
+        write_float(self.out, e.value, Format::Text);
+        let _ = writeln!(self.out, " {}.{:03}", e.seconds, e.nanos / 1_000_000);
     }
 
     /// Ends the protobuf family `header` started, if any.
@@ -195,11 +228,13 @@ fn proto_family(out: &mut Vec<u8>, f: &Family, series: &[Arc<Series>], native: &
         for s in series {
             let labels = s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
             match s.values.view() {
-                View::Scalar(v) if f.kind == Kind::Counter => m.counter(labels, v.get()),
+                View::Scalar(v) if f.kind == Kind::Counter => {
+                    m.counter_with(labels, v.get(), s.exemplars.get(0).as_deref())
+                }
                 View::Scalar(v) => m.gauge(labels, v.get()),
                 View::Histogram { bounds, counts, sum } => {
                     let mut cumulative = 0u64;
-                    let buckets: Vec<(f64, u64)> = bounds
+                    let mut buckets: Vec<(f64, u64)> = bounds
                         .iter()
                         .zip(counts.iter())
                         .map(|(&le, c)| {
@@ -210,11 +245,15 @@ fn proto_family(out: &mut Vec<u8>, f: &Family, series: &[Arc<Series>], native: &
                     // The +Inf bucket is the count (left out, as client_golang does).
                     let count =
                         cumulative.saturating_add(counts.get(bounds.len()).map_or(0, |c| c.load(Ordering::Relaxed)));
-                    m.histogram(labels, count, sum.get(), buckets);
+                    if s.exemplars.get(bounds.len()).is_some() {
+                        // The +Inf bucket written only to carry its exemplar (as client_golang does).
+                        buckets.push((f64::INFINITY, count));
+                    }
+                    m.histogram_with(labels, count, sum.get(), buckets, |i| s.exemplars.get(i));
                 }
                 View::Native(_) => {
                     s.native_snapshot(native);
-                    m.native_histogram(labels, native);
+                    m.native_histogram(labels, native, s.exemplars.get(0).as_deref());
                 }
             }
         }
@@ -293,5 +332,32 @@ mod tests {
         assert!(om.contains("lat_seconds_bucket{le=\"1.0\"} 2\n"), "{om}");
         assert!(om.ends_with("# EOF\n"));
         drop((c, h, g));
+    }
+
+    #[test]
+    fn exemplars_in_openmetrics_only() {
+        let r = Arc::new(MetricRegistry::default());
+        let c = Metric::new(&r, "jobs_total", "Jobs", Kind::Counter, &[], None).unwrap();
+        c.add_exemplar(2.0, &[("trace_id", "a\"b")]).unwrap();
+        let h = Metric::new(&r, "lat_seconds", "Latency", Kind::Histogram, &[], Some(&[0.1, 1.0])).unwrap();
+        h.observe_exemplar(0.5, &[("trace_id", "t1")]).unwrap();
+        h.observe_exemplar(7.0, &[]).unwrap();
+        h.observe(0.05).unwrap();
+        let om = render(&r, Format::OpenMetrics);
+        let line = |prefix: &str| om.lines().find(|l| l.starts_with(prefix)).unwrap().to_string();
+        let counter = line("jobs_total ");
+        assert!(counter.starts_with("jobs_total 2 # {trace_id=\"a\\\"b\"} 2 "), "{counter}");
+        let ts: f64 = counter.rsplit(' ').next().unwrap().parse().unwrap();
+        assert!(ts > 1.7e9 && counter.rsplit(' ').next().unwrap().split('.').nth(1).unwrap().len() == 3);
+        assert_eq!(line("lat_seconds_bucket{le=\"0.1\"}"), "lat_seconds_bucket{le=\"0.1\"} 1");
+        assert!(line("lat_seconds_bucket{le=\"1.0\"}")
+            .starts_with("lat_seconds_bucket{le=\"1.0\"} 2 # {trace_id=\"t1\"} 0.5 "));
+        assert!(line("lat_seconds_bucket{le=\"+Inf\"}").starts_with("lat_seconds_bucket{le=\"+Inf\"} 3 # {} 7 "));
+        let text = render(&r, Format::Text);
+        assert!(!text.contains(" # "), "{text}");
+        // Nothing is counted when the exemplar is refused.
+        assert!(c.add_exemplar(1.0, &[("trace_id", &"x".repeat(121))]).is_err());
+        assert!(h.observe_exemplar(0.5, &[("0", "x")]).is_err());
+        assert_eq!((c.value(), h.count()), (2.0, 3));
     }
 }

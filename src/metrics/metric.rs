@@ -1,5 +1,6 @@
 //! `Metric`: one series to update, lock-free, from any thread.
 
+use super::exemplar::Exemplar;
 use super::registry::{Family, MetricRegistry};
 use super::series::{AtomicF64, Series, Shape, View};
 use super::{Aggregation, Kind};
@@ -100,15 +101,33 @@ impl Metric {
 
     /// Counters: adds `v` (finite, not negative).
     pub fn add(&self, v: f64) -> Result<()> {
+        self.check_add(v)?;
+        if let Some(s) = self.scalar() {
+            s.add(v);
+        }
+        Ok(())
+    }
+
+    /// Counters: adds `v` and makes `labels` (with `v` and the time) the
+    /// counter's exemplar, shown in OpenMetrics and protobuf scrapes. On an
+    /// error nothing is added.
+    pub fn add_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<()> {
+        self.check_add(v)?;
+        let e = Exemplar::new(self.name(), labels, v)?;
+        if let Some(s) = self.scalar() {
+            s.add(v);
+        }
+        self.series.exemplars.record(1, 0, e);
+        Ok(())
+    }
+
+    fn check_add(&self, v: f64) -> Result<()> {
         self.expect(self.kind() == Kind::Counter, Kind::Counter, "counter_add")?;
         if !v.is_finite() || v < 0.0 {
             return Err(Error::invalid(format!(
                 "counter {}: cannot add {v} (must be finite and not negative)",
                 self.name()
             )));
-        }
-        if let Some(s) = self.scalar() {
-            s.add(v);
         }
         Ok(())
     }
@@ -137,11 +156,33 @@ impl Metric {
     /// Histograms, classic or native: records one observation (finite;
     /// native histograms take negative ones and zero too).
     pub fn observe(&self, v: f64) -> Result<()> {
+        self.check_observe(v)?;
+        self.record_observation(v);
+        Ok(())
+    }
+
+    /// Histograms: records `v` and makes `labels` (with `v` and the time)
+    /// the exemplar of the bucket `v` falls in (a native histogram keeps one).
+    /// On an error nothing is recorded.
+    pub fn observe_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<()> {
+        self.check_observe(v)?;
+        let e = Exemplar::new(self.name(), labels, v)?;
+        let (slots, i) = self.record_observation(v);
+        self.series.exemplars.record(slots, i, e);
+        Ok(())
+    }
+
+    fn check_observe(&self, v: f64) -> Result<()> {
         let is_histogram = matches!(self.kind(), Kind::Histogram | Kind::NativeHistogram);
         self.expect(is_histogram, Kind::Histogram, "histogram_observe")?;
         if !v.is_finite() {
             return Err(Error::invalid(format!("histogram {}: cannot observe {v}", self.name())));
         }
+        Ok(())
+    }
+
+    /// Counts `v`; returns the series' number of exemplar slots and the one `v` belongs to.
+    fn record_observation(&self, v: f64) -> (usize, usize) {
         match self.series.values.view() {
             View::Histogram { bounds, counts, sum } => {
                 let i = bounds.partition_point(|&b| b < v);
@@ -149,11 +190,14 @@ impl Metric {
                     c.fetch_add(1, Ordering::Relaxed);
                 }
                 sum.add(v);
+                (counts.len(), i)
             }
-            View::Native(n) => n.observe(v),
-            View::Scalar(_) => {}
+            View::Native(n) => {
+                n.observe(v);
+                (1, 0)
+            }
+            View::Scalar(_) => (1, 0),
         }
-        Ok(())
     }
 
     /// The current value (counters and gauges) or sum (histograms).

@@ -6,6 +6,7 @@ pub(crate) mod buckets;
 pub(crate) mod builtin;
 pub(crate) mod cells;
 pub(crate) mod collector;
+pub(crate) mod exemplar;
 pub(crate) mod expose;
 pub(crate) mod gzip;
 pub(crate) mod metric;
@@ -25,6 +26,7 @@ pub(crate) mod validate;
 pub(crate) mod vec;
 
 pub use buckets::{buckets_exponential, buckets_linear, DEFAULT_BUCKETS};
+pub use exemplar::MAX_EXEMPLAR_CHARS;
 pub use metric::Metric;
 pub(crate) use names::{is_label_name, is_metric_name};
 pub(crate) use registry::MetricRegistry;

@@ -4,10 +4,12 @@
 //!
 //! A nested message's length is known only once it is written: one byte is set
 //! aside for it and, in the rare message of 128 bytes or more, the body is moved
-//! up by the extra bytes (nesting is at most four deep), so nothing is sized
+//! up by the extra bytes (nesting is at most six deep, down to an exemplar's labels), so nothing is sized
 //! twice and nothing is allocated beyond the output buffer.
 
+use super::exemplar::Exemplar;
 use super::native::{Buckets, NativeSnapshot};
+use std::sync::Arc;
 
 /// `MetricFamily.type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,17 @@ mod field {
 
     pub const BUCKET_CUMULATIVE_COUNT: u32 = 1;
     pub const BUCKET_UPPER_BOUND: u32 = 2;
+    pub const BUCKET_EXEMPLAR: u32 = 3;
+
+    pub const COUNTER_EXEMPLAR: u32 = 2;
+    pub const HISTOGRAM_EXEMPLARS: u32 = 16;
+
+    pub const EXEMPLAR_LABEL: u32 = 1;
+    pub const EXEMPLAR_VALUE: u32 = 2;
+    pub const EXEMPLAR_TIMESTAMP: u32 = 3;
+    /// google.protobuf.Timestamp
+    pub const TIMESTAMP_SECONDS: u32 = 1;
+    pub const TIMESTAMP_NANOS: u32 = 2;
 
     pub const SPAN_OFFSET: u32 = 1;
     pub const SPAN_LENGTH: u32 = 2;
@@ -110,12 +123,17 @@ pub(crate) struct Metrics<'a> {
 /// A series' labels, in the order written.
 pub(crate) trait Labels {
     fn write(self, out: &mut Vec<u8>);
+    /// As `LabelPair`s in field `at` (a metric's, an exemplar's).
+    fn write_as(self, out: &mut Vec<u8>, at: u32);
 }
 
 impl<'l, I: IntoIterator<Item = (&'l str, &'l str)>> Labels for I {
     fn write(self, out: &mut Vec<u8>) {
+        self.write_as(out, field::METRIC_LABEL);
+    }
+    fn write_as(self, out: &mut Vec<u8>, at: u32) {
         for (name, value) in self {
-            message(out, field::METRIC_LABEL, |out| {
+            message(out, at, |out| {
                 string(out, field::LABEL_NAME, name);
                 string(out, field::LABEL_VALUE, value);
             });
@@ -131,6 +149,19 @@ impl Metrics<'_> {
 
     pub(crate) fn counter(&mut self, labels: impl Labels, value: f64) {
         self.scalar(labels, field::METRIC_COUNTER, value);
+    }
+
+    /// A counter with its exemplar, if it has one.
+    pub(crate) fn counter_with(&mut self, labels: impl Labels, value: f64, e: Option<&Exemplar>) {
+        message(self.out, field::FAMILY_METRIC, |out| {
+            labels.write(out);
+            message(out, field::METRIC_COUNTER, |out| {
+                double(out, field::VALUE, value);
+                if let Some(e) = e {
+                    exemplar(out, field::COUNTER_EXEMPLAR, e);
+                }
+            });
+        });
     }
 
     pub(crate) fn gauge(&mut self, labels: impl Labels, value: f64) {
@@ -158,15 +189,30 @@ impl Metrics<'_> {
         sum: f64,
         buckets: impl IntoIterator<Item = (f64, u64)>,
     ) {
+        self.histogram_with(labels, count, sum, buckets, |_| None);
+    }
+
+    /// A classic histogram whose bucket `i` has the exemplar `exemplars(i)`.
+    pub(crate) fn histogram_with(
+        &mut self,
+        labels: impl Labels,
+        count: u64,
+        sum: f64,
+        buckets: impl IntoIterator<Item = (f64, u64)>,
+        exemplars: impl Fn(usize) -> Option<Arc<Exemplar>>,
+    ) {
         message(self.out, field::FAMILY_METRIC, |out| {
             labels.write(out);
             message(out, field::METRIC_HISTOGRAM, |out| {
                 uint(out, field::HISTOGRAM_SAMPLE_COUNT, count);
                 double(out, field::HISTOGRAM_SAMPLE_SUM, sum);
-                for (upper_bound, cumulative) in buckets {
+                for (i, (upper_bound, cumulative)) in buckets.into_iter().enumerate() {
                     message(out, field::HISTOGRAM_BUCKET, |out| {
                         uint(out, field::BUCKET_CUMULATIVE_COUNT, cumulative);
                         double(out, field::BUCKET_UPPER_BOUND, upper_bound);
+                        if let Some(e) = exemplars(i) {
+                            exemplar(out, field::BUCKET_EXEMPLAR, &e);
+                        }
                     });
                 }
             });
@@ -196,8 +242,8 @@ impl Metrics<'_> {
         });
     }
 
-    /// A native histogram (no classic buckets).
-    pub(crate) fn native_histogram(&mut self, labels: impl Labels, h: &NativeSnapshot) {
+    /// A native histogram (no classic buckets), with its latest exemplar if any.
+    pub(crate) fn native_histogram(&mut self, labels: impl Labels, h: &NativeSnapshot, e: Option<&Exemplar>) {
         message(self.out, field::FAMILY_METRIC, |out| {
             labels.write(out);
             message(out, field::METRIC_HISTOGRAM, |out| {
@@ -217,9 +263,23 @@ impl Metrics<'_> {
                 }
                 native_buckets(out, &h.negative, field::HISTOGRAM_NEGATIVE_SPAN, field::HISTOGRAM_NEGATIVE_DELTA);
                 native_buckets(out, &h.positive, field::HISTOGRAM_POSITIVE_SPAN, field::HISTOGRAM_POSITIVE_DELTA);
+                if let Some(e) = e {
+                    exemplar(out, field::HISTOGRAM_EXEMPLARS, e);
+                }
             });
         });
     }
+}
+
+fn exemplar(out: &mut Vec<u8>, field: u32, e: &Exemplar) {
+    message(out, field, |out| {
+        e.label_pairs().write_as(out, field::EXEMPLAR_LABEL);
+        double(out, field::EXEMPLAR_VALUE, e.value);
+        message(out, field::EXEMPLAR_TIMESTAMP, |out| {
+            uint(out, field::TIMESTAMP_SECONDS, e.seconds as u64);
+            uint(out, field::TIMESTAMP_NANOS, u64::from(e.nanos));
+        });
+    });
 }
 
 fn native_buckets(out: &mut Vec<u8>, b: &Buckets, span_field: u32, delta_field: u32) {

@@ -1,6 +1,7 @@
 //! One labelled series and its values, updated lock-free from any thread.
 
 pub(crate) use super::cells::{AtomicF64, View};
+use super::exemplar::Exemplars;
 use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize};
 use std::sync::Arc;
 
@@ -68,11 +69,19 @@ pub(crate) struct Series {
     /// The C layer's handle for a vec's series, made on first use so that
     /// every hams_vec_with() gives the same pointer; the C layer frees it.
     pub(crate) handle: AtomicPtr<()>,
+    /// The latest exemplar of the counter or of each bucket.
+    pub(crate) exemplars: Exemplars,
 }
 
 impl Series {
     pub(crate) fn new(labels: Vec<(String, String)>, values: Values) -> Series {
-        Series { labels, values, slot: AtomicUsize::new(0), handle: AtomicPtr::new(std::ptr::null_mut()) }
+        Series {
+            labels,
+            values,
+            slot: AtomicUsize::new(0),
+            handle: AtomicPtr::new(std::ptr::null_mut()),
+            exemplars: Exemplars::default(),
+        }
     }
 
     pub(crate) fn label_values(&self) -> impl Iterator<Item = &str> {

@@ -9,13 +9,16 @@ writes both to files, and checks that:
   b. prometheus_client's text parser parses it, with the expected values
      (counter, histogram buckets/sum/count, an escaped label value that
      round-trips, the callback's family, the built-in families);
-  c. prometheus_client's OpenMetrics parser parses the OpenMetrics form;
-  d. a real Prometheus server scrapes it (`up` == 1, no scrape error) and
-     its queries give the expected values;
+  c. prometheus_client's OpenMetrics parser parses the OpenMetrics form,
+     with the exemplars of a counter, a bucket and a native histogram (and
+     the text format has none);
+  d. a real Prometheus server (--enable-feature=exemplar-storage) scrapes
+     it (`up` == 1, no scrape error), its queries give the expected values,
+     and /api/v1/query_exemplars returns the exemplars' trace ids;
   e. expose exits 0 when its standard input closes, and on SIGTERM;
   f. the protobuf form (asked for with Prometheus' own Accept header)
      decodes with Google's protobuf library (proto_decode.py) to the same
-     values, the callback's families included;
+     values, the callback's families and the exemplars included;
   g. gzip: with `Accept-Encoding: gzip` (http.client + gzip.decompress, and
      curl --compressed) the scrape is gzip-encoded and decodes to the text
      document; a probe answer stays identity;
@@ -340,6 +343,29 @@ def check_om_parser(text):
     return f"{len(fams)} families"
 
 
+TRACE1 = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACE2 = "0af7651916cd43dd8448eb211c80319c"
+
+
+def check_om_exemplars(text):
+    """The exemplars expose.c recorded, as prometheus_client's OpenMetrics parser reads them."""
+    parser = import_parser("prometheus_client.openmetrics.parser")
+    fams = families_by_name(parser.text_string_to_metric_families(text))
+    (total,) = samples_of(fams["expose_traced"], "expose_traced_total")
+    e = total.exemplar
+    ensure(e is not None and e.labels == {"trace_id": TRACE1} and e.value == 2, f"counter exemplar {e!r}")
+    ensure(e.timestamp is not None and abs(float(e.timestamp) - time.time()) < 300, f"timestamp {e.timestamp!r}")
+    buckets = {s.labels["le"]: s.exemplar for s in samples_of(fams["expose_traced_seconds"], "expose_traced_seconds_bucket")}
+    e = buckets.get("0.1")
+    ensure(e is not None and e.labels == {"trace_id": TRACE2, "span_id": "b7ad6b7169203331"} and e.value == 0.05,
+           f"bucket le=0.1 exemplar {e!r}")
+    ensure(buckets.get("1.0") is None and buckets.get("+Inf") is None, f"other buckets {buckets!r}")
+    native = {s.labels["le"]: s.exemplar for s in
+              samples_of(fams["expose_traced_native_seconds"], "expose_traced_native_seconds_bucket")}
+    ensure(native.get("+Inf") is not None and native["+Inf"].value == 0.25, f"native exemplar {native!r}")
+    return "counter, bucket le=0.1, native +Inf"
+
+
 def check_raw(status, ctype, body, want_ct, om):
     ensure(status == 200, f"status {status}")
     ensure(ctype == want_ct, f"Content-Type {ctype!r}, expected {want_ct!r}")
@@ -478,6 +504,16 @@ def check_prometheus_values(prom):
 # (f) protobuf, (g) gzip, (h) Prometheus over protobuf
 
 
+def check_prometheus_exemplars(prom):
+    now = time.time()
+    got = {}
+    for query in ("expose_traced_total", "expose_traced_seconds_bucket"):
+        data = prom.api("query_exemplars", {"query": query, "start": now - 600, "end": now + 60})
+        got[query] = sorted({e["labels"].get("trace_id") for series in data for e in series["exemplars"]})
+    ensure(got == {"expose_traced_total": [TRACE1], "expose_traced_seconds_bucket": [TRACE2]}, f"exemplars {got!r}")
+    return f"{got}"
+
+
 def decode_proto(body, out_dir):
     """The families in `body`, decoded by proto_decode.py (Google's protobuf)."""
     path = os.path.join(out_dir, "metrics.pb")
@@ -520,6 +556,15 @@ def check_proto(status, ctype, body, out_dir):
     h = native["metric"][0]["histogram"]
     ensure(int(h["sample_count"]) == len(NATIVE_OBSERVATIONS) and h.get("schema") == 3 and h.get("positive_span")
            and not h.get("bucket"), f"native histogram {h!r}")
+    c = fams["expose_traced_total"]["metric"][0]["counter"]
+    e = c.get("exemplar", {})
+    ensure(labels_of(e) == {"trace_id": TRACE1} and e.get("value") == 2 and int(e["timestamp"]["seconds"]) > 1.7e9,
+           f"counter exemplar {c!r}")
+    bs = fams["expose_traced_seconds"]["metric"][0]["histogram"]["bucket"]
+    ensure(labels_of(bs[0].get("exemplar", {})).get("trace_id") == TRACE2 and "exemplar" not in bs[1]
+           and len(bs) == 2, f"bucket exemplars {bs!r}")
+    ex = fams["expose_traced_native_seconds"]["metric"][0]["histogram"].get("exemplars", [])
+    ensure(len(ex) == 1 and labels_of(ex[0]) == {"trace_id": TRACE1}, f"native exemplars {ex!r}")
     want = {"hams_build_info": "GAUGE", "hams_check_healthy": "GAUGE", "hams_probe_healthy": "GAUGE",
             "hams_http_requests_total": "COUNTER", "hams_metrics_callback_failures_total": "COUNTER",
             "process_cpu_seconds_total": "COUNTER", "process_open_fds": "GAUGE"}
@@ -652,6 +697,8 @@ def main():
         check("(a) promtool check metrics < text", check_promtool, promtool, text_file)
         check("(b) prometheus_client text parser: values", check_text_parser, text)
         check("(c) prometheus_client OpenMetrics parser: values", check_om_parser, om)
+        check("(c) prometheus_client OpenMetrics parser: exemplars", check_om_exemplars, om)
+        check("(c) text 0.0.4 has no exemplars", lambda: ensure(" # {" not in text, "an exemplar in text 0.0.4"))
         proto_resp = http_get(expose.port, "/hams/metrics", {"Accept": PROTO_ACCEPT})
         check("(f) protobuf: Content-Type, decoded by Google's protobuf: values", check_proto, *proto_resp, out_dir)
         check("(g) gzip: Content-Encoding, decoded values, probe stays identity, curl --compressed",
@@ -663,11 +710,13 @@ def main():
                 nonlocal prom
                 ensure(prometheus, "prometheus not found: install Debian's prometheus "
                                    "package (apt-get install -y prometheus) or set PROMETHEUS")
-                prom = Prometheus(prometheus, expose.port, tmp)
+                prom = Prometheus(prometheus, expose.port, tmp, ["--enable-feature=exemplar-storage"])
                 return f"{prom.wait_up(30):.1f} s to up == 1, on 127.0.0.1:{prom.port}"
 
             if check("(d) prometheus scrapes the target: up == 1", start_prometheus):
                 check("(d) prometheus query values", check_prometheus_values, prom)
+                check("(d) prometheus --enable-feature=exemplar-storage: /api/v1/query_exemplars",
+                      check_prometheus_exemplars, prom)
         finally:
             if prom is not None:
                 prom.stop()

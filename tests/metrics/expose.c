@@ -120,6 +120,22 @@ int main(int argc, char **argv) {
         hams_histogram_observe(native, -1) != HAMS_OK || hams_histogram_observe(native, 4) != HAMS_OK)
         return fail("vec updates");
 
+    /* Exemplars (checks (c), (d), (f)): a counter's and a histogram bucket's. */
+    hams_metric_t *traced = hams_counter_new(h, "expose_traced_total", "Traced requests.");
+    static const double traced_bounds[] = {0.1, 1};
+    hams_metric_t *traced_lat = hams_histogram_new(h, "expose_traced_seconds", "Traced latency.",
+                                                   traced_bounds, 2);
+    hams_metric_t *traced_native = hams_histogram_native_new(h, "expose_traced_native_seconds",
+                                                             "Traced, native.", 1.1, 0);
+    if (!traced || !traced_lat || !traced_native) return fail("traced metrics");
+    const char *trace1[] = {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736", NULL};
+    const char *trace2[] = {"trace_id", "0af7651916cd43dd8448eb211c80319c", "span_id", "b7ad6b7169203331",
+                            NULL};
+    if (hams_counter_add_exemplar(traced, 2, trace1) != HAMS_OK ||
+        hams_histogram_observe_exemplar(traced_lat, 0.05, trace2) != HAMS_OK ||
+        hams_histogram_observe_exemplar(traced_native, 0.25, trace1) != HAMS_OK)
+        return fail("exemplars");
+
     /* A native histogram whose quantiles Prometheus computes (check (h)). */
     hams_metric_t *native_lat = hams_histogram_native_new(h, "expose_native_latency_seconds",
                                                           "Latency, native histogram.", 1.1, 160);

@@ -28,12 +28,21 @@ PKG = "io.prometheus.client"
 MESSAGES = {
     "LabelPair": [("name", 1, OPTIONAL, F.TYPE_STRING, None), ("value", 2, OPTIONAL, F.TYPE_STRING, None)],
     "Gauge": [("value", 1, OPTIONAL, F.TYPE_DOUBLE, None)],
-    "Counter": [("value", 1, OPTIONAL, F.TYPE_DOUBLE, None)],
+    "Counter": [("value", 1, OPTIONAL, F.TYPE_DOUBLE, None), ("exemplar", 2, OPTIONAL, F.TYPE_MESSAGE, "Exemplar"),
+                ("created_timestamp", 3, OPTIONAL, F.TYPE_MESSAGE, "Timestamp")],
+    # google.protobuf.Timestamp, declared here with the same fields.
+    "Timestamp": [("seconds", 1, OPTIONAL, F.TYPE_INT64, None), ("nanos", 2, OPTIONAL, F.TYPE_INT32, None)],
+    "Exemplar": [
+        ("label", 1, REPEATED, F.TYPE_MESSAGE, "LabelPair"),
+        ("value", 2, OPTIONAL, F.TYPE_DOUBLE, None),
+        ("timestamp", 3, OPTIONAL, F.TYPE_MESSAGE, "Timestamp"),
+    ],
     "Untyped": [("value", 1, OPTIONAL, F.TYPE_DOUBLE, None)],
     "Bucket": [
         ("cumulative_count", 1, OPTIONAL, F.TYPE_UINT64, None),
         ("cumulative_count_float", 4, OPTIONAL, F.TYPE_DOUBLE, None),
         ("upper_bound", 2, OPTIONAL, F.TYPE_DOUBLE, None),
+        ("exemplar", 3, OPTIONAL, F.TYPE_MESSAGE, "Exemplar"),
     ],
     "Quantile": [("quantile", 1, OPTIONAL, F.TYPE_DOUBLE, None), ("value", 2, OPTIONAL, F.TYPE_DOUBLE, None)],
     "Summary": [
@@ -57,6 +66,8 @@ MESSAGES = {
         ("positive_span", 12, REPEATED, F.TYPE_MESSAGE, "BucketSpan"),
         ("positive_delta", 13, REPEATED, F.TYPE_SINT64, None),
         ("positive_count", 14, REPEATED, F.TYPE_DOUBLE, None),
+        ("created_timestamp", 15, OPTIONAL, F.TYPE_MESSAGE, "Timestamp"),
+        ("exemplars", 16, REPEATED, F.TYPE_MESSAGE, "Exemplar"),
     ],
     "Metric": [
         ("label", 1, REPEATED, F.TYPE_MESSAGE, "LabelPair"),
