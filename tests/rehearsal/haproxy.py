@@ -106,11 +106,6 @@ class HAProxy:
     def wait_state(self, server: str, state: str, timeout: float) -> float:
         return processes.wait_for(f"HAProxy sees {server} {state}", lambda: self.states().get(server) == state, timeout)
 
-    def stop(self) -> None:
-        if self.proc is not None:
-            processes.stop(self.proc)
-            self.proc = None
-
     def log_tail(self, n: int = 10) -> str:
         try:
             with open(self.log, errors="replace") as f:

@@ -146,6 +146,9 @@ class Summary:
         self.p99_ms = percentile(lat, 99) * 1000
         self.max_ms = (lat[-1] * 1000) if lat else float("nan")
         self.by_kind = {k: sum(1 for r in results if r.kind == k) for k in ("keep-alive", "new")}
+        self.p99_by_kind = {
+            k: percentile(sorted(r.latency for r in results if r.ok and r.kind == k), 99) * 1000 for k in self.by_kind
+        }
         self.pids = len({r.pid for r in results if r.pid is not None})
         errors: Dict[str, int] = {}
         for r in results:
@@ -159,5 +162,6 @@ class Summary:
         return (
             f"N={self.n} (keep-alive {self.by_kind['keep-alive']}, new connections {self.by_kind['new']}), "
             f"failed={self.failed} [{errs}], p50={self.p50_ms:.1f} ms, p99={self.p99_ms:.1f} ms, "
-            f"max={self.max_ms:.1f} ms, served by {self.pids} processes"
+            f"max={self.max_ms:.1f} ms (p99 keep-alive {self.p99_by_kind['keep-alive']:.1f} ms, "
+            f"new connections {self.p99_by_kind['new']:.1f} ms), served by {self.pids} processes"
         )

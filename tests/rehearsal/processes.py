@@ -52,20 +52,29 @@ def wait_exit(p: subprocess.Popen, timeout: float) -> Optional[int]:
 
 
 def stop(p: subprocess.Popen, grace: float = 3.0) -> None:
-    """SIGTERM, then SIGKILL after grace seconds; reaps p."""
-    if p.poll() is None:
-        try:
-            p.send_signal(signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        if wait_exit(p, grace) is None:
+    stop_many([p], grace)
+
+
+def stop_many(procs: Sequence[subprocess.Popen], grace: float = 3.0) -> None:
+    """SIGTERM to all at once (a replica drains before it exits: one after
+    the other would add up), SIGKILL to those still running after grace
+    seconds; reaps them."""
+    for p in procs:
+        if p.poll() is None:
+            try:
+                p.send_signal(signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + grace
+    for p in procs:
+        if wait_exit(p, max(0.0, deadline - time.monotonic())) is None:
             try:
                 p.kill()
             except ProcessLookupError:
                 pass
             p.wait()
-    if p in _started:
-        _started.remove(p)
+        if p in _started:
+            _started.remove(p)
 
 
 def stop_all() -> None:

@@ -68,11 +68,6 @@ class Prometheus:
 
         processes.wait_for("Prometheus ready", ready, 30, 0.1)
 
-    def stop(self) -> None:
-        if self.proc is not None:
-            processes.stop(self.proc, grace=5)
-            self.proc = None
-
     def api(self, path: str, **params: str) -> object:
         url = f"http://127.0.0.1:{self.port}/api/v1/{path}?{urllib.parse.urlencode(params)}"
         with urllib.request.urlopen(url, timeout=10) as r:

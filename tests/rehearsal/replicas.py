@@ -114,11 +114,6 @@ class Replica:
         self.wait_ready()
         return time.monotonic() - t0
 
-    def stop(self) -> None:
-        if self.proc is not None:
-            processes.stop(self.proc)
-            self.proc = None
-
     def log_tail(self, n: int = 15) -> str:
         try:
             with open(self.log, errors="replace") as f:

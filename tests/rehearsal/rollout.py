@@ -121,13 +121,9 @@ def run(demo: Demo, workdir: str, drain_ms: int, rate: float, with_prometheus: b
             extra.start()
             out.chain = _chain_check(extra)
     finally:
-        if extra:
-            extra.stop()
-        for r in reps:
-            r.stop()
-        hap.stop()
-        if prom:
-            prom.stop()
+        procs = [r.proc for r in reps + ([extra] if extra else []) if r.proc is not None]
+        procs += [p for p in (hap.proc, prom.proc if prom else None) if p is not None]
+        processes.stop_many(procs, grace=drain_ms / 1000.0 + 3)
         out.seconds = time.monotonic() - t_start
     return out
 

@@ -28,6 +28,7 @@ from typing import List, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # the source tree may be read-only (make distcheck)
 
 import processes  # noqa: E402
 import rollout  # noqa: E402
