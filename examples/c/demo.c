@@ -431,6 +431,10 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    if (!app_on && (app.delay_ms > 0 || app.downstream != NULL)) {
+        fprintf(stderr, "hams demo: --delay-ms and --downstream need --app-port\n");
+        return 2;
+    }
     if (config != NULL && server_opts) {
         fprintf(stderr,
                 "hams demo: --config cannot be combined with --address, "
