@@ -78,8 +78,8 @@ def stop_many(procs: Sequence[subprocess.Popen], grace: float = 3.0) -> None:
 
 
 def stop_all() -> None:
-    """Every process still running, by its own pid (and its session's
-    children, e.g. a demo's threads are in-process but a shell is not used)."""
+    """SIGKILL to every process still running: its process group (it leads
+    one of its own), then the process itself, by their ids."""
     for p in list(_started):
         if p.poll() is None:
             try:
