@@ -20,6 +20,7 @@ import argparse
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -118,6 +119,10 @@ def rehearse(demo, base: str, args: argparse.Namespace, with_prometheus: bool) -
           f"N={cs.n}, failed={cs.failed} {cs.errors}")
 
 
+def _python_demo_runs(python: str) -> bool:
+    return subprocess.run([python, "-c", "import fastapi, uvicorn"], capture_output=True).returncode == 0
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -154,7 +159,10 @@ def main() -> int:
         prom_for = args.prometheus.split(",")
         if "c" in wanted:
             rehearse(c_demo(os.path.abspath(args.c_demo), os.path.abspath(args.lib_dir)), base, args, "c" in prom_for)
-        if "python" in wanted:
+        if "python" in wanted and not _python_demo_runs(args.python):
+            check("Python demo can run", False, f"{args.python} cannot import fastapi and uvicorn "
+                  "(tools/deps.sh check installs them)")
+        elif "python" in wanted:
             rehearse(python_demo(args.python, root, os.path.abspath(args.lib_dir)), base, args, "python" in prom_for)
     except KeyboardInterrupt:
         check("rehearsal interrupted", False)
