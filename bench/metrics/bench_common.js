@@ -8,6 +8,8 @@ const FAMILY = 'bench_requests_total';
 const HELP = 'Requests served.';
 const LABEL_NAMES = ['path', 'code'];
 const CODES = ['200', '201', '204', '404', '500'];
+// The exemplar of the "observe with an exemplar" row: a W3C trace id.
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 // Linux pages are 4 KiB on the machines this runs on (x86_64, aarch64 default)
 const PAGE = 4096;
@@ -55,4 +57,4 @@ function parse(argv, prog) {
   return { mode, n, scrapes, bodyDir };
 }
 
-module.exports = { FAMILY, HELP, LABEL_NAMES, BUCKETS, labelValues, rssBytes, now, nsPerOp, emit, parse };
+module.exports = { FAMILY, HELP, LABEL_NAMES, BUCKETS, TRACE_ID, labelValues, rssBytes, now, nsPerOp, emit, parse };

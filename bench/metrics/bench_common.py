@@ -12,6 +12,8 @@ HELP = "Requests served."
 LABEL_NAMES = ("path", "code")
 CODES = ("200", "201", "204", "404", "500")
 # Prometheus' default buckets (client_golang's DefBuckets)
+# The exemplar of the "observe with an exemplar" row: a W3C trace id.
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _PAGE = os.sysconf("SC_PAGESIZE")
 

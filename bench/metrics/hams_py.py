@@ -19,12 +19,31 @@ import sys
 
 import hams
 
-from bench_common import BUCKETS, FAMILY, HELP, LABEL_NAMES, emit, label_values, now, ns_per_op, parse, rss_bytes
+from bench_common import (
+    BUCKETS,
+    FAMILY,
+    HELP,
+    LABEL_NAMES,
+    TRACE_ID,
+    emit,
+    label_values,
+    now,
+    ns_per_op,
+    parse,
+    rss_bytes,
+)
 
 
 def has_labelnames():
     try:
         return "labelnames" in inspect.signature(hams.Hams.counter).parameters
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+def has_exemplars():
+    try:
+        return "exemplar" in inspect.signature(hams.Histogram.observe).parameters
     except (TypeError, ValueError, AttributeError):
         return False
 
@@ -77,8 +96,18 @@ def ops(iterations):
             "inc": ns_per_op(inc, iterations),
             "set": ns_per_op(set_, iterations),
             "observe": ns_per_op(observe, iterations),
+            "observe_exemplar": None,
             "labels_inc": None,
         }
+        if has_exemplars():
+
+            def observe_exemplar(k):
+                f = hi.observe
+                e = {"trace_id": TRACE_ID}
+                for i in range(k):
+                    f((i & 1023) / 100.0, e)
+
+            result["observe_exemplar"] = ns_per_op(observe_exemplar, iterations)
         if vec:
             lc = h.counter(FAMILY, HELP, labelnames=list(LABEL_NAMES))
             lc.labels(path="/api/v1/items", code="200").inc()

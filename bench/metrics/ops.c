@@ -4,10 +4,11 @@
  *   ops ITERATIONS
  *
  * Times ITERATIONS calls each of hams_counter_add, hams_gauge_set,
- * hams_histogram_observe, and hams_vec_with + hams_counter_add on an
- * existing series (the C form of prometheus_client's labels(...).inc(),
- * only with -DHAVE_VEC). Prints one JSON line:
- *   {"impl":"hams-c","ops":{"inc":NS,"set":NS,"observe":NS,"labels_inc":NS|null}}
+ * hams_histogram_observe, hams_histogram_observe_exemplar (a trace id) and
+ * hams_vec_with + hams_counter_add on an existing series (the C form of
+ * prometheus_client's labels(...).inc(), only with -DHAVE_VEC). Prints one
+ * JSON line:
+ *   {"impl":"hams-c","ops":{"inc":NS,"set":NS,"observe":NS,"observe_exemplar":NS,"labels_inc":NS|null}}
  */
 #define _GNU_SOURCE 1
 
@@ -51,8 +52,13 @@ int main(int argc, char **argv) {
     /* values spread over the buckets, as a real latency histogram's */
     for (long i = 0; i < iters; i++) hams_histogram_observe(hi, (double)(i & 1023) / 100.0);
     uint64_t t3 = now_ns();
-    printf("{\"impl\":\"hams-c\",\"ops\":{\"inc\":%.1f,\"set\":%.1f,\"observe\":%.1f,\"labels_inc\":",
-           (double)(t1 - t0) / (double)iters, (double)(t2 - t1) / (double)iters, (double)(t3 - t2) / (double)iters);
+    static const char *const trace[] = {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736", NULL};
+    for (long i = 0; i < iters; i++) hams_histogram_observe_exemplar(hi, (double)(i & 1023) / 100.0, trace);
+    uint64_t t3e = now_ns();
+    printf("{\"impl\":\"hams-c\",\"ops\":{\"inc\":%.1f,\"set\":%.1f,\"observe\":%.1f,"
+           "\"observe_exemplar\":%.1f,\"labels_inc\":",
+           (double)(t1 - t0) / (double)iters, (double)(t2 - t1) / (double)iters, (double)(t3 - t2) / (double)iters,
+           (double)(t3e - t3) / (double)iters);
 #ifdef HAVE_VEC
     static const char *const names[] = {"path", "code", NULL};
     hams_vec_t *v = hams_counter_vec_new(h, "bench_requests_total", "Requests served.", names);

@@ -11,7 +11,7 @@
 const fs = require('fs');
 const path = require('path');
 const client = require('prom-client');
-const { FAMILY, HELP, LABEL_NAMES, BUCKETS, labelValues, rssBytes, now, nsPerOp, emit, parse } = require('./bench_common');
+const { FAMILY, HELP, LABEL_NAMES, BUCKETS, TRACE_ID, labelValues, rssBytes, now, nsPerOp, emit, parse } = require('./bench_common');
 
 const version = require('prom-client/package.json').version;
 
@@ -51,6 +51,12 @@ function ops(iterations) {
   const c = new client.Counter({ name: 'bench_ops_total', help: 'Operations.', registers: [registry] });
   const g = new client.Gauge({ name: 'bench_level', help: 'A level.', registers: [registry] });
   const h = new client.Histogram({ name: 'bench_seconds', help: 'Durations.', buckets: BUCKETS, registers: [registry] });
+  // prom-client keeps exemplars only in a registry of the OpenMetrics type, on metrics made with enableExemplars.
+  const omRegistry = new client.Registry(client.Registry.OPENMETRICS_CONTENT_TYPE);
+  const he = new client.Histogram({
+    name: 'bench_traced_seconds', help: 'Durations.', buckets: BUCKETS, registers: [omRegistry], enableExemplars: true,
+  });
+  const exemplarLabels = { trace_id: TRACE_ID };
   const lc = new client.Counter({ name: FAMILY, help: HELP, labelNames: LABEL_NAMES, registers: [registry] });
   lc.labels('/api/v1/items', '200').inc();
   emit({
@@ -60,6 +66,9 @@ function ops(iterations) {
       inc: nsPerOp((k) => { for (let i = 0; i < k; i++) c.inc(); }, iterations),
       set: nsPerOp((k) => { for (let i = 0; i < k; i++) g.set(i); }, iterations),
       observe: nsPerOp((k) => { for (let i = 0; i < k; i++) h.observe((i & 1023) / 100); }, iterations),
+      observe_exemplar: nsPerOp((k) => {
+        for (let i = 0; i < k; i++) he.observe({ value: (i & 1023) / 100, exemplarLabels });
+      }, iterations),
       labels_inc: nsPerOp((k) => { for (let i = 0; i < k; i++) lc.labels('/api/v1/items', '200').inc(); }, iterations),
     },
   });

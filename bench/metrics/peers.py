@@ -16,7 +16,19 @@ import sys
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from bench_common import BUCKETS, FAMILY, HELP, LABEL_NAMES, emit, label_values, now, ns_per_op, parse, rss_bytes
+from bench_common import (
+    BUCKETS,
+    FAMILY,
+    HELP,
+    LABEL_NAMES,
+    TRACE_ID,
+    emit,
+    label_values,
+    now,
+    ns_per_op,
+    parse,
+    rss_bytes,
+)
 
 
 def series(n, scrapes, body_dir):
@@ -83,6 +95,12 @@ def ops(iterations):
         for i in range(k):
             f((i & 1023) / 100.0)
 
+    def observe_exemplar(k):
+        f = h.observe
+        e = {"trace_id": TRACE_ID}
+        for i in range(k):
+            f((i & 1023) / 100.0, e)
+
     def labels_inc(k):
         f = lc.labels
         for _ in range(k):
@@ -96,6 +114,7 @@ def ops(iterations):
                 "inc": ns_per_op(inc, iterations),
                 "set": ns_per_op(set_, iterations),
                 "observe": ns_per_op(observe, iterations),
+                "observe_exemplar": ns_per_op(observe_exemplar, iterations),
                 "labels_inc": ns_per_op(labels_inc, iterations),
             },
         }

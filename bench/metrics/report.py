@@ -416,7 +416,13 @@ def section(raw):
     for rnd, rec in ops_rows:
         if not rec.get("failed"):
             ops.setdefault(rec["impl"], {})[rnd] = rec["ops"]
-    names = (("inc", "inc"), ("set", "set"), ("observe", "observe"), ("labels_inc", "labels(...).inc()"))
+    names = (
+        ("inc", "inc"),
+        ("set", "set"),
+        ("observe", "observe"),
+        ("observe_exemplar", "observe with an exemplar"),
+        ("labels_inc", "labels(...).inc()"),
+    )
     for lang, hams_impl, peer in (("C", "hams-c", None), ("Python", "hams-py", PEERS_PY), ("Node", "hams-node", PEERS_JS)):
         if hams_impl not in ops and peer not in ops:
             continue

@@ -15,10 +15,10 @@ pub(super) unsafe fn str_arg<'a>(p: *const c_char, what: &str) -> Result<&'a str
 
 /// Reads a NULL-terminated array of alternating label names and values.
 pub(super) unsafe fn labels_arg<'a>(labels: *const *const c_char) -> Result<Vec<(&'a str, &'a str)>> {
-    let mut out = Vec::new();
     if labels.is_null() {
-        return Ok(out);
+        return Ok(Vec::new());
     }
+    let mut out = Vec::with_capacity(4);
     let mut i = 0;
     loop {
         let k = *labels.add(i);

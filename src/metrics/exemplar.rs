@@ -4,52 +4,74 @@
 
 use crate::error::{Error, Result};
 use crate::sync::lock;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// OpenMetrics: the names and values of an exemplar's labels, together, are
 /// at most this many UTF-8 characters.
 pub const MAX_EXEMPLAR_CHARS: usize = 128;
 
-/// One exemplar, immutable once made (replaced whole by the next one).
-#[derive(Debug)]
+/// One exemplar. A slot's is rewritten in place by the next one, so that
+/// after the first, recording one allocates nothing.
+#[derive(Debug, Default)]
 pub(crate) struct Exemplar {
-    pub labels: Box<[(Box<str>, Box<str>)]>,
+    /// The names and values, one after the other.
+    text: String,
+    /// Where each label's name and value end in `text`.
+    ends: Vec<(usize, usize)>,
     pub value: f64,
     /// Wall-clock time of the observation: seconds and nanoseconds since the epoch.
     pub seconds: i64,
     pub nanos: u32,
 }
 
-impl Exemplar {
-    /// Checks the labels as OpenMetrics requires; `what` names the metric in errors.
-    pub(crate) fn new(what: &str, labels: &[(&str, &str)], value: f64) -> Result<Exemplar> {
-        let mut chars = 0;
-        for (i, (name, v)) in labels.iter().enumerate() {
-            if !super::is_label_name(name) {
-                return Err(Error::invalid(format!("{what}: exemplar label name {name:?} is not valid")));
-            }
-            if labels[..i].iter().any(|(n, _)| n == name) {
-                return Err(Error::invalid(format!("{what}: exemplar label {name:?} is given twice")));
-            }
-            chars += name.chars().count() + v.chars().count();
+/// Checks exemplar labels as OpenMetrics requires; `what` names the metric in errors.
+pub(crate) fn check(what: &str, labels: &[(&str, &str)]) -> Result<()> {
+    let mut chars = 0;
+    for (i, (name, v)) in labels.iter().enumerate() {
+        if !super::is_label_name(name) {
+            return Err(Error::invalid(format!("{what}: exemplar label name {name:?} is not valid")));
         }
-        if chars > MAX_EXEMPLAR_CHARS {
-            return Err(Error::invalid(format!(
-                "{what}: exemplar labels are {chars} characters; OpenMetrics allows at most {MAX_EXEMPLAR_CHARS}"
-            )));
+        if labels[..i].iter().any(|(n, _)| n == name) {
+            return Err(Error::invalid(format!("{what}: exemplar label {name:?} is given twice")));
+        }
+        chars += name.len() + v.len();
+    }
+    if chars > MAX_EXEMPLAR_CHARS {
+        // Bytes over the limit: count the characters (never more than bytes).
+        chars = labels.iter().map(|(n, v)| n.chars().count() + v.chars().count()).sum();
+    }
+    if chars > MAX_EXEMPLAR_CHARS {
+        return Err(Error::invalid(format!(
+            "{what}: exemplar labels are {chars} characters; OpenMetrics allows at most {MAX_EXEMPLAR_CHARS}"
+        )));
+    }
+    Ok(())
+}
+
+impl Exemplar {
+    fn set(&mut self, labels: &[(&str, &str)], value: f64) {
+        self.text.clear();
+        self.ends.clear();
+        for (name, v) in labels {
+            self.text.push_str(name);
+            let name_end = self.text.len();
+            self.text.push_str(v);
+            self.ends.push((name_end, self.text.len()));
         }
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-        Ok(Exemplar {
-            labels: labels.iter().map(|(n, v)| (Box::from(*n), Box::from(*v))).collect(),
-            value,
-            seconds: i64::try_from(now.as_secs()).unwrap_or(i64::MAX),
-            nanos: now.subsec_nanos(),
-        })
+        self.value = value;
+        self.seconds = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        self.nanos = now.subsec_nanos();
     }
 
     pub(crate) fn label_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.labels.iter().map(|(n, v)| (&**n, &**v))
+        let mut start = 0;
+        self.ends.iter().map(move |&(name_end, end)| {
+            let pair = (&self.text[start..name_end], &self.text[name_end..end]);
+            start = end;
+            pair
+        })
     }
 }
 
@@ -60,20 +82,28 @@ impl Exemplar {
 pub(crate) struct Exemplars(OnceLock<Box<[Slot]>>);
 
 /// One counter's or bucket's latest exemplar.
-type Slot = Mutex<Option<Arc<Exemplar>>>;
+type Slot = Mutex<Option<Exemplar>>;
 
 impl Exemplars {
-    /// Keeps `e` in slot `i` of `slots` (the same count for a series' life).
-    pub(crate) fn record(&self, slots: usize, i: usize, e: Exemplar) {
+    /// Keeps `labels` (checked by `check`), `value` and the time in slot `i`
+    /// of `slots` (the same count for a series' life).
+    pub(crate) fn record(&self, slots: usize, i: usize, labels: &[(&str, &str)], value: f64) {
         let all = self.0.get_or_init(|| (0..slots).map(|_| Mutex::new(None)).collect());
         if let Some(slot) = all.get(i) {
-            *lock(slot) = Some(Arc::new(e));
+            lock(slot).get_or_insert_with(Exemplar::default).set(labels, value);
         }
     }
 
-    /// The latest exemplar of slot `i`, if any.
-    pub(crate) fn get(&self, i: usize) -> Option<Arc<Exemplar>> {
-        self.0.get()?.get(i).and_then(|slot| lock(slot).clone())
+    /// Calls `f` with the latest exemplar of slot `i`, if there is one
+    /// (writers of that slot wait meanwhile: keep `f` short).
+    pub(crate) fn with<R>(&self, i: usize, f: impl FnOnce(&Exemplar) -> R) -> Option<R> {
+        let slot = self.0.get()?.get(i)?;
+        let guard = lock(slot);
+        guard.as_ref().map(f)
+    }
+
+    pub(crate) fn has(&self, i: usize) -> bool {
+        self.with(i, |_| ()).is_some()
     }
 }
 
@@ -83,27 +113,28 @@ mod tests {
 
     #[test]
     fn checks_labels_as_openmetrics_says() {
-        let e = Exemplar::new("m", &[("trace_id", "abc"), ("span_id", "12")], 0.5).unwrap();
-        assert_eq!(e.label_pairs().collect::<Vec<_>>(), [("trace_id", "abc"), ("span_id", "12")]);
-        assert!(e.seconds > 1_700_000_000);
-        assert!(Exemplar::new("m", &[], 1.0).is_ok(), "an empty label set is allowed");
+        assert!(check("m", &[("trace_id", "abc"), ("span_id", "12")]).is_ok());
+        assert!(check("m", &[]).is_ok(), "an empty label set is allowed");
         let v128 = "é".repeat(128 - 1);
-        assert!(Exemplar::new("m", &[("a", &v128)], 1.0).is_ok(), "128 characters, counted as characters");
+        assert!(check("m", &[("a", &v128)]).is_ok(), "128 characters, counted as characters");
         let v129 = "x".repeat(128);
-        let err = Exemplar::new("m", &[("a", &v129)], 1.0).unwrap_err().to_string();
+        let err = check("m", &[("a", &v129)]).unwrap_err().to_string();
         assert!(err.contains("129 characters"), "{err}");
-        assert!(Exemplar::new("m", &[("1a", "x")], 1.0).unwrap_err().to_string().contains("not valid"));
-        assert!(Exemplar::new("m", &[("a", "x"), ("a", "y")], 1.0).unwrap_err().to_string().contains("twice"));
+        assert!(check("m", &[("1a", "x")]).unwrap_err().to_string().contains("not valid"));
+        assert!(check("m", &[("a", "x"), ("a", "y")]).unwrap_err().to_string().contains("twice"));
     }
 
     #[test]
     fn keeps_the_latest_per_slot() {
         let x = Exemplars::default();
-        assert!(x.get(0).is_none());
-        x.record(2, 1, Exemplar::new("m", &[("t", "1")], 1.0).unwrap());
-        x.record(2, 1, Exemplar::new("m", &[("t", "2")], 2.0).unwrap());
-        x.record(2, 7, Exemplar::new("m", &[("t", "3")], 3.0).unwrap()); // out of range: dropped
-        assert!(x.get(0).is_none());
-        assert_eq!(x.get(1).map(|e| e.value), Some(2.0));
+        assert!(!x.has(0));
+        x.record(2, 1, &[("t", "1"), ("span", "a")], 1.0);
+        x.record(2, 1, &[("t", "2")], 2.0);
+        x.record(2, 7, &[("t", "3")], 3.0); // out of range: dropped
+        assert!(!x.has(0));
+        let (value, labels) =
+            x.with(1, |e| (e.value, e.label_pairs().map(|(a, b)| format!("{a}={b}")).collect::<Vec<_>>())).unwrap();
+        assert_eq!((value, labels), (2.0, vec!["t=2".to_string()]));
+        assert!(x.with(1, |e| e.seconds).unwrap() > 1_700_000_000);
     }
 }

@@ -189,23 +189,25 @@ impl<'a> Writer<'a> {
         if self.format != Format::OpenMetrics {
             return;
         }
-        let Some(e) = s.exemplars.get(i) else { return };
-        if self.out.pop() != Some(b'\n') {
-            return; // not after a sample: nothing was written
-        }
-        self.out.extend_from_slice(b" # {");
-        for (n, (k, v)) in e.label_pairs().enumerate() {
-            if n > 0 {
-                self.out.push(b',');
+        let out = &mut *self.out;
+        s.exemplars.with(i, |e| {
+            if out.pop() != Some(b'\n') {
+                return; // not after a sample: nothing was written
             }
-            self.out.extend_from_slice(k.as_bytes());
-            self.out.extend_from_slice(b"=\"");
-            escape_label_value(self.out, v);
-            self.out.push(b'"');
-        }
-        self.out.extend_from_slice(b"} ");
-        write_float(self.out, e.value, Format::Text);
-        let _ = writeln!(self.out, " {}.{:03}", e.seconds, e.nanos / 1_000_000);
+            out.extend_from_slice(b" # {");
+            for (n, (k, v)) in e.label_pairs().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(k.as_bytes());
+                out.extend_from_slice(b"=\"");
+                escape_label_value(out, v);
+                out.push(b'"');
+            }
+            out.extend_from_slice(b"} ");
+            write_float(out, e.value, Format::Text);
+            let _ = writeln!(out, " {}.{:03}", e.seconds, e.nanos / 1_000_000);
+        });
     }
 
     /// Ends the protobuf family `header` started, if any.
@@ -228,9 +230,7 @@ fn proto_family(out: &mut Vec<u8>, f: &Family, series: &[Arc<Series>], native: &
         for s in series {
             let labels = s.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()));
             match s.values.view() {
-                View::Scalar(v) if f.kind == Kind::Counter => {
-                    m.counter_with(labels, v.get(), s.exemplars.get(0).as_deref())
-                }
+                View::Scalar(v) if f.kind == Kind::Counter => m.counter_with(labels, v.get(), &s.exemplars),
                 View::Scalar(v) => m.gauge(labels, v.get()),
                 View::Histogram { bounds, counts, sum } => {
                     let mut cumulative = 0u64;
@@ -245,15 +245,15 @@ fn proto_family(out: &mut Vec<u8>, f: &Family, series: &[Arc<Series>], native: &
                     // The +Inf bucket is the count (left out, as client_golang does).
                     let count =
                         cumulative.saturating_add(counts.get(bounds.len()).map_or(0, |c| c.load(Ordering::Relaxed)));
-                    if s.exemplars.get(bounds.len()).is_some() {
+                    if s.exemplars.has(bounds.len()) {
                         // The +Inf bucket written only to carry its exemplar (as client_golang does).
                         buckets.push((f64::INFINITY, count));
                     }
-                    m.histogram_with(labels, count, sum.get(), buckets, |i| s.exemplars.get(i));
+                    m.histogram_with(labels, count, sum.get(), buckets, &s.exemplars);
                 }
                 View::Native(_) => {
                     s.native_snapshot(native);
-                    m.native_histogram(labels, native, s.exemplars.get(0).as_deref());
+                    m.native_histogram(labels, native, &s.exemplars);
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! `Metric`: one series to update, lock-free, from any thread.
 
-use super::exemplar::Exemplar;
+use super::exemplar;
 use super::registry::{Family, MetricRegistry};
 use super::series::{AtomicF64, Series, Shape, View};
 use super::{Aggregation, Kind};
@@ -113,11 +113,11 @@ impl Metric {
     /// error nothing is added.
     pub fn add_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<()> {
         self.check_add(v)?;
-        let e = Exemplar::new(self.name(), labels, v)?;
+        exemplar::check(self.name(), labels)?;
         if let Some(s) = self.scalar() {
             s.add(v);
         }
-        self.series.exemplars.record(1, 0, e);
+        self.series.exemplars.record(1, 0, labels, v);
         Ok(())
     }
 
@@ -166,9 +166,9 @@ impl Metric {
     /// On an error nothing is recorded.
     pub fn observe_exemplar(&self, v: f64, labels: &[(&str, &str)]) -> Result<()> {
         self.check_observe(v)?;
-        let e = Exemplar::new(self.name(), labels, v)?;
+        exemplar::check(self.name(), labels)?;
         let (slots, i) = self.record_observation(v);
-        self.series.exemplars.record(slots, i, e);
+        self.series.exemplars.record(slots, i, labels, v);
         Ok(())
     }
 

@@ -7,9 +7,8 @@
 //! up by the extra bytes (nesting is at most six deep, down to an exemplar's labels), so nothing is sized
 //! twice and nothing is allocated beyond the output buffer.
 
-use super::exemplar::Exemplar;
+use super::exemplar::{Exemplar, Exemplars};
 use super::native::{Buckets, NativeSnapshot};
-use std::sync::Arc;
 
 /// `MetricFamily.type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,14 +151,12 @@ impl Metrics<'_> {
     }
 
     /// A counter with its exemplar, if it has one.
-    pub(crate) fn counter_with(&mut self, labels: impl Labels, value: f64, e: Option<&Exemplar>) {
+    pub(crate) fn counter_with(&mut self, labels: impl Labels, value: f64, x: &Exemplars) {
         message(self.out, field::FAMILY_METRIC, |out| {
             labels.write(out);
             message(out, field::METRIC_COUNTER, |out| {
                 double(out, field::VALUE, value);
-                if let Some(e) = e {
-                    exemplar(out, field::COUNTER_EXEMPLAR, e);
-                }
+                x.with(0, |e| exemplar(out, field::COUNTER_EXEMPLAR, e));
             });
         });
     }
@@ -189,17 +186,17 @@ impl Metrics<'_> {
         sum: f64,
         buckets: impl IntoIterator<Item = (f64, u64)>,
     ) {
-        self.histogram_with(labels, count, sum, buckets, |_| None);
+        self.histogram_with(labels, count, sum, buckets, &Exemplars::default());
     }
 
-    /// A classic histogram whose bucket `i` has the exemplar `exemplars(i)`.
+    /// A classic histogram whose bucket `i` has the exemplar of slot `i` of `x`.
     pub(crate) fn histogram_with(
         &mut self,
         labels: impl Labels,
         count: u64,
         sum: f64,
         buckets: impl IntoIterator<Item = (f64, u64)>,
-        exemplars: impl Fn(usize) -> Option<Arc<Exemplar>>,
+        x: &Exemplars,
     ) {
         message(self.out, field::FAMILY_METRIC, |out| {
             labels.write(out);
@@ -210,9 +207,7 @@ impl Metrics<'_> {
                     message(out, field::HISTOGRAM_BUCKET, |out| {
                         uint(out, field::BUCKET_CUMULATIVE_COUNT, cumulative);
                         double(out, field::BUCKET_UPPER_BOUND, upper_bound);
-                        if let Some(e) = exemplars(i) {
-                            exemplar(out, field::BUCKET_EXEMPLAR, &e);
-                        }
+                        x.with(i, |e| exemplar(out, field::BUCKET_EXEMPLAR, e));
                     });
                 }
             });
@@ -243,7 +238,7 @@ impl Metrics<'_> {
     }
 
     /// A native histogram (no classic buckets), with its latest exemplar if any.
-    pub(crate) fn native_histogram(&mut self, labels: impl Labels, h: &NativeSnapshot, e: Option<&Exemplar>) {
+    pub(crate) fn native_histogram(&mut self, labels: impl Labels, h: &NativeSnapshot, x: &Exemplars) {
         message(self.out, field::FAMILY_METRIC, |out| {
             labels.write(out);
             message(out, field::METRIC_HISTOGRAM, |out| {
@@ -263,9 +258,7 @@ impl Metrics<'_> {
                 }
                 native_buckets(out, &h.negative, field::HISTOGRAM_NEGATIVE_SPAN, field::HISTOGRAM_NEGATIVE_DELTA);
                 native_buckets(out, &h.positive, field::HISTOGRAM_POSITIVE_SPAN, field::HISTOGRAM_POSITIVE_DELTA);
-                if let Some(e) = e {
-                    exemplar(out, field::HISTOGRAM_EXEMPLARS, e);
-                }
+                x.with(0, |e| exemplar(out, field::HISTOGRAM_EXEMPLARS, e));
             });
         });
     }

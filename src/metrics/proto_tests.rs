@@ -151,7 +151,9 @@ fn native_histogram_fields() {
         negative: Buckets { spans: vec![Span { offset: 1, length: 1 }], deltas: vec![0] },
     };
     let mut out = Vec::new();
-    write_family(&mut out, "n", "help", MetricType::Histogram, |m| m.native_histogram(no_labels(), &h, None));
+    write_family(&mut out, "n", "help", MetricType::Histogram, |m| {
+        m.native_histogram(no_labels(), &h, &Default::default())
+    });
     let family = fields(messages(&out)[0]);
     let Value::Bytes(metric) = family[3].1 else { panic!() };
     let Value::Bytes(histogram) = fields(metric)[0].1 else { panic!() };
@@ -168,7 +170,9 @@ fn native_histogram_fields() {
 fn empty_native_histogram_without_zero_bucket_gets_a_no_op_span() {
     let h = NativeSnapshot::default();
     let mut out = Vec::new();
-    write_family(&mut out, "n", "help", MetricType::Histogram, |m| m.native_histogram(no_labels(), &h, None));
+    write_family(&mut out, "n", "help", MetricType::Histogram, |m| {
+        m.native_histogram(no_labels(), &h, &Default::default())
+    });
     let family = fields(messages(&out)[0]);
     let Value::Bytes(metric) = family[3].1 else { panic!() };
     let Value::Bytes(histogram) = fields(metric)[0].1 else { panic!() };
@@ -206,7 +210,7 @@ fn google_protobuf_reads_what_we_write() {
         m.histogram([("op", "get")], 5, 2.5, [(0.1, 1), (1.0, 4), (f64::INFINITY, 5)]);
     });
     write_family(&mut out, "size_bytes", "Native.", MetricType::Histogram, |m| {
-        m.native_histogram(no_labels(), &snapshot, None)
+        m.native_histogram(no_labels(), &snapshot, &Default::default())
     });
 
     let dir = std::env::temp_dir().join(format!("hams-proto-{}", std::process::id()));
