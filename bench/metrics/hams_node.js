@@ -10,7 +10,7 @@
 // otherwise it is null (n/a).
 
 const { Hams } = require(process.env.HAMS_NODE_BINDING || 'hams');
-const { FAMILY, HELP, LABEL_NAMES, BUCKETS, nsPerOp, emit, parse } = require('./bench_common');
+const { FAMILY, HELP, LABEL_NAMES, BUCKETS, TRACE_ID, nsPerOp, emit, parse } = require('./bench_common');
 
 // the labeled counter family, or null when this binding has no vec API
 function counterVec(h) {
@@ -35,8 +35,16 @@ function ops(iterations) {
     inc: nsPerOp((k) => { for (let i = 0; i < k; i++) c.inc(); }, iterations),
     set: nsPerOp((k) => { for (let i = 0; i < k; i++) g.set(i); }, iterations),
     observe: nsPerOp((k) => { for (let i = 0; i < k; i++) hi.observe((i & 1023) / 100); }, iterations),
+    observe_exemplar: null,
     labels_inc: null,
   };
+  const exemplar = { trace_id: TRACE_ID };
+  try {
+    hi.observe(0.1, exemplar); // a binding without exemplars throws here
+    result.observe_exemplar = nsPerOp((k) => { for (let i = 0; i < k; i++) hi.observe((i & 1023) / 100, exemplar); }, iterations);
+  } catch (e) {
+    // left null: this binding has no exemplars
+  }
   if (vec !== null) {
     result.labels_inc = nsPerOp((k) => { for (let i = 0; i < k; i++) vec.labels('/api/v1/items', '200').inc(); }, iterations);
   }

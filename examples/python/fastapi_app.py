@@ -229,6 +229,9 @@ async def serve(args: argparse.Namespace) -> None:
             "shutdown": {"drain_ms": args.drain_ms},
         }
     )
+    # The lifespan probe exists before hams serves: /hams/ready is never 200
+    # before the application could answer.
+    app = make_app(h, args.warmup_ms / 1000.0, args.delay_ms / 1000.0, args.downstream)
     h.start()
     h.handle_signals()
     print(f"hams fastapi: hams on http://127.0.0.1:{h.port}/hams/ready", flush=True)
@@ -239,7 +242,6 @@ async def serve(args: argparse.Namespace) -> None:
         h.close()
         raise SystemExit(1) from None
     host, port = sock.getsockname()[:2]
-    app = make_app(h, args.warmup_ms / 1000.0, args.delay_ms / 1000.0, args.downstream)
     server = _Server(uvicorn.Config(app, log_level="warning"))
 
     @h.on_shutdown_async

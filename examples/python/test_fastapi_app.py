@@ -49,6 +49,24 @@ failures: List[str] = []
 passes: List[str] = []
 
 
+def wait_delivered(pid: int, signo: int, timeout: float = 5.0) -> bool:
+    """Waits until `signo` is no longer pending for `pid` (its handler has
+    been entered): kill() returns before the signal is delivered, and a
+    request answered before that is not "after SIGTERM"."""
+    bit = 1 << (signo - 1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                pending = [int(line.split()[1], 16) for line in f if line.startswith(("SigPnd:", "ShdPnd:"))]
+        except OSError:
+            return False
+        if not any(p & bit for p in pending):
+            return True
+        time.sleep(0.0005)
+    return False
+
+
 def check(what: str, ok: bool) -> None:
     print(f"{'ok  ' if ok else 'FAIL'} {what}", flush=True)
     (passes if ok else failures).append(what)
@@ -83,6 +101,7 @@ def main() -> int:
 
         p.send_signal(signal.SIGTERM)
         t0 = time.monotonic()
+        check("SIGTERM delivered", wait_delivered(p.pid, signal.SIGTERM))
         check("ready 503 right after SIGTERM", status(hport, "/hams/ready") == 503)
         answered = total = ready_503 = 0
         while time.monotonic() - t0 < (DRAIN_MS - 500) / 1000.0:

@@ -9,7 +9,7 @@
 use crate::error::{Error, Result};
 use crate::sync::lock;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 pub(crate) const SIGNALS: [libc::c_int; 2] = [libc::SIGTERM, libc::SIGINT];
@@ -25,6 +25,11 @@ static PREV_FLAGS: [AtomicI32; 2] = [AtomicI32::new(0), AtomicI32::new(0)];
 /// and its signals are its own, not a request to stop the parent.
 static OWNER_PID: AtomicI32 = AtomicI32::new(0);
 
+/// Set by the handler before it writes to the pipe: the event loop reads
+/// the pipe before answering anything once it is set, so that no request
+/// handled after the signal arrived is answered as if it had not.
+static RAISED: AtomicBool = AtomicBool::new(false);
+
 /// The full previous dispositions, restored on release; `Some` while owned.
 static OWNED: Mutex<Option<[libc::sigaction; 2]>> = Mutex::new(None);
 
@@ -36,6 +41,7 @@ extern "C" fn on_signal(signo: libc::c_int, info: *mut libc::siginfo_t, ctx: *mu
         let fd = PIPE_WRITE.load(Ordering::Relaxed);
         let owner = libc::getpid() == OWNER_PID.load(Ordering::Relaxed);
         if fd >= 0 && owner {
+            RAISED.store(true, Ordering::Release);
             let b = signo as u8;
             libc::write(fd, (&b as *const u8).cast(), 1);
         }
@@ -136,6 +142,8 @@ pub(crate) fn release() {
 
 /// Reads the signals waiting in the pipe and calls `f` for each.
 pub(crate) fn drain(fd: RawFd, mut f: impl FnMut(libc::c_int)) {
+    // Cleared first: a signal arriving meanwhile sets it again after its byte is in the pipe.
+    RAISED.store(false, Ordering::Release);
     let mut buf = [0u8; 64];
     loop {
         // SAFETY: reads into a local buffer of the given length.
@@ -147,6 +155,11 @@ pub(crate) fn drain(fd: RawFd, mut f: impl FnMut(libc::c_int)) {
             f(libc::c_int::from(b));
         }
     }
+}
+
+/// Whether a signal arrived that `drain` has not read yet.
+pub(crate) fn raised() -> bool {
+    RAISED.load(Ordering::Acquire)
 }
 
 /// The signal pipe's read end, once made.

@@ -204,6 +204,7 @@ impl Server {
                 return;
             }
             for event in events.iter() {
+                self.take_raised_signal();
                 match event.token() {
                     LISTENER if self.accept_paused_until.is_none() => self.accept(),
                     LISTENER => {}
@@ -228,6 +229,7 @@ impl Server {
                 }
             }
             // Then one more turn for each connection that had work left.
+            self.take_raised_signal();
             let mut again = std::mem::take(&mut self.again);
             for idx in again.drain(..) {
                 self.drive(idx);
@@ -236,6 +238,14 @@ impl Server {
             if self.next_sweep.is_some_and(|t| Instant::now() >= t) {
                 self.sweep();
             }
+        }
+    }
+
+    /// A signal that came before the event at hand is seen before that
+    /// event is answered (one atomic load when none came).
+    fn take_raised_signal(&mut self) {
+        if let Some(fd) = self.signals.filter(|_| crate::lifecycle::signals::raised()) {
+            crate::lifecycle::signals::drain(fd, |sig| self.site.shutdown.on_signal(sig));
         }
     }
 

@@ -2,8 +2,8 @@
  *
  * The ctypes layer (hams.metrics, hams.metric_vecs) stays the implementation
  * of everything; this module only gives its hot methods a C body: inc, set,
- * add, observe call libhams directly (inc and observe with an exemplar go to
- * the Python methods), and a vector's labels(...) finds a
+ * add, observe call libhams directly (inc and observe with an exemplar too,
+ * when it is a plain dict of str), and a vector's labels(...) finds a
  * made child with one dict lookup. Anything unusual (a closed metric, an
  * error code, a first labels(...) call) goes back to the Python methods, so
  * both paths raise the same errors.
@@ -13,6 +13,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+
+#include <string.h>
 
 #include <hams.h>
 
@@ -138,6 +140,57 @@ static PyObject *checked(int rc, const char *what) {
 }
 
 typedef int (*metric_op)(hams_metric_t *, double);
+typedef int (*exemplar_op)(hams_metric_t *, double, const char *const *);
+
+/* The most exemplar labels taken here (OpenMetrics' 128 characters make
+ * more than a few unlikely); more go to the Python method. */
+#define FAST_EXEMPLAR_LABELS 8
+
+/* (value, exemplar) in C when the exemplar is a dict of str to str without
+ * NUL characters (value NULL: 1); *handled = 0 (no exception) for anything
+ * else, which the Python method checks and reports. */
+static PyObject *apply_exemplar(MetricBase *self, PyObject *value, PyObject *exemplar, metric_op plain,
+                                exemplar_op op, const char *what, int *handled) {
+    *handled = 1;
+    if (exemplar == Py_None) {
+        double v = 1.0;
+        if (value != NULL && as_double(value, &v) < 0)
+            return NULL;
+        hams_metric_t *m = live(self);
+        return m == NULL ? NULL : checked(plain(m, v), what);
+    }
+    const char *arr[2 * FAST_EXEMPLAR_LABELS + 1];
+    Py_ssize_t pos = 0, i = 0;
+    PyObject *k, *v;
+    if (!PyDict_CheckExact(exemplar) || PyDict_GET_SIZE(exemplar) > FAST_EXEMPLAR_LABELS)
+        goto slow;
+    while (PyDict_Next(exemplar, &pos, &k, &v)) {
+        if (!PyUnicode_CheckExact(k) || !PyUnicode_CheckExact(v))
+            goto slow;
+        Py_ssize_t kn, vn;
+        const char *ks = PyUnicode_AsUTF8AndSize(k, &kn);
+        const char *vs = ks ? PyUnicode_AsUTF8AndSize(v, &vn) : NULL;
+        if (vs == NULL) {
+            PyErr_Clear(); /* e.g. a lone surrogate: the Python method says so */
+            goto slow;
+        }
+        if (strlen(ks) != (size_t)kn || strlen(vs) != (size_t)vn)
+            goto slow;
+        arr[i++] = ks;
+        arr[i++] = vs;
+    }
+    arr[i] = NULL;
+    double d = 1.0;
+    if (value != NULL && as_double(value, &d) < 0)
+        return NULL;
+    hams_metric_t *m = live(self);
+    if (m == NULL)
+        return NULL;
+    return checked(op(m, d, arr), what);
+slow:
+    *handled = 0;
+    return NULL;
+}
 
 static int is_kw(PyObject *kwnames, Py_ssize_t i, const char *arg) {
     PyObject *k = PyTuple_GET_ITEM(kwnames, i);
@@ -149,9 +202,18 @@ static int is_kw(PyObject *kwnames, Py_ssize_t i, const char *arg) {
  * call goes to the Python method of that name. */
 static PyObject *apply(MetricBase *self, PyObject *const *args, size_t nargsf, PyObject *kwnames, const char *name,
                        const char *arg, metric_op op, const char *what, int has_default, double sign,
-                       const char *slow) {
+                       const char *slow, exemplar_op with_exemplar) {
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    /* (value, exemplar), (value, exemplar=...) or, with a default value, (exemplar=...) */
+    if (with_exemplar != NULL && nkw <= 1 && (nkw == 0 || is_kw(kwnames, nkw - 1, "exemplar")) &&
+        ((nargs + nkw == 2 && nargs >= 1) || (has_default && nargs == 0 && nkw == 1))) {
+        int handled;
+        PyObject *value = nargs >= 1 ? args[0] : NULL;
+        PyObject *r = apply_exemplar(self, value, args[nargs + nkw - 1], op, with_exemplar, what, &handled);
+        if (handled)
+            return r;
+    }
     if (slow != NULL && (nargs + nkw > 1 || (nkw == 1 && !is_kw(kwnames, 0, arg)))) {
         PyObject *f = PyObject_GetAttrString((PyObject *)self, slow);
         if (f == NULL)
@@ -177,17 +239,18 @@ static PyObject *apply(MetricBase *self, PyObject *const *args, size_t nargsf, P
     return checked(op(m, sign * v), what);
 }
 
-#define HOT(fn, name, arg, op, has_default, sign, slow)                                               \
+#define HOT(fn, name, arg, op, has_default, sign, slow, with_exemplar)                                \
     static PyObject *fn(MetricBase *self, PyObject *const *args, size_t n, PyObject *kw) {            \
-        return apply(self, args, n, kw, name, arg, op, #op, has_default, sign, slow);                 \
+        return apply(self, args, n, kw, name, arg, op, #op, has_default, sign, slow, with_exemplar); \
     }
-/* inc and observe with an exemplar: the Python methods (ctypes). */
-HOT(counter_inc, "inc", "amount", hams_counter_add, 1, 1.0, "_inc_py")
-HOT(gauge_set, "set", "value", hams_gauge_set, 0, 1.0, NULL)
-HOT(gauge_add, "add", "amount", hams_gauge_add, 0, 1.0, NULL)
-HOT(gauge_inc, "inc", "amount", hams_gauge_add, 1, 1.0, NULL)
-HOT(gauge_dec, "dec", "amount", hams_gauge_add, 1, -1.0, NULL)
-HOT(histogram_observe, "observe", "value", hams_histogram_observe, 0, 1.0, "_observe_py")
+/* inc and observe with an exemplar in another shape: the Python methods (ctypes). */
+HOT(counter_inc, "inc", "amount", hams_counter_add, 1, 1.0, "_inc_py", hams_counter_add_exemplar)
+HOT(gauge_set, "set", "value", hams_gauge_set, 0, 1.0, NULL, NULL)
+HOT(gauge_add, "add", "amount", hams_gauge_add, 0, 1.0, NULL, NULL)
+HOT(gauge_inc, "inc", "amount", hams_gauge_add, 1, 1.0, NULL, NULL)
+HOT(gauge_dec, "dec", "amount", hams_gauge_add, 1, -1.0, NULL, NULL)
+HOT(histogram_observe, "observe", "value", hams_histogram_observe, 0, 1.0, "_observe_py",
+    hams_histogram_observe_exemplar)
 
 static PyMethodDef metric_methods[] = {
     /* The signatures (for inspect) are those of the Python methods. */
