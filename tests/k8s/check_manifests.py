@@ -535,9 +535,12 @@ class Checker:
             raise Fail("%s: spec.template.spec.containers: expected one container, found %d" % (rel, len(cs)))
         return cs[0]
 
-    def configmap_config(self):
-        """(config, where) from configmap.yaml, for the file the Deployment reads."""
+    def configmap_config(self, dep_rel=None):
+        """(config, where) from configmap.yaml, for the file the Deployment
+        reads; from a rendered variant's own ConfigMap for its Deployment."""
         rel = K8S + "/configmap.yaml"
+        if dep_rel and any(isinstance(d, dict) and d.get("kind") == "ConfigMap" for d in self.docs(dep_rel)):
+            rel = dep_rel
         cm = self.one(rel, "ConfigMap")
         data = cm.get("data") or {}
         key = self.config_key()
@@ -587,7 +590,7 @@ class Checker:
     def effective(self, rel):
         """The configuration the demo runs with in the pod of `rel`: the
         ConfigMap's, overridden by the container's HAMS_* variables."""
-        cfg, _ = self.configmap_config()
+        cfg, _ = self.configmap_config(rel)
         cfg = copy.deepcopy(cfg)
         _, envmap = self.man()
         c = self.container(self.deployment(rel), rel)

@@ -158,7 +158,8 @@ def _stub(kube_version):
 
 def _render(sdk, chart_dir, release, values, kube_version):
     server = _stub(kube_version)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # a short poll: shutdown() waits for serve_forever to notice
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
