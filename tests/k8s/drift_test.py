@@ -218,6 +218,10 @@ def run(root):
 
 
 def main():
+    missing = check_manifests.missing_tools()
+    if missing:
+        print("k8s drift: SKIP, missing: %s (tools/deps.sh check installs them)" % ", ".join(missing))
+        return 77
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         clean = os.path.join(tmp, "clean")
