@@ -1,31 +1,37 @@
 #!/usr/bin/env python3
-"""Checks the Kubernetes examples (examples/kubernetes/) against each other
-and against the demo's configuration.
+"""Checks the Kubernetes examples (examples/kubernetes/): with real tools,
+then against each other and the demo's configuration.
 
   python3 tests/k8s/check_manifests.py [--root DIR] [--release NAME] [--demo PATH]
 
-1. Every YAML file under examples/kubernetes/ parses (all its documents;
-   the Helm templates are rendered, not parsed, in 2.).
-2. A small renderer for the subset of Helm the chart uses renders
-   helm/hams-demo with its values.yaml and the release name hams-demo (the
-   one README.md installs it under); the documents parse and equal the plain
-   manifests (the config in the ConfigMap compared as data). Variants:
-   serviceMonitor.enabled=true gives servicemonitor.yaml,
-   probes.readiness.exec=true gives deployment-exec-probes.yaml.
-3. The manifests agree with the demo's configuration: ports, probe and
-   scrape paths, timings (grace period vs drain, startup window vs warm-up),
-   the config's keys (those man/hams_config.5 documents), HAMS_* overrides,
-   and examples/config.yaml.
+1. Helm itself (PyPI helm-sdkpy, through helm_chart.py) lints the chart and
+   a copy per variant of its values, and renders every variant (VARIANTS)
+   for the oldest Kubernetes it claims and the newest kubernetes-validate
+   ships; it must refuse each one minor version below its claim. A copy
+   with a broken template must fail both (the control).
+2. kubernetes-validate (strict) validates every manifest and every
+   rendered document against Kubernetes' schemas for those versions.
+3. What only hams knows: the chart's defaults render the plain manifests
+   (release hams-demo, the name README.md installs it under; the config in
+   the ConfigMap compared as data), serviceMonitor.enabled=true gives
+   servicemonitor.yaml, probes.type=exec (and probes.readiness.exec=true)
+   deployment-exec-probes.yaml; the manifests and the gRPC and preStop
+   sleep variants agree with the demo's configuration: ports, probe and
+   scrape paths, the gRPC health mapping, timings (grace period vs preStop
+   sleep and drain, startup window vs warm-up, liveness vs the drain), the
+   config's keys (those man/hams_config.5 documents), HAMS_* overrides, and
+   examples/config.yaml.
 
---render [--set KEY=VALUE]... prints the chart as the renderer sees it (a
-stand-in for `helm template`, which is not installed everywhere).
+--render [--set KEY=VALUE]... [--kube-version X.Y] prints what Helm renders
+(as `helm template` would).
 
 With --demo PATH (or $HAMS_DEMO), a built demo (libhams on LD_LIBRARY_PATH)
 is also started with the ConfigMap's configuration, and every probe and
 scrape path of the manifests is requested from it.
 
 Prints one line per check, then "k8s: N passed, N failed"; exits 1 on a
-failure. Needs python3 and PyYAML.
+failure, 77 (skipped) without helm-sdkpy or kubernetes-validate. Needs
+python3 and PyYAML.
 """
 import argparse
 import copy
