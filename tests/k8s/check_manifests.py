@@ -671,7 +671,7 @@ class Checker:
         vs = kube_versions()
         used = sorted({v for _, _, oldest in VARIANTS for v in claimed(oldest)},
                       key=lambda v: tuple(int(x) for x in v.split(".")))
-        return "Helm %s (helm-sdkpy); kubernetes-validate %s ships Kubernetes %s to %s; validating against %s" % (
+        return "%s; kubernetes-validate %s ships Kubernetes %s to %s; validating against %s" % (
             helm_chart.version(), kube_validate_version(), vs[0], vs[-1], ", ".join(used))
 
     def check_lint(self, label, values):

@@ -18,6 +18,7 @@ import asyncio
 import atexit
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -85,7 +86,24 @@ def available():
 
 
 def version():
-    return _call("version")
+    """helm-sdkpy's version, and the Helm module built into its library
+    (from the Go build information in it)."""
+    sdk = _call("version")
+    helm = "Helm ?"
+    try:
+        import importlib.util
+        import glob
+        import mmap
+        spec = importlib.util.find_spec("helm_sdkpy")
+        for lib in glob.glob(os.path.join(list(spec.submodule_search_locations)[0], "_lib", "*", "*.so")):
+            with open(lib, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+                found = re.search(rb"dep\thelm\.sh/helm/v\d+\t(v[0-9][0-9A-Za-z.+-]*)", m)
+                if found:
+                    helm = "Helm " + found.group(1).decode()
+                    break
+    except (OSError, ValueError, AttributeError, IndexError):
+        pass
+    return "%s (%s)" % (helm, sdk)
 
 
 def lint(chart_dir):
@@ -183,6 +201,10 @@ def _render(sdk, chart_dir, release, values, kube_version):
 def _serve():
     """The worker: one JSON request a line on stdin, one answer a line."""
     import helm_sdkpy as sdk
+    # the answers on a copy of stdout; whatever Helm's Go code prints goes
+    # to stderr and cannot garble them
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
     for line in sys.stdin:
         req = json.loads(line)
         try:
@@ -196,8 +218,8 @@ def _serve():
             ans = {"result": res}
         except sdk.HelmError as e:
             ans = {"error": str(e)}
-        sys.stdout.write(json.dumps(ans) + "\n")
-        sys.stdout.flush()
+        answers.write(json.dumps(ans) + "\n")
+        answers.flush()
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--worker"]:
