@@ -647,6 +647,10 @@ class Checker:
         chart = self.docs(CHART + "/Chart.yaml")[0]
         values = self.docs(CHART + "/values.yaml")[0]
         probs = []
+        # Helm's lint judges apiVersion and the versions, but takes any name
+        if chart.get("name") != os.path.basename(CHART):
+            probs.append("%s/Chart.yaml: name: %r, expected the directory's name %r"
+                         % (CHART, chart.get("name"), os.path.basename(CHART)))
         tag = get(values, ["image", "tag"], None)
         if tag != chart.get("appVersion"):
             probs.append("%s/values.yaml: image.tag: %r, but Chart.yaml appVersion is %r"

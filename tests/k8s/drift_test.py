@@ -155,6 +155,16 @@ CASES = [
     ("chart template function, render",
      [(C + "templates/service.yaml", r"\{\{ \.Values\.service\.type \}\}", '{{ .Values.service.type | noSuchFunction }}')],
      "helm render (values.yaml)", ["templates/service.yaml:9", 'function "noSuchFunction" not defined']),
+    # Chart.yaml's fields: Helm's lint (the name stays a check of ours).
+    ("chart apiVersion",
+     [(C + "Chart.yaml", r"apiVersion: v2", "apiVersion: v9")],
+     "helm lint (values.yaml)", ["Helm's lint reports 2 errors at Chart.yaml, Chart.yaml"]),
+    ("chart appVersion not a string",
+     [(C + "Chart.yaml", r'appVersion: "0.1.0"', "appVersion: 0.1")],
+     "helm lint (values.yaml)", ["Helm's lint reports 1 error at Chart.yaml"]),
+    ("chart name",
+     [(C + "Chart.yaml", r"name: hams-demo", "name: hams")],
+     "chart: Chart.yaml", ["Chart.yaml: name: 'hams', expected the directory's name 'hams-demo'"]),
     # Helm renders a missing value as nothing: the comparison sees it.
     ("chart unknown value",
      [(C + "templates/service.yaml", r"\.Values\.service\.type", ".Values.service.kind")],
