@@ -5,10 +5,12 @@ then against each other and the demo's configuration.
   python3 tests/k8s/check_manifests.py [--root DIR] [--release NAME] [--demo PATH]
 
 1. Helm itself (PyPI helm-sdkpy, through helm_chart.py) lints the chart and
-   a copy per variant of its values, and renders every variant (VARIANTS)
-   for the oldest Kubernetes it claims and the newest kubernetes-validate
-   ships; it must refuse each one minor version below its claim. A copy
-   with a broken template must fail both (the control).
+   a copy per variant of its values (VARIANTS); a copy with a broken
+   template must fail the lint (the control). helm-sdkpy cannot render
+   without a cluster, so render.py, a small renderer of the Helm subset the
+   chart uses, renders every variant for the oldest Kubernetes it claims
+   and the newest kubernetes-validate ships, and must refuse each one minor
+   version below its claim (Chart.yaml kubeVersion, the templates' fail).
 2. kubernetes-validate (strict) validates every manifest and every
    rendered document against Kubernetes' schemas for those versions.
 3. What only hams knows: the chart's defaults render the plain manifests
@@ -22,8 +24,8 @@ then against each other and the demo's configuration.
    config's keys (those man/hams_config.5 documents), HAMS_* overrides, and
    examples/config.yaml.
 
---render [--set KEY=VALUE]... [--kube-version X.Y] prints what Helm renders
-(as `helm template` would).
+--render [--set KEY=VALUE]... [--kube-version X.Y] prints what render.py
+renders (a stand-in for `helm template`).
 
 With --demo PATH (or $HAMS_DEMO), a built demo (libhams on LD_LIBRARY_PATH)
 is also started with the ConfigMap's configuration, and every probe and
@@ -59,6 +61,7 @@ except ImportError:  # pragma: no cover
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import helm_chart  # noqa: E402
+import render  # noqa: E402
 
 # terminationGracePeriodSeconds * 1000 must exceed drain_ms + GRACE_MARGIN_MS:
 # 2000 ms for the shutdown callbacks (the demo's prints a line) and 3000 ms
@@ -260,18 +263,10 @@ def kube_validate(doc, version):
 
 
 def render_chart(chart_dir, release, overrides=None, kube=CLAIM_DEFAULT):
-    """Helm's rendering of the chart: {template file: [documents]}. Raises
-    helm_chart.HelmError with Helm's message, or a yaml error."""
+    """render.py's rendering of the chart: {template file: [documents]}.
+    Raises render.RenderError, or a yaml error."""
     key = ("render", tree_hash(chart_dir), release, json.dumps(overrides or {}, sort_keys=True), kube)
-    text = memo(key, lambda: helm_chart.render(chart_dir, release, overrides or {}, kube))
-    out = {}
-    for part in re.split(r"^---\s*$", text, flags=re.M):
-        m = re.search(r"^# Source: [^/\n]+/(.+)$", part, re.M)
-        if not m:
-            continue
-        docs = [d for d in yaml.safe_load_all(part) if d is not None]
-        out.setdefault(m.group(1), []).extend(docs)
-    return out
+    return copy.deepcopy(memo(key, lambda: render.render_chart(chart_dir, release, overrides or {}, kube)))
 
 
 def lint_chart(chart_dir, values=None):
@@ -683,14 +678,15 @@ class Checker:
         errors = [p for sev, p in msgs if sev is not None and sev >= helm_chart.ERROR]
         if errors:
             raise Fail("%s (%s): Helm's lint reports %d error%s at %s (helm-sdkpy does not pass the text on; "
-                       "`--render` shows Helm's message)" % (CHART, label, len(errors), "" if len(errors) == 1 else "s",
-                                                           ", ".join(errors)))
+                       "`--render` may show the renderer's)" % (CHART, label, len(errors), "" if len(errors) == 1 else "s",
+                                                              ", ".join(errors)))
         return "0 errors; %d message%s below error (%s)" % (
             len(msgs), "" if len(msgs) == 1 else "s", ", ".join("severity %s at %s" % m for m in msgs) or "none")
 
     def check_lint_control(self):
         """A copy of the chart with a broken template: Helm's lint must
-        report an error, and Helm must refuse to render it."""
+        report an error (it executes every template), and the renderer must
+        refuse it too."""
         with tempfile.TemporaryDirectory() as tmp:
             broken = os.path.join(tmp, "hams-demo")
             shutil.copytree(self.path(CHART), broken)
@@ -701,21 +697,21 @@ class Checker:
             try:
                 render_chart(broken, self.release)
                 rendered = None
-            except helm_chart.HelmError as e:
+            except render.RenderError as e:
                 rendered = str(e)
         probs = []
         if not errors:
             probs.append("a copy with `| noSuchFunction` in templates/service.yaml: Helm's lint reports no error")
         if rendered is None:
-            probs.append("a copy with `| noSuchFunction` in templates/service.yaml: Helm renders it")
+            probs.append("a copy with `| noSuchFunction` in templates/service.yaml: render.py renders it")
         self.problems(probs)
-        return "lint: error at %s; render: %s" % (", ".join(errors), rendered)
+        return "Helm's lint: error at %s; render.py: %s" % (", ".join(errors), rendered)
 
     def rendered(self, overrides=None, kube=CLAIM_DEFAULT, label="values.yaml"):
         try:
             return render_chart(self.path(CHART), self.release, overrides, kube)
-        except helm_chart.HelmError as e:
-            raise Fail("%s (%s, Kubernetes %s): Helm: %s" % (CHART, label, kube, e))
+        except render.RenderError as e:
+            raise Fail("%s (%s, Kubernetes %s): render.py: %s" % (CHART, label, kube, e))
         except (OSError, yaml.YAMLError) as e:
             raise Fail("%s (%s): %s" % (CHART, label, e))
 
@@ -737,14 +733,15 @@ class Checker:
         return "Kubernetes %s: %s" % (" and ".join(seen), ", ".join(kinds))
 
     def check_kube_floor(self, label, overrides, oldest):
-        """Helm refuses the variant below the Kubernetes version it claims."""
+        """The variant is refused below the Kubernetes version it claims
+        (Helm's install would refuse it the same way)."""
         major, minor = oldest.split(".")
         below = "%s.%d" % (major, int(minor) - 1)
         try:
             self.rendered(overrides, below, label)
         except Fail as e:
-            return "refused on %s: %s" % (below, str(e).rpartition("Helm: ")[2])
-        raise Fail("%s (%s): Helm renders it for Kubernetes %s, below the %s claimed (Chart.yaml kubeVersion, "
+            return "refused on %s: %s" % (below, str(e).rpartition("render.py: ")[2])
+        raise Fail("%s (%s): render.py renders it for Kubernetes %s, below the %s claimed (Chart.yaml kubeVersion, "
                    "the templates' fail)" % (CHART, label, below, oldest))
 
     def check_validate(self, what, docs, oldest):
@@ -1282,17 +1279,18 @@ class Checker:
 
     # ---------------------------------------------------------------- all
     def all(self):
-        # What real tools judge: Helm's lint and rendering, Kubernetes' schemas.
+        # What real tools judge: Helm's lint, Kubernetes' schemas (of what
+        # render.py renders: helm-sdkpy cannot render without a cluster).
         self.run("tools", self.check_tools)
         for label, values, _ in VARIANTS:
             self.run("helm lint (%s)" % label, lambda label=label, values=values: self.check_lint(label, values))
         self.run("helm lint control: a broken template fails", self.check_lint_control)
         for label, values, oldest in VARIANTS:
-            self.run("helm render (%s)" % label,
+            self.run("render (%s)" % label,
                      lambda label=label, values=values, oldest=oldest: self.check_render(label, values, oldest))
         for label, values, oldest in VARIANTS:
             if label in ("values.yaml", "probes.type=grpc", "preStop.sleep=5"):
-                self.run("helm refuses Kubernetes below %s (%s)" % (oldest, label),
+                self.run("render refuses Kubernetes below %s (%s)" % (oldest, label),
                          lambda label=label, values=values, oldest=oldest: self.check_kube_floor(label, values, oldest))
         for name in sorted(os.listdir(self.path(K8S))):
             if name.endswith((".yaml", ".yml")):
@@ -1308,22 +1306,22 @@ class Checker:
         # both agree with the demo, its configuration and its timings.
         self.run("chart: Chart.yaml and values.yaml", self.check_chart)
         for rel, kind in (("configmap.yaml", "ConfigMap"), ("deployment.yaml", "Deployment"), ("service.yaml", "Service")):
-            self.run("helm = %s" % rel, lambda rel=rel, kind=kind: self.compare(K8S + "/" + rel, kind))
-        self.run("helm: ServiceMonitor only when enabled", self.check_no_servicemonitor)
-        self.run("helm serviceMonitor.enabled=true = servicemonitor.yaml",
+            self.run("chart = %s" % rel, lambda rel=rel, kind=kind: self.compare(K8S + "/" + rel, kind))
+        self.run("chart: ServiceMonitor only when enabled", self.check_no_servicemonitor)
+        self.run("chart serviceMonitor.enabled=true = servicemonitor.yaml",
                  lambda: self.compare(K8S + "/servicemonitor.yaml", "ServiceMonitor",
                                       {"serviceMonitor": {"enabled": True}}, "serviceMonitor.enabled=true"))
         for label, values in (("probes.readiness.exec=true", {"probes": {"readiness": {"exec": True}}}),
                               ("probes.type=exec", {"probes": {"type": "exec"}})):
-            self.run("helm %s = deployment-exec-probes.yaml" % label,
+            self.run("chart %s = deployment-exec-probes.yaml" % label,
                      lambda label=label, values=values: self.compare(K8S + "/deployment-exec-probes.yaml", "Deployment",
                                                                      values, label))
         self.run("config: ConfigMap keys and values (man/hams_config.5)", self.check_config_keys)
         self.run("config: examples/config.yaml matches the manifests", self.check_example_config)
         deps = [(dep, lambda dep=dep: K8S + "/" + dep) for dep in ("deployment.yaml", "deployment-exec-probes.yaml")]
-        deps += [("helm %s" % label, lambda label=label: self.variant_rel(label)) for label in HAMS_VARIANTS]
+        deps += [("chart %s" % label, lambda label=label: self.variant_rel(label)) for label in HAMS_VARIANTS]
         for dep, rel in deps:
-            if not dep.startswith("helm "):
+            if not dep.startswith("chart "):
                 self.run("%s: env (HAMS_* overrides, POD_IP)" % dep, lambda rel=rel: self.check_env(rel()))
                 self.run("%s: command and config mount" % dep, lambda rel=rel: self.check_args(rel()))
             self.run("%s: ports and probe paths" % dep, lambda rel=rel: self.check_ports_paths(rel()))
@@ -1349,11 +1347,11 @@ def main(argv=None):
     ap.add_argument("--release", default=DEFAULT_RELEASE, help="Helm release name (default %(default)s)")
     ap.add_argument("--demo", default=os.environ.get("HAMS_DEMO"), help="a built demo to run (default $HAMS_DEMO)")
     ap.add_argument("--render", action="store_true",
-                    help="print the chart as Helm renders it (like `helm template`) and exit")
+                    help="print the chart as render.py renders it (a stand-in for `helm template`) and exit")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="with --render: override a value, e.g. probes.type=grpc")
     ap.add_argument("--kube-version", default=kube_versions_or(CLAIM_DEFAULT),
-                    help="with --render: the Kubernetes version Helm renders for (default %(default)s)")
+                    help="with --render: the Kubernetes version to render for (default %(default)s)")
     args = ap.parse_args(argv)
     missing = missing_tools()
     if missing:
@@ -1370,7 +1368,7 @@ def main(argv=None):
             cur[parts[-1]] = yaml.safe_load(val)
         try:
             out = render_chart(os.path.join(args.root, CHART), args.release, over, args.kube_version)
-        except (helm_chart.HelmError, yaml.YAMLError) as e:
+        except (render.RenderError, yaml.YAMLError) as e:
             sys.stderr.write("%s\n" % e)
             return 1
         for name, docs in out.items():

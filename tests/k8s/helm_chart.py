@@ -1,18 +1,18 @@
-"""Helm itself, through PyPI's helm-sdkpy (Helm's Go library): lint a chart,
-and render it.
+"""Helm itself, through PyPI's helm-sdkpy (Helm's Go library): lint a chart.
 
-helm-sdkpy has no `helm template` and no dry-run install; its Install
-always talks to a cluster. render() gives it one that stores nothing: a
-stub Kubernetes API on 127.0.0.1 that answers discovery (so Helm builds its
-Capabilities, with the Kubernetes version asked for, and checks the chart's
-kubeVersion against it) and accepts every create. The release is kept in
-Helm's memory driver, and the manifest Helm rendered comes back in the
-release. Nothing leaves the machine.
+helm-sdkpy renders nothing without a cluster: it has no `helm template`, no
+dry-run and no client-only install, and its Install talks to a Kubernetes
+API. So Helm judges the chart through its lint, which executes every
+template with the chart's values (a broken template fails it) and checks
+Chart.yaml and the values against values.schema.json; render.py renders.
+Two limits of the lint: it runs with Helm's default capabilities (Kubernetes
+v1.37.0 in Helm 4.3.0, whatever the chart's kubeVersion), and in lint mode
+Helm's `fail` only logs; so the chart's Kubernetes version gates are judged
+through render.py only.
 
   python3 tests/k8s/helm_chart.py --worker   (started by the functions below)
 
   lint(chart_dir) -> [(severity, path)]     severity 3 = error
-  render(chart_dir, release, values, kube_version) -> manifest text
 """
 import asyncio
 import atexit
@@ -23,28 +23,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ERROR = 3  # Helm's support.ErrorSev; 2 is a warning, 1 information
 
-# What the stub API serves: group/version -> [(plural, kind, namespaced)].
-RESOURCES = {
-    "v1": [("configmaps", "ConfigMap", True), ("services", "Service", True), ("secrets", "Secret", True),
-           ("namespaces", "Namespace", False)],
-    "apps/v1": [("deployments", "Deployment", True)],
-    "monitoring.coreos.com/v1": [("servicemonitors", "ServiceMonitor", True)],
-}
-
 
 class HelmError(Exception):
-    """Helm refused the chart; the message is Helm's."""
+    """helm-sdkpy failed; the message is Helm's."""
 
 
 # Helm's Go runtime reads its environment once, when the library loads, so
-# Helm runs in a worker process started with the environment it needs:
-# releases in memory (HELM_DRIVER), and $HOME, where client-go caches the
-# stub's discovery, in a temporary directory. One worker serves a whole run.
+# Helm runs in a worker process whose Helm and $HOME directories are
+# temporary (nothing of a run is left in the user's), and whose Go output
+# goes to stderr, never into the checks' lines. One worker serves a run.
 _worker = None
 
 
@@ -52,9 +42,8 @@ def _call(op, **args):
     global _worker
     if _worker is None:
         tmp = tempfile.mkdtemp(prefix="hams-helm-")
-        env = dict(os.environ, HELM_DRIVER="memory", HOME=tmp, KUBECACHEDIR=os.path.join(tmp, "kube-cache"),
-                   HELM_CACHE_HOME=os.path.join(tmp, "cache"), HELM_CONFIG_HOME=os.path.join(tmp, "config"),
-                   HELM_DATA_HOME=os.path.join(tmp, "data"))
+        env = dict(os.environ, HOME=tmp, HELM_CACHE_HOME=os.path.join(tmp, "cache"),
+                   HELM_CONFIG_HOME=os.path.join(tmp, "config"), HELM_DATA_HOME=os.path.join(tmp, "data"))
         proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker"], env=env,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
@@ -112,92 +101,6 @@ def lint(chart_dir):
     return [tuple(m) for m in _call("lint", chart=os.path.abspath(chart_dir))]
 
 
-def render(chart_dir, release, values=None, kube_version="1.30"):
-    """The manifest Helm renders for an install of chart_dir under `release`
-    with `values` (merged over values.yaml) on Kubernetes kube_version.
-    Raises HelmError with Helm's message."""
-    return _call("render", chart=os.path.abspath(chart_dir), release=release, values=values or {},
-                 kube=kube_version)
-
-
-def _stub(kube_version):
-    major, minor = kube_version.split(".")[:2]
-
-    class Api(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def answer(self, code, obj):
-            body = json.dumps(obj).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self):
-            path = self.path.split("?")[0]
-            if path == "/version":
-                return self.answer(200, {"major": major, "minor": minor, "gitVersion": "v%s.%s.0" % (major, minor)})
-            if path == "/api":
-                return self.answer(200, {"kind": "APIVersions", "versions": ["v1"]})
-            if path == "/apis":
-                groups = []
-                for gv in RESOURCES:
-                    if "/" in gv:
-                        g, v = gv.split("/")
-                        ver = {"groupVersion": gv, "version": v}
-                        groups.append({"name": g, "versions": [ver], "preferredVersion": ver})
-                return self.answer(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
-            gv = path[len("/api/"):] if path.startswith("/api/") else path[len("/apis/"):]
-            if gv in RESOURCES:
-                verbs = ["create", "delete", "get", "list", "patch", "update", "watch"]
-                return self.answer(200, {"kind": "APIResourceList", "groupVersion": gv, "resources": [
-                    {"name": n, "singularName": k.lower(), "namespaced": ns, "kind": k, "verbs": verbs}
-                    for n, k, ns in RESOURCES[gv]]})
-            # every object is new
-            return self.answer(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
-                                     "reason": "NotFound", "code": 404, "message": "not found"})
-
-        def do_POST(self):
-            n = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(n) or b"{}"
-            self.send_response(201)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_PUT = do_POST
-        do_PATCH = do_POST
-
-    return ThreadingHTTPServer(("127.0.0.1", 0), Api)
-
-
-def _render(sdk, chart_dir, release, values, kube_version):
-    server = _stub(kube_version)
-    # a short poll: shutdown() waits for serve_forever to notice
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            kubeconfig = json.dumps({
-                "apiVersion": "v1", "kind": "Config", "current-context": "stub",
-                "clusters": [{"name": "stub", "cluster": {"server": "http://127.0.0.1:%d" % server.server_port}}],
-                "users": [{"name": "stub", "user": {}}],
-                "contexts": [{"name": "stub", "context": {"cluster": "stub", "user": "stub", "namespace": "default"}}],
-            })
-            path = os.path.join(tmp, "kubeconfig")
-            with open(path, "w") as f:
-                f.write(kubeconfig)
-            cfg = sdk.Configuration(namespace="default", kubeconfig=path)
-            rel = asyncio.run(sdk.Install(cfg).run(release, chart_dir, values=values, wait=False, timeout=30))
-            return rel.get("manifest") or ""
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def _serve():
     """The worker: one JSON request a line on stdin, one answer a line."""
     import helm_sdkpy as sdk
@@ -214,7 +117,7 @@ def _serve():
                 out = asyncio.run(sdk.Lint(sdk.Configuration()).run(req["chart"]))
                 res = [(m.get("Severity"), m.get("Path")) for m in out.get("Messages") or []]
             else:
-                res = _render(sdk, req["chart"], req["release"], req["values"], req["kube"])
+                raise ValueError("unknown op %r" % req["op"])
             ans = {"result": res}
         except sdk.HelmError as e:
             ans = {"error": str(e)}
