@@ -14,8 +14,8 @@
 #                         fastapi, uvicorn (the Python package), gunicorn (workers
 #                         mode: make check-workers-python), grpcio,
 #                         grpcio-health-checking (the gRPC health suites),
-#                         helm-sdkpy (Helm's own library: lint and render the
-#                         chart) and kubernetes-validate (Kubernetes' schemas)
+#                         helm-sdkpy (Helm's own library: lint the chart and
+#                         its variants) and kubernetes-validate (Kubernetes' schemas)
 #                         for the k8s suite, the Node binding's
 #                         modules (koffi; express, typescript, ffi-napi, @grpc/grpc-js,
 #                         grpc-health-check), the Kotlin
