@@ -352,11 +352,11 @@ def _parse(toks, fname):
             stack.pop()
             ifs.pop()
         elif word in _UNSUPPORTED:
-            raise RenderError("%s:%d: unsupported Helm construct `{{ %s }}`: tests/k8s/render.py renders text, if/else, "
-                              "variables and the functions %s" % (fname, line, body, ", ".join(sorted(FUNCS))))
+            raise RenderError("%s:%d: unsupported Helm construct `{{ %s }}`: tests/k8s/render.py renders text, "
+                              "if/else, variables and the functions %s" % (fname, line, body, ", ".join(sorted(FUNCS))))
         elif assign:
-            stack[-1].append(("set", assign.group(1), assign.group(2) == ":=", _parse_expr(assign.group(3), fname, line),
-                              line))
+            cmds = _parse_expr(assign.group(3), fname, line)
+            stack[-1].append(("set", assign.group(1), assign.group(2) == ":=", cmds, line))
         else:
             stack[-1].append(("out", _parse_expr(body, fname, line), line))
     if ifs:
