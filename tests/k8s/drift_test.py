@@ -21,7 +21,8 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 import check_manifests  # noqa: E402  (exits 2 with install hints without PyYAML)
 
-FILES = ["examples/kubernetes", "examples/config.yaml", "examples/c/demo.c", "man/hams_config.5"]
+FILES = ["examples/kubernetes", "examples/config.yaml", "examples/c/demo.c", "examples/cpp/grpc_health.cpp",
+         "man/hams_config.5", "man/hams.3"]
 K = "examples/kubernetes/"
 C = K + "helm/hams-demo/"
 
@@ -32,7 +33,7 @@ V = C + "values.yaml"
 CASES = [
     ("readiness path",
      [(K + "deployment.yaml", r"path: /hams/ready", "path: /hams/readyz")],
-     "helm = deployment.yaml", ["deployment.yaml", "readinessProbe.httpGet.path", "/hams/readyz"]),
+     "chart = deployment.yaml", ["deployment.yaml", "readinessProbe.httpGet.path", "/hams/readyz"]),
     ("readiness path, chart too",
      [(K + "deployment.yaml", r"path: /hams/ready", "path: /hams/readyz"),
       (C + "templates/deployment.yaml", r"\}\}/ready\n", "}}/readyz\n")],
@@ -134,32 +135,89 @@ CASES = [
      "deployment.yaml: probe timeouts", ["deployment.yaml", "timeoutSeconds", "header_timeout_ms (1000 ms)"]),
     ("chart port",
      [(V, r"port: 8079", "port: 9090")],
-     "helm = deployment.yaml", ["deployment.yaml", "containerPort: 8079", "9090"]),
+     "chart = deployment.yaml", ["deployment.yaml", "containerPort: 8079", "9090"]),
     ("chart drain",
      [(V, r"drainMs: 5000", "drainMs: 6000")],
-     "helm = configmap.yaml", ["configmap.yaml", "data.demo.yaml.shutdown.drain_ms: 5000", "6000"]),
+     "chart = configmap.yaml", ["configmap.yaml", "data.demo.yaml.shutdown.drain_ms: 5000", "6000"]),
     ("chart readiness period",
      [(V, r"(readiness:[^\n]*\n    periodSeconds:) 2", r"\1 3")],
-     "helm = deployment.yaml", ["deployment.yaml", "readinessProbe.periodSeconds: 2", "renders 3"]),
+     "chart = deployment.yaml", ["deployment.yaml", "readinessProbe.periodSeconds: 2", "renders 3"]),
     ("chart exec variant",
      [(C + "templates/deployment.yaml", r"- exec hams-probe", "- exec /bin/hams-probe")],
-     "helm probes.readiness.exec=true", ["deployment-exec-probes.yaml", "readinessProbe.exec.command"]),
+     "chart probes.readiness.exec=true", ["deployment-exec-probes.yaml", "readinessProbe.exec.command"]),
     ("chart appVersion",
      [(C + "Chart.yaml", r'appVersion: "0.1.0"', 'appVersion: "0.2.0"')],
-     "helm: Chart.yaml", ["values.yaml", "image.tag", "0.2.0"]),
-    ("chart template function",
+     "chart: Chart.yaml", ["values.yaml", "image.tag", "0.2.0"]),
+    # A broken template: Helm's lint (it executes every template) and the
+    # renderer both refuse it.
+    ("chart template function, lint",
+     [(C + "templates/service.yaml", r"\{\{ \.Values\.service\.type \}\}", '{{ .Values.service.type | noSuchFunction }}')],
+     "helm lint (values.yaml)", ["hams-demo (values.yaml)", "Helm's lint reports 1 error at templates/"]),
+    ("chart template function, render",
+     [(C + "templates/service.yaml", r"\{\{ \.Values\.service\.type \}\}", '{{ .Values.service.type | noSuchFunction }}')],
+     "render (values.yaml)", ["templates/service.yaml:9", "unsupported function `noSuchFunction`"]),
+    # Valid Helm the renderer does not know: it says so, never renders wrongly.
+    ("chart function the renderer lacks",
      [(C + "templates/service.yaml", r"\{\{ \.Values\.service\.type \}\}", '{{ .Values.service.type | default "ClusterIP" }}')],
-     "helm: render", ["templates/service.yaml:9", "unsupported function"]),
+     "render (values.yaml)", ["templates/service.yaml:9", "unsupported function `default`"]),
+    # A template error only the gRPC variant executes: its own lint fails.
+    ("chart template error in the gRPC branch",
+     [(C + "templates/deployment.yaml", r"port: \{\{ \.Values\.grpc\.port \}\}", "port: {{ .Values.grpc.port.number }}")],
+     "helm lint (probes.type=grpc)", ["hams-demo (probes.type=grpc)", "Helm's lint reports 1 error at templates/"]),
+    # Chart.yaml's fields: Helm's lint (the name stays a check of ours).
+    ("chart apiVersion",
+     [(C + "Chart.yaml", r"apiVersion: v2", "apiVersion: v9")],
+     "helm lint (values.yaml)", ["Helm's lint reports 2 errors at Chart.yaml, Chart.yaml"]),
+    ("chart appVersion not a string",
+     [(C + "Chart.yaml", r'appVersion: "0.1.0"', "appVersion: 0.1")],
+     "helm lint (values.yaml)", ["Helm's lint reports 1 error at Chart.yaml"]),
+    ("chart name",
+     [(C + "Chart.yaml", r"name: hams-demo", "name: hams")],
+     "chart: Chart.yaml", ["Chart.yaml: name: 'hams', expected the directory's name 'hams-demo'"]),
+    # Helm would render a missing value as nothing; the renderer refuses it.
     ("chart unknown value",
      [(C + "templates/service.yaml", r"\.Values\.service\.type", ".Values.service.kind")],
-     "helm: render", ["templates/service.yaml:9", ".Values.service.kind", "not set"]),
+     "render (values.yaml)", ["templates/service.yaml:9", ".Values.service.kind is not set"]),
+    # values.schema.json: Helm's lint checks the values against it (text lost).
+    ("chart value against values.schema.json",
+     [(V, r"  type: http\n", "  type: tcp\n")],
+     "helm lint (values.yaml)", ["Helm's lint reports 2 errors at values.yaml, templates/"]),
+    # The version gates: Helm's lint runs them on its own Kubernetes (1.37)
+    # with `fail` switched off, so the renderer judges them.
+    ("chart kubeVersion lowered",
+     [(C + "Chart.yaml", r'kubeVersion: ">= 1.25.0-0"', 'kubeVersion: ">= 1.20.0-0"')],
+     "render refuses Kubernetes below 1.25", ["renders it for Kubernetes 1.24"]),
+    ("chart gRPC gate lowered",
+     [(C + "templates/deployment.yaml", r'semverCompare "<1.27-0"', 'semverCompare "<1.26-0"')],
+     "render refuses Kubernetes below 1.27 (probes.type=grpc)", ["renders it for Kubernetes 1.26"]),
+    ("chart sleep gate lowered",
+     [(C + "templates/deployment.yaml", r'semverCompare "<1.30-0"', 'semverCompare "<1.29-0"')],
+     "render refuses Kubernetes below 1.30 (preStop.sleep=5)", ["renders it for Kubernetes 1.29"]),
+    ("manifest field unknown to Kubernetes",
+     [(K + "deployment.yaml", r"imagePullPolicy:", "imagePullPolicyy:")],
+     "kubernetes-validate deployment.yaml", ["Deployment hams-demo, Kubernetes 1.25", "'imagePullPolicyy' was unexpected"]),
+    ("chart field unknown to Kubernetes",
+     [(C + "templates/deployment.yaml", r"successThreshold:", "successThresholds:")],
+     "kubernetes-validate chart (values.yaml)", ["Deployment hams-demo, Kubernetes 1.25", "'successThresholds' was unexpected"]),
+    ("chart gRPC port",
+     [(V, r"port: 50051", "port: 50052")],
+     "chart probes.type=grpc: ports and probe paths", ["grpc.port: 50052", "grpc_health.cpp serves gRPC health on 50051"]),
+    ("chart gRPC service",
+     [(C + "templates/deployment.yaml", r"service: alive", "service: liveness")],
+     "chart probes.type=grpc: ports and probe paths", ["livenessProbe.grpc.service: 'liveness', expected 'alive'"]),
+    ("chart gRPC liveness inside the drain",
+     [(V, r"(liveness:[^\n]*\n    periodSeconds: 10\n    failureThreshold:) 3", r"\1 1")],
+     "chart probes.type=grpc: liveness tolerance", ["NOT_SERVING", "10000 ms"]),
+    ("chart preStop sleep eats the grace period",
+     [(V, r"drainMs: 5000", "drainMs: 11000")],
+     "chart preStop.sleep=5: grace period", ["terminationGracePeriodSeconds: 20", "preStop.sleep.seconds (5000 ms)"]),
     ("chart ServiceMonitor not conditional",
      [(C + "templates/servicemonitor.yaml", r"\{\{- if \.Values\.serviceMonitor\.enabled \}\}\n", ""),
       (C + "templates/servicemonitor.yaml", r"\{\{- end \}\}\n", "")],
-     "helm: ServiceMonitor only when enabled", ["templates/servicemonitor.yaml", "enabled false"]),
+     "chart: ServiceMonitor only when enabled", ["templates/servicemonitor.yaml", "enabled false"]),
     ("manifest does not parse",
      [(K + "service.yaml", r"  ports:\n", "  ports: [\n")],
-     "parse examples/kubernetes/service.yaml", ["service.yaml", "does not parse"]),
+     "kubernetes-validate service.yaml", ["service.yaml", "does not parse"]),
     ("Dockerfile port",
      [(K + "Dockerfile", r"EXPOSE 8079", "EXPOSE 80")],
      "Dockerfile", ["Dockerfile", "EXPOSE"]),
@@ -185,6 +243,10 @@ def run(root):
 
 
 def main():
+    missing = check_manifests.missing_tools()
+    if missing:
+        print("k8s drift: SKIP, missing: %s (tools/deps.sh check installs them)" % ", ".join(missing))
+        return 77
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         clean = os.path.join(tmp, "clean")
