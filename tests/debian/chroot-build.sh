@@ -86,7 +86,7 @@ fi
 # The mirror the host's apt uses for Debian (deb822 URIs: or one-line deb).
 mirror="${HAMS_DEBIAN_MIRROR:-}"
 if [ -z "$mirror" ]; then
-    mirror="$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+    mirror="$({ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null || true; } |
         sed -n -e 's#^URIs:[[:space:]]*\([^[:space:]]*/debian\)/*$#\1#p' \
             -e 's#^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*/debian\)/*[[:space:]].*#\2#p' |
         head -n1)"
@@ -157,6 +157,10 @@ bind proc proc /proc
 bind devpts devpts /dev/pts newinstance,ptmxmode=0666
 bind tmpfs tmpfs /dev/shm mode=1777
 cp -L /etc/resolv.conf "$chroot_dir/etc/resolv.conf" 2>/dev/null || true
+# A throwaway system: dpkg need not sync each file, man-db need not index
+# the manual pages of each package apt installs.
+echo force-unsafe-io >"$chroot_dir/etc/dpkg/dpkg.cfg.d/hams-unsafe-io"
+echo 'man-db man-db/auto-update boolean false' | chroot "$chroot_dir" debconf-set-selections
 phase debootstrap
 
 # The chroot's commands: a clean environment, Debian's tools only.
