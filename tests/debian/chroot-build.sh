@@ -238,7 +238,7 @@ grep -E '^(dpkg-gensymbols|dh_missing): (warning|error)' "$out/build.log" &&
 grep -E '^check: [0-9]+ passed' "$out/build.log" || echo "    (tests not run: DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-})"
 grep -qE '^ *(Compiling|Finished) ' "$out/build.log" || die "no cargo build in the log"
 cp -p "$chroot_dir$b"/one/*.deb "$chroot_dir$b"/one/*.changes "$chroot_dir$b"/one/*.buildinfo \
-    "$chroot_dir$b"/one/*.dsc "$chroot_dir$b"/one/*.debian.tar.* "$out"/
+    "$chroot_dir$b"/one/*.dsc "$chroot_dir$b"/one/*.debian.tar.* "$chroot_dir$b/src"/*.orig.tar.* "$out"/
 cp -p "$chroot_dir$b"/one/*.ddeb "$out"/ 2>/dev/null || true
 for deb in "$out"/*.deb; do
     echo "    $(basename "$deb") $(du -k "$deb" | cut -f1) KiB"
