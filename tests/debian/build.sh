@@ -20,8 +20,9 @@
 # Usage: tests/debian/build.sh [--tarball FILE] [--out DIR] [--keep]
 #   --tarball FILE  build from FILE instead of running `make dist`
 #   --keep          keep the temporary build directory (its path is printed)
-# Needs (Debian): dpkg-dev debhelper lintian fakeroot; as root the script
-# installs them with apt-get when missing. Rust (cargo, rustc >= 1.80) from
+# Needs (Debian): dpkg-dev debhelper lintian fakeroot and debian/control's
+# Build-Depends but cargo and rustc; as root the script installs them with
+# apt-get when missing. Rust (cargo, rustc >= 1.80) from
 # rustup (~/.cargo/bin) or on PATH. Environment: DEB_BUILD_OPTIONS is passed
 # on (nocheck skips the tests of the build).
 set -euo pipefail
@@ -59,6 +60,22 @@ if [ -n "$missing" ]; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
     else
         die "missing:$missing (apt-get install $deb_tools)"
+    fi
+fi
+
+# The other declared build dependencies (python3-hams: dh-python, pybuild's
+# pyproject plugin, the Python headers; mandoc), but Rust's: Debian 12's
+# rustc is too old, the build uses rustup's (see debian/control).
+unmet="$(dpkg-checkbuilddeps 2>&1 | sed -n 's/.*Unmet build dependencies: //p' |
+    sed 's/([^)]*)//g; s/<[^>]*>//g' | tr ' ' '\n' | grep -vxE 'cargo|rustc|' | tr '\n' ' ' || true)"
+if [ -n "${unmet// /}" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "apt-get install $unmet(Build-Depends)"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $unmet >/dev/null
+    else
+        die "missing build dependencies: $unmet"
     fi
 fi
 
