@@ -13,8 +13,9 @@
 #     chroot, dpkg-source -b, then `apt-get build-dep` of it and the tools of
 #     the checks (lintian, curl) with apt, from the mirror;
 #  4. Cargo.toml's rust-version is at most the chroot's rustc, then
-#     `dpkg-buildpackage -us -uc -b` in a network namespace with only the
-#     loopback interface (unshare -n), and lintian (an error fails);
+#     `dpkg-buildpackage -us -uc -b` as an unprivileged user (builder), in a
+#     network namespace with only the loopback interface (unshare -n), and
+#     lintian (an error fails);
 #  5. in the chroot, offline: tests/debian/install-test.sh (dpkg -i, a C
 #     program built with pkg-config, C++, ctypes, hams-probe, purge), then the
 #     packages installed again and debian/tests/* run (python3-hams: import
@@ -169,13 +170,17 @@ in_chroot() {
         LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive ${DEB_BUILD_OPTIONS:+DEB_BUILD_OPTIONS="$DEB_BUILD_OPTIONS"} \
         chroot "$chroot_dir" "$@"
 }
-# ... and with no network: a namespace of its own, loopback only.
+# ... and with no network: a namespace of its own, loopback only. As root,
+# or (as_builder) as the chroot's unprivileged user, as sbuild builds.
 offline() {
+    local home=/root user=()
+    if [ "${1:-}" = as_builder ]; then home=/home/builder user=(--userspec=builder:builder); shift; fi
     unshare -n sh -c 'ip link set lo up && exec "$@"' sh \
-        env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+        env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=$home \
         LANG=C.UTF-8 ${DEB_BUILD_OPTIONS:+DEB_BUILD_OPTIONS="$DEB_BUILD_OPTIONS"} \
-        chroot "$chroot_dir" "$@"
+        chroot "${user[@]}" "$chroot_dir" "$@"
 }
+in_chroot sh -c 'id builder >/dev/null 2>&1 || useradd --create-home --shell /bin/sh builder'
 
 # ------------------------------------------------------ source package
 b=/build
@@ -190,9 +195,10 @@ unpack() { # unpack DIR: the orig tree with this checkout's debian/ at DIR
     cp -pR debian "$chroot_dir$1/hams-$upstream/debian"
     rm -rf "$chroot_dir$1/hams-$upstream/debian/.cargo-home"
     ln -s ../src/"${source}_$upstream.orig.tar.gz" "$chroot_dir$1/${source}_$upstream.orig.tar.gz"
+    in_chroot chown -R builder:builder "$1"
 }
 unpack $b/one
-in_chroot sh -c "cd $b/one && dpkg-source -b hams-$upstream" >"$out.log.tmp" 2>&1 ||
+in_chroot chroot --userspec=builder:builder / sh -c "cd $b/one && dpkg-source -b hams-$upstream" >"$out.log.tmp" 2>&1 ||
     { cat "$out.log.tmp"; die "dpkg-source -b failed"; }
 
 say "apt-get build-dep (the source package's Build-Depends), lintian, curl"
@@ -224,13 +230,13 @@ rm -f "$out"/*.deb "$out"/*.ddeb "$out"/*.changes "$out"/*.buildinfo "$out"/*.ds
 mv "$out.log.tmp" "$out/build.log"
 build() { # build DIR LOG: dpkg-buildpackage -b in DIR/hams-VERSION, offline
     local status=0
-    offline sh -c "cd $1/hams-$upstream && dpkg-buildpackage -us -uc -b" >>"$2" 2>&1 || status=$?
+    offline as_builder sh -c "cd $1/hams-$upstream && dpkg-buildpackage -us -uc -b" >>"$2" 2>&1 || status=$?
     if [ "$status" -ne 0 ]; then
         tail -40 "$2"
         die "dpkg-buildpackage in $1 exited $status (see $2)"
     fi
 }
-say "dpkg-buildpackage -us -uc -b (no -d; offline; log: $out/build.log)"
+say "dpkg-buildpackage -us -uc -b (no -d; offline; as a user, not root; log: $out/build.log)"
 build $b/one "$out/build.log"
 phase "dpkg-buildpackage"
 grep -E '^(dpkg-gensymbols|dh_missing): (warning|error)' "$out/build.log" &&
@@ -250,7 +256,7 @@ done
 # ---------------------------------------------------------------- lintian
 say "lintian (Debian $suite's) on the .changes and the .dsc"
 lint_status=0
-offline sh -c "cd $b/one && lintian --display-info --pedantic --fail-on error *.changes *.dsc" \
+offline as_builder sh -c "cd $b/one && lintian --display-info --pedantic --fail-on error *.changes *.dsc" \
     >"$out/lintian.txt" 2>&1 || lint_status=$?
 cat "$out/lintian.txt"
 count() { grep -c "^$1: " "$out/lintian.txt" || true; }
@@ -291,9 +297,10 @@ co="$chroot_dir$b/checkout/hams"
 rm -rf "$chroot_dir$b/checkout"
 mkdir -p "$co"
 git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$co"
+in_chroot chown -R builder:builder "$b/checkout"
 co_status=0
 co_start=$SECONDS
-offline sh -c "cd $b/checkout/hams && dpkg-buildpackage -us -uc -b" >"$out/build-checkout.log" 2>&1 || co_status=$?
+offline as_builder sh -c "cd $b/checkout/hams && dpkg-buildpackage -us -uc -b" >"$out/build-checkout.log" 2>&1 || co_status=$?
 co_time=$((SECONDS - co_start))
 sed 's/^/    | /' "$out/build-checkout.log" | tail -12
 [ "$co_status" -ne 0 ] || die "dpkg-buildpackage in a git checkout succeeded without vendor/?"
