@@ -131,6 +131,17 @@ else
     say "network: not cut (unshare -n does not work here); CARGO_NET_OFFLINE=true"
 fi
 export CARGO_NET_OFFLINE=true
+# pybuild (python3-hams) runs python3.X from PATH: it must be Debian's, not
+# one of pyenv or a virtualenv, whose directories are left out here.
+build_path=""
+IFS=: read -ra path_dirs <<<"$PATH"
+for d in "${path_dirs[@]}"; do
+    case $d in
+    /usr/bin | /bin | /usr/sbin | /sbin) ;;
+    *) if compgen -G "$d/python3*" >/dev/null; then continue; fi ;;
+    esac
+    case ":$build_path:" in *":$d:"*) ;; *) build_path="${build_path:+$build_path:}$d" ;; esac
+done
 
 say "dpkg-source -b (3.0 (quilt), ${source}_$upstream.orig.tar.gz)"
 (cd "$work" && dpkg-source -b "hams-$upstream") >"$out/build.log" 2>&1 ||
@@ -139,7 +150,7 @@ say "dpkg-source -b (3.0 (quilt), ${source}_$upstream.orig.tar.gz)"
 say "dpkg-buildpackage -us -uc -b -d (log: $out/build.log)"
 SECONDS=0
 status=0
-(cd "$tree" && "${netns[@]}" dpkg-buildpackage -us -uc -b -d) >>"$out/build.log" 2>&1 || status=$?
+(cd "$tree" && PATH="$build_path" "${netns[@]}" dpkg-buildpackage -us -uc -b -d) >>"$out/build.log" 2>&1 || status=$?
 build_seconds=$SECONDS
 if [ "$status" -ne 0 ]; then
     tail -40 "$out/build.log"
