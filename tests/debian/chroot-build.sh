@@ -332,9 +332,7 @@ if [ -n "$repro" ]; then
         mkdir -p "$x1" "$x2"
         dpkg-deb -R "$deb" "$x1"
         dpkg-deb -R "$chroot_dir$b/one/$name" "$x2"
-        (cd "$x1" && find . -type f | LC_ALL=C sort) | while IFS= read -r f; do
-            cmp -s "$x1/$f" "$x2/$f" || echo "    ${f#./}" >>"$out/repro.txt"
-        done
+        diff -rq "$x1" "$x2" | sed -e "s#$x1/##g" -e "s#$x2/##g" -e 's/^/    /' >>"$out/repro.txt" || true
         rm -rf "$x1" "$x2"
     done
     sed 's/^/    /' "$out/repro.txt"
