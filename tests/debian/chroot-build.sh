@@ -99,6 +99,10 @@ upstream="${version%-*}"
 upstream="${upstream#*:}"
 source="$(dpkg-parsechangelog -l debian/changelog -S Source)"
 
+mkdir -p "$out"
+rm -f "$out"/*.deb "$out"/*.ddeb "$out"/*.changes "$out"/*.buildinfo "$out"/*.dsc "$out"/*.orig.tar.* \
+    "$out"/*.debian.tar.* "$out"/*.log "$out"/lintian.txt "$out"/repro.txt
+
 # ---------------------------------------------------------------- tarball
 if [ -z "$tarball" ]; then
     if [ ! -f Makefile ]; then
@@ -145,9 +149,9 @@ else
     mkdir -p "$chroot_dir"
     say "debootstrap --variant=buildd $suite $chroot_dir $mirror"
     debootstrap --variant=buildd --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
-        "$suite" "$chroot_dir" "$mirror" >"$out.debootstrap.log" 2>&1 ||
-        { tail -20 "$out.debootstrap.log"; die "debootstrap failed"; }
-    rm -f "$out.debootstrap.log"
+        "$suite" "$chroot_dir" "$mirror" >"$out/debootstrap.log" 2>&1 ||
+        { tail -20 "$out/debootstrap.log"; die "debootstrap failed"; }
+    rm -f "$out/debootstrap.log"
 fi
 bind() { # bind TYPE SOURCE TARGET [OPTIONS]
     mkdir -p "$chroot_dir$3"
@@ -198,15 +202,15 @@ unpack() { # unpack DIR: the orig tree with this checkout's debian/ at DIR
     in_chroot chown -R builder:builder "$1"
 }
 unpack $b/one
-in_chroot chroot --userspec=builder:builder / sh -c "cd $b/one && dpkg-source -b hams-$upstream" >"$out.log.tmp" 2>&1 ||
-    { cat "$out.log.tmp"; die "dpkg-source -b failed"; }
+in_chroot chroot --userspec=builder:builder / sh -c "cd $b/one && dpkg-source -b hams-$upstream" >"$out/build.log" 2>&1 ||
+    { cat "$out/build.log"; die "dpkg-source -b failed"; }
 
 say "apt-get build-dep (the source package's Build-Depends), lintian, curl"
 {
     in_chroot apt-get update -qq &&
         in_chroot apt-get build-dep -y -q --no-install-recommends "$b/one/hams-$upstream" &&
         in_chroot apt-get install -y -q --no-install-recommends lintian curl
-} >>"$out.log.tmp" 2>&1 || { tail -30 "$out.log.tmp"; die "apt-get in the chroot failed"; }
+} >>"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; die "apt-get in the chroot failed"; }
 ! in_chroot sh -c 'command -v rustup || ls -d /root/.cargo /root/.rustup' 2>/dev/null ||
     die "rustup in the chroot: the build must use Debian's rustc"
 rustc_v="$(in_chroot rustc --version)"
@@ -224,10 +228,6 @@ printf '%s\n%s\n' "$msrv" "$have" | sort -C -V ||
 echo "    Cargo.toml rust-version $msrv <= Debian $suite rustc $have"
 
 # ------------------------------------------------------------------ build
-mkdir -p "$out"
-rm -f "$out"/*.deb "$out"/*.ddeb "$out"/*.changes "$out"/*.buildinfo "$out"/*.dsc \
-    "$out"/*.orig.tar.* "$out"/*.debian.tar.* "$out"/build*.log "$out"/lintian.txt "$out"/repro.txt
-mv "$out.log.tmp" "$out/build.log"
 build() { # build DIR LOG: dpkg-buildpackage -b in DIR/hams-VERSION, offline
     local status=0
     offline as_builder sh -c "cd $1/hams-$upstream && dpkg-buildpackage -us -uc -b" >>"$2" 2>&1 || status=$?
