@@ -129,6 +129,13 @@ umount_all() {
     mounted=()
 }
 cleanup() {
+    # A failure or a signal may leave the build running in there: stop what
+    # runs in the chroot before unmounting.
+    local p
+    for p in /proc/[0-9]*; do
+        [ "$(readlink "$p/root" 2>/dev/null)" != "$chroot_dir" ] || kill "${p#/proc/}" 2>/dev/null || true
+    done
+    sleep 0.5
     umount_all
     # Never follow a mount out of the chroot: everything is unmounted above,
     # and rm stays on the chroot's file system anyway.
