@@ -237,7 +237,10 @@ echo "    Cargo.toml rust-version $msrv <= Debian $suite rustc $have"
 # ------------------------------------------------------------------ build
 build() { # build DIR LOG: dpkg-buildpackage -b in DIR/hams-VERSION, offline
     local status=0
-    offline as_builder sh -c "cd $1/hams-$upstream && dpkg-buildpackage -us -uc -b" >>"$2" 2>&1 || status=$?
+    # In the background and waited for: a signal then reaches the traps at
+    # once, not after the build.
+    offline as_builder sh -c "cd $1/hams-$upstream && dpkg-buildpackage -us -uc -b" >>"$2" 2>&1 &
+    wait $! || status=$?
     if [ "$status" -ne 0 ]; then
         tail -40 "$2"
         die "dpkg-buildpackage in $1 exited $status (see $2)"
