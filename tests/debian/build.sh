@@ -20,8 +20,9 @@
 # Usage: tests/debian/build.sh [--tarball FILE] [--out DIR] [--keep]
 #   --tarball FILE  build from FILE instead of running `make dist`
 #   --keep          keep the temporary build directory (its path is printed)
-# Needs (Debian): dpkg-dev debhelper lintian fakeroot; as root the script
-# installs them with apt-get when missing. Rust (cargo, rustc >= 1.80) from
+# Needs (Debian): dpkg-dev debhelper lintian fakeroot and debian/control's
+# Build-Depends but cargo and rustc; as root the script installs them with
+# apt-get when missing. Rust (cargo, rustc >= 1.80) from
 # rustup (~/.cargo/bin) or on PATH. Environment: DEB_BUILD_OPTIONS is passed
 # on (nocheck skips the tests of the build).
 set -euo pipefail
@@ -59,6 +60,22 @@ if [ -n "$missing" ]; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
     else
         die "missing:$missing (apt-get install $deb_tools)"
+    fi
+fi
+
+# The other declared build dependencies (python3-hams: dh-python, pybuild's
+# pyproject plugin, the Python headers; mandoc), but Rust's: Debian 12's
+# rustc is too old, the build uses rustup's (see debian/control).
+unmet="$(dpkg-checkbuilddeps 2>&1 | sed -n 's/.*Unmet build dependencies: //p' |
+    sed 's/([^)]*)//g; s/<[^>]*>//g' | tr ' ' '\n' | grep -vxE 'cargo|rustc|' | tr '\n' ' ' || true)"
+if [ -n "${unmet// /}" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "apt-get install $unmet(Build-Depends)"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $unmet >/dev/null
+    else
+        die "missing build dependencies: $unmet"
     fi
 fi
 
@@ -114,6 +131,17 @@ else
     say "network: not cut (unshare -n does not work here); CARGO_NET_OFFLINE=true"
 fi
 export CARGO_NET_OFFLINE=true
+# pybuild (python3-hams) runs python3.X from PATH: it must be Debian's, not
+# one of pyenv or a virtualenv, whose directories are left out here.
+build_path=""
+IFS=: read -ra path_dirs <<<"$PATH"
+for d in "${path_dirs[@]}"; do
+    case $d in
+    /usr/bin | /bin | /usr/sbin | /sbin) ;;
+    *) if compgen -G "$d/python3*" >/dev/null; then continue; fi ;;
+    esac
+    case ":$build_path:" in *":$d:"*) ;; *) build_path="${build_path:+$build_path:}$d" ;; esac
+done
 
 say "dpkg-source -b (3.0 (quilt), ${source}_$upstream.orig.tar.gz)"
 (cd "$work" && dpkg-source -b "hams-$upstream") >"$out/build.log" 2>&1 ||
@@ -122,7 +150,7 @@ say "dpkg-source -b (3.0 (quilt), ${source}_$upstream.orig.tar.gz)"
 say "dpkg-buildpackage -us -uc -b -d (log: $out/build.log)"
 SECONDS=0
 status=0
-(cd "$tree" && "${netns[@]}" dpkg-buildpackage -us -uc -b -d) >>"$out/build.log" 2>&1 || status=$?
+(cd "$tree" && PATH="$build_path" "${netns[@]}" dpkg-buildpackage -us -uc -b -d) >>"$out/build.log" 2>&1 || status=$?
 build_seconds=$SECONDS
 if [ "$status" -ne 0 ]; then
     tail -40 "$out/build.log"

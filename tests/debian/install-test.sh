@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016 # (bash -c '...' _ ARGS: the inner shell expands them)
 # Installs the Debian packages that tests/debian/build.sh built (libhams0,
-# libhams-dev, hams-probe) with dpkg -i, checks that they work from the
-# system alone, then purges them and checks that they are gone:
+# libhams-dev, hams-probe; python3-hams when there) with dpkg -i, checks that
+# they work from the system alone, then purges them and checks that they are
+# gone:
 #  - dpkg -L lists what each package must hold (and libhams0 no program);
 #  - tests/debian/prog.c builds with nothing but
 #    `cc prog.c $(pkg-config --cflags --libs hams)`, loads
@@ -11,6 +12,7 @@
 #  - tests/debian/prog.cpp (C++17, <hams.hpp>) builds the same way, runs and
 #    names its runtime in /hams/version;
 #  - Python's ctypes loads the library by its SONAME, libhams.so.0;
+#  - python3-hams: debian/tests/python3-hams (the fast path, a server);
 #  - hams-probe (/usr/bin) checks the program's endpoints;
 #  - the manual pages resolve (man -w), links included.
 # Nothing from the build tree is used: LD_LIBRARY_PATH and PKG_CONFIG_PATH
@@ -27,6 +29,11 @@ debs="$(cd "$debs" && pwd)" || exit 1
 prog_c="$root/tests/debian/prog.c"
 prog_cpp="$root/tests/debian/prog.cpp"
 pkgs=(libhams0 libhams-dev hams-probe)
+arch="$(dpkg --print-architecture)"
+# python3-hams when it was built: installed with the others, its autopkgtest
+# (debian/tests/python3-hams) run with Debian's python3 alone.
+# shellcheck disable=SC2012
+[ -z "$(ls "$debs/python3-hams_"*"_$arch.deb" 2>/dev/null)" ] || pkgs+=(python3-hams)
 
 passed=0
 failed=0
@@ -48,7 +55,6 @@ done
 
 triplet="$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)"
 libdir="/usr/lib/$triplet"
-arch="$(dpkg --print-architecture)"
 files=()
 for p in "${pkgs[@]}"; do
     # shellcheck disable=SC2012
@@ -234,6 +240,15 @@ print(v, sorted(set(maps))[0] if maps else "-")
 echo "    python3 ctypes.CDLL(\"libhams.so.0\").hams_version(): $out"
 check "ctypes loads libhams.so.0 from $libdir, hams_version() is $upstream" \
     test "$out" = "$upstream $libdir/libhams.so.$upstream"
+
+# ----------------------------------------------------------- python3-hams
+if [[ " ${pkgs[*]} " == *" python3-hams "* ]]; then
+    out="$(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$work" AUTOPKGTEST_TMP="$work" \
+        sh "$root/debian/tests/python3-hams" 2>&1)"; rc=$?
+    echo "$out" | sed 's/^/    /'
+    check "python3-hams: import hams with the C fast path on $libdir's library, a server (debian/tests/python3-hams)" \
+        test "$rc" = 0
+fi
 
 # ------------------------------------------------------------------ man
 if command -v man >/dev/null 2>&1; then
