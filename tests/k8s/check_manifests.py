@@ -281,20 +281,11 @@ def lint_chart(chart_dir, values=None):
             with open(os.path.join(copy_dir, "values.yaml")) as f:
                 base = yaml.safe_load(f) or {}
             with open(os.path.join(copy_dir, "values.yaml"), "w") as f:
-                yaml.safe_dump(merge(base, values), f)
+                yaml.safe_dump(render.merge(base, values), f)
             return helm_chart.lint(copy_dir)
 
     return memo(("lint", tree_hash(chart_dir), json.dumps(values or {}, sort_keys=True)), run)
 
-
-def merge(base, over):
-    out = copy.deepcopy(base)
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = merge(out[k], v)
-        else:
-            out[k] = v
-    return out
 
 
 # ------------------------------------------------------ hams_config(5) keys
